@@ -1,0 +1,29 @@
+# One command to test, one to try the example city.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,web,embed]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/observatory demo
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	bash scripts/run-tests.sh
+
+bench: $(STAMP)
+	bash scripts/run-bench.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+clean:
+	rm -rf $(VENV) .observatory .pytest_cache

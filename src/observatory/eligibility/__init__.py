@@ -1,0 +1,1 @@
+"""Designation eligibility: rule packs as data and an evaluator that explains itself."""

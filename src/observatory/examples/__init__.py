@@ -1,0 +1,1 @@
+"""The bundled example city: published figures and a seeded synthetic generator."""

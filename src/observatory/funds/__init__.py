@@ -1,0 +1,1 @@
+"""Guidance-fund analytics: commitments, cash flows, performance and leverage."""

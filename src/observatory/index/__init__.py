@@ -1,0 +1,1 @@
+"""Composite-index engine: a replayable pipeline, uncertainty and sensitivity (COINr-class)."""

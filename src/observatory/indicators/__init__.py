@@ -1,0 +1,1 @@
+"""Indicator catalogue and the engine that computes it on any backend."""

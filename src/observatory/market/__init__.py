@@ -1,0 +1,1 @@
+"""Technology-transfer marketplace: listings, bilingual matching, broker workflow, contracts."""

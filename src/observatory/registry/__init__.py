@@ -1,0 +1,1 @@
+"""The data model and getting data in and out."""

@@ -1,0 +1,1 @@
+"""Annual monitoring report in HTML and PDF."""

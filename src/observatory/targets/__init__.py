@@ -1,0 +1,1 @@
+"""Plans, targets and progress: statuses and forecasts with named methods."""
