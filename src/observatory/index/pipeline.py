@@ -351,5 +351,5 @@ def data_availability(x: pd.DataFrame) -> pd.DataFrame:
     n_zero = (x == 0).sum(axis=1)
     return pd.DataFrame({
         "N_missing": n_miss, "N_zero": n_zero, "N_miss_or_zero": n_miss + n_zero,
-        "Dat_Avail": 1 - n_miss / k, "Non_Zero": 1 - n_zero / k,
+        "Dat_Avail": 1 - n_miss / k, "Non_Zero": 1 - n_zero / (k - n_miss),
     })

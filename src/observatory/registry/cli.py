@@ -2,9 +2,41 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
 
 from observatory import __version__
+from observatory.db import make_engine
+from observatory.registry.entities import SPECS
+from observatory.registry.errors import ImportFailed, errors_to_csv
+
+console = Console(stderr=True)
+
+
+class _Bar:
+    """Adapts the importer's progress callback to a Rich progress bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if total < 5000:
+            return
+        if label not in self.tasks:
+            self.tasks[label] = self.progress.add_task(label, total=total)
+        self.progress.update(self.tasks[label], completed=min(done, total))
+
+
+def rich_progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -14,3 +46,83 @@ def register(app: typer.Typer) -> None:
     def version() -> None:
         """Print the version."""
         typer.echo(__version__)
+
+    @app.command()
+    def init(database_url: str = typer.Option(None, help="Database URL (default: settings).")
+             ) -> None:
+        """Create or migrate the database to the latest schema and load reference data."""
+        from observatory.registry.setup import init_database
+
+        engine = make_engine(database_url)
+        result = init_database(engine)
+        loaded = sum(c.inserted for c in result.counts.values())
+        typer.echo(f"database at {engine.url.render_as_string()} is at the latest schema; "
+                   f"{loaded} reference rows added")
+
+    @app.command("import")
+    def import_(
+        path: Path = typer.Argument(..., help="CSV, XLSX or JSON file, or a folder/ZIP bundle."),
+        entity: str = typer.Option(None, "--entity", help=f"One of: {', '.join(SPECS)}"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Validate only; write nothing."),
+        encoding: str = typer.Option(None, help="Force a text encoding (e.g. gbk)."),
+        errors_out: Path = typer.Option(None, "--errors-out", help="Write errors as CSV here."),
+        database_url: str = typer.Option(None, help="Database URL (default: settings)."),
+    ) -> None:
+        """Import a file or bundle: all rows valid and written in one transaction, or nothing."""
+        from observatory.registry.importer import import_path
+
+        engine = make_engine(database_url)
+        try:
+            with rich_progress() as progress:
+                result = import_path(engine, path, entity, dry_run=dry_run, encoding=encoding,
+                                     progress=_Bar(progress))
+        except ImportFailed as failed:
+            console.print(f"[red]import failed: {len(failed.errors)} error(s); nothing written "
+                          f"/ 导入失败：{len(failed.errors)} 处错误，未写入任何数据[/red]")
+            for error in failed.errors[:200]:
+                console.print("  " + error.describe(), markup=False, highlight=False)
+            if len(failed.errors) > 200:
+                console.print(f"  ... and {len(failed.errors) - 200} more")
+            if errors_out is not None:
+                errors_to_csv(failed.errors, errors_out)
+                console.print(f"error report written to {errors_out}")
+            raise typer.Exit(2) from None
+        table = RichTable("entity", "inserted", "updated", "unchanged",
+                          title="dry run: nothing written" if dry_run else "imported")
+        for name, counts in result.counts.items():
+            table.add_row(name, str(counts.inserted), str(counts.updated), str(counts.unchanged))
+        Console().print(table)
+
+    @app.command()
+    def export(
+        entity: str = typer.Option(None, "--entity", help=f"One of: {', '.join(SPECS)}"),
+        fmt: str = typer.Option("csv", "--format", help="csv, xlsx or json"),
+        out: Path = typer.Option(None, "--out",
+                                 help="File (one entity) or folder (all entities)."),
+        database_url: str = typer.Option(None, help="Database URL (default: settings)."),
+    ) -> None:
+        """Export one entity (to a file or stdout) or, without --entity, a whole bundle."""
+        from sqlalchemy.orm import Session
+
+        from observatory.registry.exporter import FORMATS, export_bundle, export_entity
+
+        if fmt not in FORMATS:
+            raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+        if entity is not None and entity not in SPECS:
+            raise typer.BadParameter(f"unknown entity; use one of {', '.join(SPECS)}",
+                                     param_hint="--entity")
+        engine = make_engine(database_url)
+        with Session(engine) as session:
+            if entity is None:
+                if out is None:
+                    raise typer.BadParameter("a bundle export needs --out DIR", param_hint="--out")
+                paths = export_bundle(session, out, fmt)
+                typer.echo(json.dumps({"written": [str(p) for p in paths]}))
+                return
+            data = export_entity(session, entity, fmt)
+        if out is None:
+            if fmt == "xlsx":
+                raise typer.BadParameter("xlsx needs --out FILE", param_hint="--out")
+            sys.stdout.buffer.write(data)
+        else:
+            out.write_bytes(data)

@@ -1,0 +1,117 @@
+"""Export entities as CSV, XLSX or JSON in the importer's own format.
+
+Rows are sorted by natural key and references are written as the referenced entity's natural
+key, so export -> import into an empty database -> export gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from observatory.registry.entities import SPECS, EntitySpec, dependency_order
+
+FORMATS = ("csv", "xlsx", "json")
+
+
+def format_cell(value: Any) -> str | None:
+    """The canonical text of a value: plain decimals, ISO dates, true/false, sorted JSON."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "0") else text
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _pk_name(spec: EntitySpec) -> str:
+    return next(iter(spec.model.__mapper__.primary_key)).key
+
+
+def entity_rows(session: Session, entity: str) -> list[dict[str, str | None]]:
+    """All rows of ``entity`` as file-level text values, sorted by natural key."""
+    spec = SPECS[entity]
+    reverse: dict[str, dict[Any, Any]] = {}
+    for f in spec.fields:
+        if f.ref is not None and f.ref.entity not in reverse:
+            target = SPECS[f.ref.entity]
+            pk = getattr(target.model, _pk_name(target))
+            key = getattr(target.model, target.key[0])
+            reverse[f.ref.entity] = dict(session.execute(select(pk, key)).all())
+    attrs = [getattr(spec.model, f.model_attr) for f in spec.fields]
+    rows: list[dict[str, str | None]] = []
+    for record in session.execute(select(*attrs)):
+        row: dict[str, str | None] = {}
+        for f, value in zip(spec.fields, record, strict=True):
+            if f.ref is not None and value is not None:
+                value = reverse[f.ref.entity][value]
+            row[f.name] = format_cell(value)
+        rows.append(row)
+
+    def sort_key(row: dict[str, str | None]) -> tuple[str, ...]:
+        return tuple(row[k] or "" for k in spec.key)
+
+    rows.sort(key=sort_key)
+    return rows
+
+
+def render(rows: list[dict[str, str | None]], columns: list[str], fmt: str) -> bytes:
+    """Serialise rows in one of FORMATS."""
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue().encode("utf-8")
+    if fmt == "json":
+        return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        workbook.properties.created = dt.datetime(2000, 1, 1)
+        sheet = workbook.create_sheet("data")
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([row[c] for c in columns])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+    raise ValueError(f"unknown format {fmt}; use one of {', '.join(FORMATS)}")
+
+
+def export_entity(session: Session, entity: str, fmt: str = "csv") -> bytes:
+    spec = SPECS[entity]
+    return render(entity_rows(session, entity), spec.columns, fmt)
+
+
+def export_bundle(session: Session, out_dir: Path, fmt: str = "csv",
+                  entities: list[str] | None = None) -> list[Path]:
+    """Write every entity (or those named) plus a manifest the importer reads back."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    manifest = []
+    for entity in dependency_order(entities):
+        path = out_dir / f"{entity}.{fmt}"
+        path.write_bytes(export_entity(session, entity, fmt))
+        manifest.append({"entity": entity, "path": path.name})
+        written.append(path)
+    (out_dir / "manifest.json").write_text(json.dumps({"files": manifest}, indent=1) + "\n",
+                                           encoding="utf-8")
+    return written
