@@ -32,7 +32,7 @@ def aggregate_block(
         out = (np.where(mask, X, 0.0) @ W2.T) / den
     elif method == "gmean":
         if np.any(X[mask] <= 0):
-            raise ValueError("geometric mean needs strictly positive values; normalise to e.g. 1-100")
+            raise ValueError("geometric mean needs positive values; normalise to e.g. 1-100")
         out = np.exp((np.where(mask, np.log(np.where(mask, X, 1.0)), 0.0) @ W2.T) / den)
     elif method == "hmean":
         if np.any(X[mask] <= 0):

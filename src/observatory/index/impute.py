@@ -53,7 +53,8 @@ def impute_row_mean(
     for p in pd.unique(par):
         cols = np.flatnonzero(par == p)
         block = xn[:, cols]
-        row_mean = np.nanmean(np.where(np.isnan(block), np.nan, block), axis=1) if block.size else None
+        with np.errstate(all="ignore"):
+            row_mean = np.nanmean(block, axis=1)
         for j in cols:
             miss = np.isnan(xn[:, j])
             out[miss, j] = row_mean[miss]

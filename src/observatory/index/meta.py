@@ -82,6 +82,11 @@ class IndexMeta:
                                       "第 1 层必须是指标")
         self.table = t
         self.tree = tree.set_index("iCode")
+        self._children: dict[str, list[str]] = {}
+        self._level = {str(c): int(v) for c, v in self.tree["Level"].items()}
+        self._parent = {str(c): v for c, v in self.tree["Parent"].items()}
+        for c, p in self._parent.items():
+            self._children.setdefault(str(p), []).append(c)
 
     # -- accessors -------------------------------------------------------------------------
     @property
@@ -94,16 +99,16 @@ class IndexMeta:
         return int(self.tree["Level"].max())
 
     def codes(self, level: int) -> list[str]:
-        return list(self.tree.index[self.tree["Level"] == level])
+        return [c for c, v in self._level.items() if v == level]
 
     def children(self, code: str) -> list[str]:
-        return list(self.tree.index[self.tree["Parent"] == code])
+        return list(self._children.get(code, []))
 
     def parent(self, code: str) -> str:
-        return str(self.tree.at[code, "Parent"])
+        return str(self._parent[code])
 
     def level(self, code: str) -> int:
-        return int(self.tree.at[code, "Level"])
+        return self._level[code]
 
     def directions(self, codes: list[str] | None = None) -> np.ndarray:
         codes = codes or self.indicators

@@ -18,7 +18,6 @@ Example::
 from __future__ import annotations
 
 import copy
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,19 +98,39 @@ class Pipeline:
         else:
             yield None, df
 
-    def replay(self, edits: dict[str | int, dict[str, Any]] | None = None) -> Pipeline:
+    def replay(self, edits: dict[str | int, dict[str, Any]] | None = None,
+               stop: int | None = None, reuse: bool = True) -> Pipeline:
         """Rebuild from the raw inputs, re-running the log with ``edits`` merged into the
-        parameters (keys: step name, or step position in the log)."""
-        data, meta, unit_col, time_col, name_col, source = self._inputs
-        new = Pipeline(data, self.meta, unit_col=unit_col, time_col=time_col,
-                       name_col=name_col, source=source)
-        new.weight_sets = copy.deepcopy(self.weight_sets)
+        parameters (keys: step name, or step position in the log). Leading steps whose
+        parameters are unchanged are reused, not recomputed, when ``reuse``; ``stop`` runs only
+        the first ``stop`` steps."""
+        new = self._blank()
         edits = edits or {}
-        for i, step in enumerate(self.log):
+        steps = self.log if stop is None else self.log[:stop]
+        unchanged = reuse
+        for i, step in enumerate(steps):
             params = dict(step.params)
             params.update(edits.get(step.name, {}))
             params.update(edits.get(i, {}))
+            if unchanged and params == step.params and "write_to" in params:
+                new.log.append(Step(step.name, copy.deepcopy(params)))
+                out = params["write_to"]
+                new.dsets[out] = self.dsets[out]
+                if out in self.analysis:
+                    new.analysis[out] = self.analysis[out]
+                continue
+            unchanged = False
             getattr(new, step.name)(**params)
+        return new
+
+    def _blank(self) -> Pipeline:
+        """A pipeline with the same inputs and no steps run (no re-parsing)."""
+        new = object.__new__(Pipeline)
+        new._inputs, new.meta, new.panel = self._inputs, self.meta, self.panel
+        new.time_col, new.unit_col, new.units = self.time_col, self.unit_col, self.units
+        new.dsets = {"Raw": self.dsets["Raw"]}
+        new.log, new.analysis = [], {}
+        new.weight_sets = copy.deepcopy(self.weight_sets)
         return new
 
     # -- steps -----------------------------------------------------------------------------
@@ -182,7 +201,7 @@ class Pipeline:
         if row_cols:
             parents = {c: self.meta.ancestor(c, level) for c in x.columns}
             dirs = {c: float(self.meta.tree.at[c, "Direction"]) for c in x.columns}
-            for t, block in self._by_time(x):
+            for _, block in self._by_time(x):
                 filled = imp.impute_row_mean(block, parents, dirs, normalise_first)
                 x.loc[block.index, row_cols] = filled[row_cols]
         panel_cols = [c for c, s in specs.items() if s["method"] in imp.PANEL]
@@ -193,7 +212,7 @@ class Pipeline:
                     raise ValueError(f"panel imputation {m!r} needs panel data (a Time column)")
                 x[cols] = imp.impute_panel(x[cols], m, self.time_col)
         col_cols = [c for c, s in specs.items() if s["method"] in imp.COLUMN]
-        for t, block in self._by_time(x):
+        for _, block in self._by_time(x):
             for c in col_cols:
                 g = specs[c]["group"]
                 groups = None
@@ -221,20 +240,19 @@ class Pipeline:
         base = {"winmax": winmax, "skew_thresh": skew_thresh, "kurt_thresh": kurt_thresh,
                 "fallback": fallback, "count": count}
         for t, block in self._by_time(x):
-            for c in x.columns:
+            arr = block.to_numpy(dtype=float).copy()
+            for j, c in enumerate(x.columns):
                 spec = (per_indicator or {}).get(c, {})
                 if spec == "none":
                     continue
-                kw = {**base, **spec}
-                with warnings.catch_warnings():
-                    warnings.simplefilter("default")
-                    r = trt.treat_column(block[c].to_numpy(dtype=float), **kw)
-                x.loc[block.index, c] = r.x
+                r = trt.treat_column(arr[:, j], **{**base, **spec})
+                arr[:, j] = r.x
                 row = trt.treat_details_row(c, r)
                 if self.panel:
                     row["Time"] = t
                 rows.append(row)
                 points[(t, c)] = pd.Series(r.points, index=block.index)
+            x.loc[block.index, :] = arr
         details = pd.DataFrame(rows)
         pts = pd.concat(
             {c: pd.concat([s for (t, cc), s in points.items() if cc == c]) for c in x.columns
