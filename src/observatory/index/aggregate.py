@@ -91,3 +91,42 @@ def n_dominant(X: np.ndarray, w: np.ndarray | None = None) -> tuple[int, float]:
     iu = np.triu_indices(n, 1)
     dom = int(np.sum((om[iu] == 1.0) | (om.T[iu] == 1.0)))
     return dom, dom / (n * (n - 1) / 2)
+
+
+def aggregate_runs(
+    X: np.ndarray, W: np.ndarray, method: str = "amean", params: dict[str, Any] | None = None,
+    dat_thresh: float | None = None,
+) -> np.ndarray:
+    """``aggregate_block`` for R runs at once with run-specific children: X is (n, k, R), W is
+    (R, k); returns (n, R). Same formulas, broadcast over the run axis."""
+    params = params or {}
+    X = np.asarray(X, dtype=float)
+    if method == "copeland":
+        return np.column_stack([copeland(X[:, :, r], W[r]) for r in range(X.shape[2])])
+    Wb = np.asarray(W, dtype=float).T[None, :, :]  # (1, k, R)
+    mask = ~np.isnan(X)
+    den = np.sum(mask * Wb, axis=1)
+    Xs = np.where(mask, X, 1.0)
+    if method in ("gmean", "hmean", "genmean") and np.any(X[mask] <= 0):
+        raise ValueError(f"{method} needs strictly positive values")
+    if method == "amean":
+        out = np.sum(np.where(mask, X, 0.0) * Wb, axis=1) / den
+    elif method == "gmean" or (method == "genmean" and float(params.get("p", 1.0)) == 0):
+        out = np.exp(np.sum(np.where(mask, np.log(Xs), 0.0) * Wb, axis=1) / den)
+    elif method == "hmean":
+        out = den / np.sum(np.where(mask, 1.0 / Xs, 0.0) * Wb, axis=1)
+    elif method == "genmean":
+        p = float(params.get("p", 1.0))
+        out = (np.sum(np.where(mask, Xs**p, 0.0) * Wb, axis=1) / den) ** (1.0 / p)
+    elif method == "mpi":
+        Xz = np.where(mask, X, 0.0)
+        M = np.sum(Xz * Wb, axis=1) / den
+        S2 = np.maximum(np.sum(Xz**2 * Wb, axis=1) / den - M**2, 0.0)
+        sign = -1.0 if params.get("penalty", "negative") == "negative" else 1.0
+        out = M + sign * S2 / M
+    else:
+        raise ValueError(f"unknown aggregation method {method!r}; choose one of {sorted(METHODS)}")
+    if dat_thresh is not None:
+        share = mask.sum(axis=1) / X.shape[1]
+        out = np.where(share < dat_thresh, np.nan, out)
+    return out
