@@ -99,6 +99,7 @@ class ItemResult:
     missing: list[str] = field(default_factory=list)
     next_band: dict[str, Any] | None = None
     verified: bool = True
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -216,9 +217,11 @@ def combine_any(statuses: list[Status]) -> Status:
 def _score_item(item: ScoreItem, ctx: Context) -> ItemResult:
     res = ItemResult(item.id, item.name_en, item.name_zh, None, item.unit, (0.0, 0.0),
                      item.max_points(), verified=item.verified)
+    before = len(ctx.notes)
     try:
         points = _item_points(item, ctx, res)
     except MissingData as exc:
+        res.notes = ctx.notes[before:]
         res.missing = exc.fields
         res.points = (0.0, res.max_points)
         return res
@@ -227,6 +230,7 @@ def _score_item(item: ScoreItem, ctx: Context) -> ItemResult:
         if isinstance(grade, int | float):
             points = (min(max(float(grade), points[0]), points[1]),) * 2
     res.points = points
+    res.notes = list(dict.fromkeys(ctx.notes[before:]))
     return res
 
 
@@ -549,7 +553,8 @@ class Evaluator:
             if nb and nb["gain"] > 0:
                 moves.append({"item": i.id, "name_en": i.name_en, "name_zh": i.name_zh,
                               "value": i.value, "target": nb["target"], "unit": i.unit,
-                              "direction": nb["direction"], "gain": nb["gain"]})
+                              "direction": nb["direction"], "strict": nb["strict"],
+                              "gain": nb["gain"]})
         moves.sort(key=lambda m: -m["gain"])
         t = self.templates
 
@@ -557,7 +562,9 @@ class Evaluator:
             sep = "; " if lang == "en" else "；"
             parts = []
             for m in moves:
-                rel = ("≥" if m["direction"] == "increase" else "<")
+                rel = {("increase", False): "≥", ("increase", True): ">",
+                       ("decrease", True): "<", ("decrease", False): "≤"}[
+                    (m["direction"], bool(m["strict"]))]
                 parts.append(f"{m['name_' + lang]} {fmt(m['value'], m['unit'], lang)} → {rel} "
                              f"{fmt(m['target'], m['unit'], lang)} "
                              f"(+{fmt(m['gain'], 'points', lang)})")

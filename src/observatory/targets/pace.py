@@ -55,8 +55,8 @@ def required_pace(
     base = s[s.index >= base_year] if base_year is not None else s
     observed = _rate(float(base.iloc[0]), value, year - int(base.index[0])) if len(base) else None
     required = _rate(value, target_value, target_year - year)
-    if met and required is not None and direction * required > 0:
-        required = 0.0
+    if met and required is not None:
+        required = 0.0  # already there: no growth needed (the slack is not a pace to aim for)
     acceleration = None
     if required is not None and observed is not None:
         acceleration = required - observed
