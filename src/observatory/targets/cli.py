@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -13,13 +13,13 @@ progress_app = typer.Typer(help="Assess progress of series against targets.", no
 targets_app = typer.Typer(help="Plan targets in the database.", no_args_is_help=True)
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     opensdg = "opensdg"
     weather = "weather"
     forecast = "forecast"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     csv = "csv"
     json = "json"
     table = "table"
