@@ -120,7 +120,9 @@ class ScoreResult:
     points: tuple[float, float]
     groups: list[GroupResult]
 
-    def find(self, group: str | None, item: str | None) -> tuple[tuple[float, float], list[ItemResult]]:
+    def find(
+        self, group: str | None, item: str | None
+    ) -> tuple[tuple[float, float], list[ItemResult]]:
         if item:
             for g in self.groups:
                 for i in g.items:
@@ -392,7 +394,8 @@ class Evaluator:
 
     def assess(self, enterprise: Enterprise | dict[str, Any], as_of: date | None = None,
                gaps: bool = True) -> Assessment:
-        ent = enterprise if isinstance(enterprise, Enterprise) else Enterprise.model_validate(enterprise)
+        ent = (enterprise if isinstance(enterprise, Enterprise)
+               else Enterprise.model_validate(enterprise))
         ctx = Context.of(ent, as_of)
         scores = {t.id: score_table(t, ctx) for t in self.pack.scores}
         results = [self._criterion(c, ctx, scores, gaps) for c in self.pack.criteria]
@@ -509,10 +512,13 @@ class Evaluator:
         if c.kind == "score":
             return self._score_gap(c, res, scores)
         if c.kind in {"boolean", "in_set"} or c.lever is None:
-            req = (fmt(c.expect, "bool", "en"), fmt(c.expect, "bool", "zh")) if c.kind == "boolean" \
-                else (", ".join(c.values), "、".join(c.values)) if c.kind == "in_set" \
-                else (f"{OP_SYMBOL[c.op]} {fmt(res.threshold, c.unit, 'en')}",
-                      f"{OP_SYMBOL[c.op]} {fmt(res.threshold, c.unit, 'zh')}")
+            if c.kind == "boolean":
+                req = (fmt(c.expect, "bool", "en"), fmt(c.expect, "bool", "zh"))
+            elif c.kind == "in_set":
+                req = (", ".join(c.values), "、".join(c.values))
+            else:
+                req = (f"{OP_SYMBOL[c.op]} {fmt(res.threshold, c.unit, 'en')}",
+                       f"{OP_SYMBOL[c.op]} {fmt(res.threshold, c.unit, 'zh')}")
             return Gap(False, shortfall=res.shortfall or 1.0,
                        sentence_en=t.gap_boolean["en"].format(name=c.name_en, target=req[0]),
                        sentence_zh=t.gap_boolean["zh"].format(name=c.name_zh, target=req[1]))
@@ -605,6 +611,8 @@ class Evaluator:
             setattr(res, f"sentence_{lang}", text)
 
 
-def assess(pack: Pack, enterprise: Enterprise | dict[str, Any], as_of: date | None = None) -> Assessment:
+def assess(
+    pack: Pack, enterprise: Enterprise | dict[str, Any], as_of: date | None = None
+) -> Assessment:
     """Assess one enterprise against one pack."""
     return Evaluator(pack).assess(enterprise, as_of)

@@ -1,4 +1,4 @@
-"""The enterprise input schema for eligibility assessment (a plain dict / JSON validated by pydantic).
+"""The enterprise input schema for eligibility assessment (a dict / JSON validated by pydantic).
 
 Money is in yuan, ratios are fractions (0.05 = 5 %), headcounts are annual averages. Every field is
 optional except the founding date: a criterion that needs a missing figure reports

@@ -24,7 +24,9 @@ PACK_DIR = Path(__file__).with_name("packs")
 COMMON_FILE = "_common.yaml"
 
 Op = Literal[">=", ">", "<=", "<", "==", "!="]
-Unit = Literal["percent", "yuan", "usd", "count", "days", "years", "points", "ratio", "bool", "text"]
+Unit = Literal[
+    "percent", "yuan", "usd", "count", "days", "years", "points", "ratio", "bool", "text"
+]
 Points = float | tuple[float, float]
 TEMPLATE_FIELDS = frozenset(
     {"name", "value", "op", "threshold", "band", "status", "points", "lever", "delta", "target"}
@@ -47,7 +49,9 @@ def _check_template(text: str | None, where: str) -> None:
         return
     for _, name, _, _ in string.Formatter().parse(text):
         if name is not None and name not in TEMPLATE_FIELDS:
-            raise ValueError(f"{where}: unknown placeholder {{{name}}}; allowed {sorted(TEMPLATE_FIELDS)}")
+            raise ValueError(
+                f"{where}: unknown placeholder {{{name}}}; allowed {sorted(TEMPLATE_FIELDS)}"
+            )
 
 
 class Strict(BaseModel):
@@ -145,7 +149,8 @@ class ScoreBand(Strict):
     def contains(self, value: float) -> bool:
         from observatory.eligibility.expressions import compare
 
-        if self.min is not None and not compare(value, ">" if self.min_exclusive else ">=", self.min):
+        low_op = ">" if self.min_exclusive else ">="
+        if self.min is not None and not compare(value, low_op, self.min):
             return False
         return self.max is None or compare(value, "<" if self.max_exclusive else "<=", self.max)
 
@@ -438,7 +443,8 @@ class Pack(Bilingual):
     @property
     def unverified(self) -> list[str]:
         """Ids of criteria and score items marked ``verified: false`` (from memory, to check)."""
-        out = [c.id for top in self.criteria for c in top.walk() if not c.verified]
+        out = [] if self.verified else ["(whole pack)"]
+        out += [c.id for top in self.criteria for c in top.walk() if not c.verified]
         out += [i.id for t in self.scores for g in t.groups for i in g.items if not i.verified]
         return out
 
@@ -452,7 +458,7 @@ def _format_error(exc: ValidationError) -> list[str]:
 
 
 def parse_pack(data: Any, source: str, templates: Templates | None = None) -> Pack:
-    """Validate a parsed YAML mapping into a :class:`Pack` (templates default to the common file)."""
+    """Validate a parsed YAML mapping into a :class:`Pack` (default templates: the common file)."""
     if not isinstance(data, dict):
         raise PackError(source, ["the file must hold a mapping / 文件内容须为映射"])
     try:

@@ -1,0 +1,125 @@
+"""Cultivation pipeline: batch assessment, the enterprises closest to a designation, renewals.
+
+Database-agnostic: takes enterprises as dicts / :class:`Enterprise` objects (or a DataFrame whose
+rows are such dicts) and designations as a DataFrame, so the same functions serve the CLI, the
+web pages and a database loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from observatory.eligibility.evaluator import Assessment, Evaluator
+from observatory.eligibility.model import Enterprise
+from observatory.eligibility.packs import Pack
+
+ASSESS_COLUMNS = ["enterprise_id", "name", "pack", "status", "n_failed", "shortfall",
+                  "score_min", "score_max", "failing", "missing"]
+NEAR_COLUMNS = ["rank", "enterprise_id", "name", "n_failed", "shortfall", "criterion",
+                "value", "threshold", "gap_en", "gap_zh"]
+
+
+Enterprises = Iterable[Enterprise | Mapping[str, Any]] | pd.DataFrame
+
+
+def _enterprises(items: Enterprises) -> list[Enterprise]:
+    if isinstance(items, pd.DataFrame):
+        items = [{k: v for k, v in row.items() if not _is_na(v)}
+                 for row in items.to_dict(orient="records")]
+    return [e if isinstance(e, Enterprise) else Enterprise.model_validate(dict(e)) for e in items]
+
+
+def _is_na(v: Any) -> bool:
+    return not isinstance(v, list | dict | tuple) and bool(pd.isna(v))
+
+
+def assess_many(pack: Pack, enterprises: Iterable[Enterprise | Mapping[str, Any]] | pd.DataFrame,
+                as_of: date | None = None) -> tuple[pd.DataFrame, list[Assessment]]:
+    """Assess every enterprise; one summary row each plus the full assessments."""
+    ev = Evaluator(pack)
+    assessments = [ev.assess(e, as_of) for e in _enterprises(enterprises)]
+    rows = []
+    for a in assessments:
+        failing = a.failing()
+        leaves = [leaf for c in a.criteria for leaf in c.leaves()]
+        first_score = next(iter(a.scores.values()), None)
+        rows.append({
+            "enterprise_id": a.enterprise_id, "name": a.enterprise_name, "pack": a.pack,
+            "status": a.status, "n_failed": len(failing), "shortfall": a.shortfall,
+            "score_min": first_score.points[0] if first_score else None,
+            "score_max": first_score.points[1] if first_score else None,
+            "failing": [c.id for c in failing],
+            "missing": sorted({m for leaf in leaves for m in leaf.missing}),
+        })
+    return pd.DataFrame(rows, columns=ASSESS_COLUMNS), assessments
+
+
+def near_threshold(pack: Pack, enterprises: Iterable[Enterprise | Mapping[str, Any]] | pd.DataFrame,
+                   as_of: date | None = None, max_failed: int = 2,
+                   max_shortfall: float = 0.25) -> pd.DataFrame:
+    """Not-yet-eligible enterprises that lack little, ranked by how little they lack.
+
+    Only enterprises whose overall status is ``failed`` with at most ``max_failed`` failed
+    criteria, every one of them closable by a lever (a yes/no condition cannot be "nearly" met),
+    and a summed relative shortfall at most ``max_shortfall``. Ranking: fewer failed criteria
+    first, then smaller summed relative shortfall. One row per failed criterion.
+    """
+    summary, assessments = assess_many(pack, enterprises, as_of)
+    candidates = []
+    for a in assessments:
+        failing = a.failing()
+        if a.status != "failed" or not failing or len(failing) > max_failed:
+            continue
+        if any(c.gap is None or not c.gap.reachable for c in failing):
+            continue
+        total = sum(c.shortfall for c in failing)
+        if total <= max_shortfall:
+            candidates.append((len(failing), total, a, failing))
+    candidates.sort(key=lambda t: (t[0], t[1], str(t[2].enterprise_id)))
+    rows = []
+    for rank, (n, total, a, failing) in enumerate(candidates, start=1):
+        for c in failing:
+            rows.append({"rank": rank, "enterprise_id": a.enterprise_id, "name": a.enterprise_name,
+                         "n_failed": n, "shortfall": total, "criterion": c.id, "value": c.value,
+                         "threshold": c.threshold, "gap_en": c.gap.sentence_en if c.gap else "",
+                         "gap_zh": c.gap.sentence_zh if c.gap else ""})
+    return pd.DataFrame(rows, columns=NEAR_COLUMNS)
+
+
+def renewals(designations: pd.DataFrame, as_of: date, within_days: int = 90,
+             validity_years: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Designations expiring within ``within_days`` after ``as_of`` (re-certification reminders).
+
+    ``designations`` has columns ``org_id``, ``code``, ``valid_from`` and optionally ``valid_to``.
+    A missing ``valid_to`` is derived from ``valid_from`` plus the pack's validity in years (e.g.
+    an HTE certificate lasts three years: valid to the day before the third anniversary).
+    Expired designations (valid_to before ``as_of``) are not listed.
+    """
+    validity = dict(validity_years or {})
+    out = designations.copy()
+    if "valid_to" not in out.columns:
+        out["valid_to"] = None
+
+    def expiry(row: pd.Series) -> date | None:
+        if not _is_na(row["valid_to"]):
+            return pd.Timestamp(row["valid_to"]).date()
+        years = validity.get(row["code"])
+        if years is None or _is_na(row.get("valid_from")):
+            return None
+        start = pd.Timestamp(row["valid_from"]).date()
+        try:
+            end = start.replace(year=start.year + years)
+        except ValueError:  # 29 February
+            end = start.replace(year=start.year + years, day=28)
+        return end - timedelta(days=1)
+
+    out["valid_to"] = out.apply(expiry, axis=1) if len(out) else pd.Series(dtype=object)
+    out = out[out["valid_to"].notna()]
+    horizon = as_of + timedelta(days=within_days)
+    out = out[(out["valid_to"] >= as_of) & (out["valid_to"] <= horizon)].copy()
+    out["days_left"] = [(d - as_of).days for d in out["valid_to"]]
+    return out.sort_values(["days_left", "org_id"]).reset_index(drop=True)
