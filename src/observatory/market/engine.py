@@ -94,7 +94,9 @@ class Explanation:
             out.append(f"{mark} {name}：{c.detail_zh}" if zh else f"{mark} {name}: {c.detail_en}")
         if self.penalty:
             out.append(
-                f"经纪人反馈降权 {self.penalty:.2f}" if zh else f"demoted by broker feedback ({self.penalty:.2f})"
+                f"经纪人反馈降权 {self.penalty:.2f}"
+                if zh
+                else f"demoted by broker feedback ({self.penalty:.2f})"
             )
         return out
 
@@ -103,7 +105,11 @@ class Explanation:
             "matched_terms": list(self.matched_terms),
             "semantic": None
             if self.cosine is None
-            else {"cosine": round(self.cosine, 4), "band": self.band, "band_zh": _BAND_ZH[self.band or "low"]},
+            else {
+                "cosine": round(self.cosine, 4),
+                "band": self.band,
+                "band_zh": _BAND_ZH[self.band or "low"],
+            },
             "lexical_rank": self.lexical_rank,
             "dense_rank": self.dense_rank,
             "criteria": [
@@ -181,7 +187,9 @@ class _KindIndex:
     def n(self) -> int:
         return len(self.cols.ids)
 
-    def append(self, listings: Sequence[Listing], tokens: Sequence[Sequence[str]], vecs: np.ndarray | None) -> None:
+    def append(
+        self, listings: Sequence[Listing], tokens: Sequence[Sequence[str]], vecs: np.ndarray | None
+    ) -> None:
         c = self.cols
         for lst in listings:
             self.row_of[lst.id] = len(c.ids)
@@ -238,7 +246,16 @@ class _KindIndex:
         keep = np.array(self.cols.alive, dtype=bool)
         c = self.cols
         new = _Columns()
-        for name in ("ids", "status", "visibility", "region", "field_code", "trl", "money", "alive"):
+        for name in (
+            "ids",
+            "status",
+            "visibility",
+            "region",
+            "field_code",
+            "trl",
+            "money",
+            "alive",
+        ):
             setattr(new, name, [v for v, k in zip(getattr(c, name), keep, strict=True) if k])
         self.cols = new
         self.row_of = {lid: i for i, lid in enumerate(new.ids)}
@@ -368,8 +385,14 @@ class MatchEngine:
         return v
 
     def _rank(
-        self, kind: str, text: str, src: Listing | None, filters: HardFilters, k: int,
-        qtokens: Sequence[str] | None = None, qvec: np.ndarray | None = None,
+        self,
+        kind: str,
+        text: str,
+        src: Listing | None,
+        filters: HardFilters,
+        k: int,
+        qtokens: Sequence[str] | None = None,
+        qvec: np.ndarray | None = None,
     ) -> list[Match]:
         ki = self._kinds[kind]
         if ki.n == 0:
@@ -423,16 +446,28 @@ class MatchEngine:
             if c is None and ki.dense is not None and self.mode != "bm25":
                 qv = qvec if qvec is not None else self._query_vector(text, src)
                 c = float(ki.dense.cosines(qv, np.array([r]))[0])
-            band = similarity_band(self.embedder.model_id, c) if c is not None and self.embedder else None
+            band = (
+                similarity_band(self.embedder.model_id, c)
+                if c is not None and self.embedder
+                else None
+            )
             expl = Explanation(
-                matched_terms=terms, cosine=c, band=band, lexical_rank=lex_rank.get(r),
-                dense_rank=dense_rank.get(r), criteria=tuple(feats.values()), penalty=pen,
+                matched_terms=terms,
+                cosine=c,
+                band=band,
+                lexical_rank=lex_rank.get(r),
+                dense_rank=dense_rank.get(r),
+                criteria=tuple(feats.values()),
+                penalty=pen,
             )
             out.append(Match(lid, rank, score, rel, feats, expl, c))
         return out
 
     def match(
-        self, source: Listing | str, target_kind: str | None = None, k: int = 10,
+        self,
+        source: Listing | str,
+        target_kind: str | None = None,
+        k: int = 10,
         filters: HardFilters | None = None,
     ) -> list[Match]:
         """Best ``k`` listings of ``target_kind`` for a source listing (or its id).
@@ -449,8 +484,12 @@ class MatchEngine:
         return self._rank(target, src.text(), src, f, k)
 
     def query(
-        self, text: str, target_kind: str = "achievement", k: int = 10,
-        filters: HardFilters | None = None, query_vector: np.ndarray | None = None,
+        self,
+        text: str,
+        target_kind: str = "achievement",
+        k: int = 10,
+        filters: HardFilters | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> list[Match]:
         """Best ``k`` listings of ``target_kind`` for a free-text query.
 

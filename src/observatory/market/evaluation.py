@@ -28,8 +28,9 @@ from observatory.market.listing import Listing, ListingText
 class EvalFileError(ValueError):
     """A bad evaluation file: says file, row, field, value and reason in English and Chinese."""
 
-    def __init__(self, file: str, row: int | None, fieldname: str | None, value: object,
-                 en: str, zh: str) -> None:
+    def __init__(
+        self, file: str, row: int | None, fieldname: str | None, value: object, en: str, zh: str
+    ) -> None:
         self.file, self.row, self.field, self.value = file, row, fieldname, value
         loc = file + (f", row {row}" if row else "")
         loc_zh = file + (f"，第 {row} 行" if row else "")
@@ -50,8 +51,14 @@ def _read_csv(path: str | Path, columns: Sequence[str]) -> list[tuple[int, dict[
     header = reader.fieldnames or []
     missing = [c for c in columns if c not in header]
     if missing:
-        raise EvalFileError(name, 1, missing[0], header, f"header must have columns {list(columns)}",
-                            f"表头须包含列 {list(columns)}")
+        raise EvalFileError(
+            name,
+            1,
+            missing[0],
+            header,
+            f"header must have columns {list(columns)}",
+            f"表头须包含列 {list(columns)}",
+        )
     rows = []
     for i, rec in enumerate(reader, start=2):
         for c in columns:
@@ -74,20 +81,27 @@ def load_texts(path: str | Path, id_col: str) -> dict[str, str]:
     return out
 
 
-def load_qrels(path: str | Path, queries: Mapping[str, str], corpus: Mapping[str, str]) -> dict[str, dict[str, int]]:
+def load_qrels(
+    path: str | Path, queries: Mapping[str, str], corpus: Mapping[str, str]
+) -> dict[str, dict[str, int]]:
     """``query_id -> {doc_id: grade}``; unknown ids and non-integer grades are errors."""
     out: dict[str, dict[str, int]] = {}
     for row, rec in _read_csv(path, ("query_id", "doc_id", "grade")):
         qid, did = rec["query_id"].strip(), rec["doc_id"].strip()
         if qid not in queries:
-            raise EvalFileError(str(path), row, "query_id", qid, "not in the queries file", "查询文件中没有该编号")
+            raise EvalFileError(
+                str(path), row, "query_id", qid, "not in the queries file", "查询文件中没有该编号"
+            )
         if did not in corpus:
-            raise EvalFileError(str(path), row, "doc_id", did, "not in the corpus file", "语料文件中没有该编号")
+            raise EvalFileError(
+                str(path), row, "doc_id", did, "not in the corpus file", "语料文件中没有该编号"
+            )
         try:
             grade = int(rec["grade"])
         except ValueError:
-            raise EvalFileError(str(path), row, "grade", rec["grade"], "grade must be an integer",
-                                "等级须为整数") from None
+            raise EvalFileError(
+                str(path), row, "grade", rec["grade"], "grade must be an integer", "等级须为整数"
+            ) from None
         out.setdefault(qid, {})[did] = grade
     return out
 
@@ -126,9 +140,13 @@ class EvalResult:
     def as_dict(self) -> dict[str, object]:
         k = self.k
         return {
-            "mode": self.mode, "model_id": self.model_id, "queries": self.n_queries,
-            "docs": self.n_docs, f"recall@{k}": round(self.recall, 4),
-            f"ndcg@{k}": round(self.ndcg, 4), f"mrr@{k}": round(self.mrr, 4),
+            "mode": self.mode,
+            "model_id": self.model_id,
+            "queries": self.n_queries,
+            "docs": self.n_docs,
+            f"recall@{k}": round(self.recall, 4),
+            f"ndcg@{k}": round(self.ndcg, 4),
+            f"mrr@{k}": round(self.mrr, 4),
             f"p@{k}": round(self.precision, 4),
         }
 
@@ -162,15 +180,18 @@ def evaluate(
         if mode != "bm25" and embedder is not None:
             qvecs = embedder.embed([queries[q] for q in chunk], kind="query")
         for j, qid in enumerate(chunk):
-            res = engine.query(queries[qid], k=k, filters=ANY,
-                               query_vector=None if qvecs is None else qvecs[j])
+            res = engine.query(
+                queries[qid], k=k, filters=ANY, query_vector=None if qvecs is None else qvecs[j]
+            )
             m = metrics_at_k([r.listing_id for r in res], qrels[qid], k)
             for key in sums:
                 sums[key] += m[key]
     n = max(len(qids), 1)
     return EvalResult(
-        k=k, n_queries=len(qids), n_docs=len(doc_ids), mode=mode,
+        k=k,
+        n_queries=len(qids),
+        n_docs=len(doc_ids),
+        mode=mode,
         model_id=None if embedder is None or mode == "bm25" else embedder.model_id,
         **{key: v / n for key, v in sums.items()},
     )
-

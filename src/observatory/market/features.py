@@ -133,7 +133,11 @@ def _trl(src: Listing, cand: Listing) -> FeatureValue:
         need, have = (a, b) if src.kind == "demand" else (b, a)
         v = 1.0 if have >= need else max(0.0, 1 - (need - have) / 3)
         return FeatureValue(
-            "trl", v, have >= need, f"TRL {have} vs required ≥ {need}", f"成熟度 {have}，要求 ≥ {need}"
+            "trl",
+            v,
+            have >= need,
+            f"TRL {have} vs required ≥ {need}",
+            f"成熟度 {have}，要求 ≥ {need}",
         )
     v = 1 - abs(a - b) / 8
     return FeatureValue("trl", v, abs(a - b) <= 1, f"TRL {b} vs {a}", f"成熟度 {b}，对照 {a}")
@@ -145,7 +149,9 @@ def _price(src: Listing, cand: Listing) -> FeatureValue:
         if p is None or q is None or max(p, q) == 0:
             return FeatureValue("price", None, None, "price unknown", "价格未知")
         v = float(min(p, q) / max(p, q))
-        return FeatureValue("price", v, v >= 0.5, f"{q:,.0f} vs {p:,.0f} yuan", f"{q:,.0f} 元，对照 {p:,.0f} 元")
+        return FeatureValue(
+            "price", v, v >= 0.5, f"{q:,.0f} vs {p:,.0f} yuan", f"{q:,.0f} 元，对照 {p:,.0f} 元"
+        )
     demand, ach = (src, cand) if src.kind == "demand" else (cand, src)
     budget, price = demand.budget_yuan, ach.price_yuan
     if budget is None or price is None:
@@ -155,7 +161,10 @@ def _price(src: Listing, cand: Listing) -> FeatureValue:
     else:
         v = max(0.0, 1 - float((price - budget) / budget)) if budget > 0 else 0.0
     return FeatureValue(
-        "price", v, price <= budget, f"price {price:,.0f} vs budget {budget:,.0f} yuan",
+        "price",
+        v,
+        price <= budget,
+        f"price {price:,.0f} vs budget {budget:,.0f} yuan",
         f"报价 {price:,.0f} 元，预算 {budget:,.0f} 元",
     )
 
@@ -169,7 +178,11 @@ def soft_features(
         if src.field and cand.field:
             same = src.field == cand.field
             out["field"] = FeatureValue(
-                "field", float(same), same, f"{cand.field} vs {src.field}", f"{cand.field}，对照 {src.field}"
+                "field",
+                float(same),
+                same,
+                f"{cand.field} vs {src.field}",
+                f"{cand.field}，对照 {src.field}",
             )
         else:
             out["field"] = FeatureValue("field", None, None, "field unknown", "领域未知")
@@ -177,8 +190,11 @@ def soft_features(
         out["price"] = _price(src, cand)
         rp = region_proximity(src.region_code, cand.region_code)
         out["region"] = FeatureValue(
-            "region", rp, None if rp is None else rp >= 0.5,
-            f"{cand.region_code} vs {src.region_code}", f"{cand.region_code}，对照 {src.region_code}",
+            "region",
+            rp,
+            None if rp is None else rp >= 0.5,
+            f"{cand.region_code} vs {src.region_code}",
+            f"{cand.region_code}，对照 {src.region_code}",
         )
     if cand.published_on is None:
         out["freshness"] = FeatureValue("freshness", None, None, "date unknown", "发布日期未知")
@@ -200,6 +216,9 @@ def soft_score(feats: dict[str, FeatureValue], weights: SoftWeights) -> float:
 def feature_vector(feats: dict[str, FeatureValue]) -> np.ndarray:
     """Feature values in :data:`SOFT_FEATURES` order, 0 where not applicable."""
     return np.array(
-        [feats[n].value if n in feats and feats[n].value is not None else 0.0 for n in SOFT_FEATURES],
+        [
+            feats[n].value if n in feats and feats[n].value is not None else 0.0
+            for n in SOFT_FEATURES
+        ],
         dtype=np.float64,
     )

@@ -34,7 +34,9 @@ class _Segment:
         self.n = len(tokens)
         self.model = bm25s.BM25(k1=k1, b=b)
         # bm25s needs at least one token per document and in the corpus.
-        self.model.index([list(t) if t else ["\x00"] for t in tokens] or [["\x00"]], show_progress=False)
+        self.model.index(
+            [list(t) if t else ["\x00"] for t in tokens] or [["\x00"]], show_progress=False
+        )
         self.vocab: dict[str, int] = self.model.vocab_dict
 
     def scores(self, query: Sequence[str]) -> np.ndarray:

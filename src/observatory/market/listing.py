@@ -131,7 +131,9 @@ def _money(raw: Any, err: Any, name: str) -> Decimal | None:
     return value
 
 
-def listing_from_record(rec: dict[str, Any], file: str = "<record>", row: int | None = None) -> Listing:
+def listing_from_record(
+    rec: dict[str, Any], file: str = "<record>", row: int | None = None
+) -> Listing:
     """Validate one record (JSON object or flattened CSV row) into a :class:`Listing`."""
 
     def err(name: str, value: Any, en: str, zh: str) -> ListingsFileError:
@@ -142,7 +144,9 @@ def listing_from_record(rec: dict[str, Any], file: str = "<record>", row: int | 
         raise err("id", rec.get("id"), "missing listing id", "缺少编号")
     kind = rec.get("kind")
     if kind not in KINDS:
-        raise err("kind", kind, f"must be one of {KINDS}", "须为 achievement（成果）或 demand（需求）")
+        raise err(
+            "kind", kind, f"must be one of {KINDS}", "须为 achievement（成果）或 demand（需求）"
+        )
     texts: dict[str, ListingText] = {}
     raw_texts = rec.get("texts") or {}
     if not isinstance(raw_texts, dict):
@@ -155,7 +159,9 @@ def listing_from_record(rec: dict[str, Any], file: str = "<record>", row: int | 
         kws = src.get("keywords") or ()
         if isinstance(kws, str):
             kws = tuple(k.strip() for k in re.split(r"[;；,，、|]", kws) if k.strip())
-        lt = ListingText(**{f: str(src.get(f) or "").strip() for f in TEXT_FIELDS}, keywords=tuple(kws))
+        lt = ListingText(
+            **{f: str(src.get(f) or "").strip() for f in TEXT_FIELDS}, keywords=tuple(kws)
+        )
         if lt.joined():
             texts[lang] = lt
     if not texts:
@@ -170,19 +176,33 @@ def listing_from_record(rec: dict[str, Any], file: str = "<record>", row: int | 
         try:
             trl = int(str(trl))
         except ValueError:
-            raise err("trl", trl, "TRL must be an integer 1-9", "技术就绪度须为 1-9 的整数") from None
+            raise err(
+                "trl", trl, "TRL must be an integer 1-9", "技术就绪度须为 1-9 的整数"
+            ) from None
         if not 1 <= trl <= 9:
             raise err("trl", trl, "TRL must be an integer 1-9", "技术就绪度须为 1-9 的整数")
     region = rec.get("region_code")
     region = str(region).strip() if region not in (None, "") else None
     if region is not None and not _REGION.match(region):
-        raise err("region_code", region, "must be a 6-digit GB/T 2260 code", "须为 6 位 GB/T 2260 行政区划代码")
+        raise err(
+            "region_code",
+            region,
+            "must be a 6-digit GB/T 2260 code",
+            "须为 6 位 GB/T 2260 行政区划代码",
+        )
     status = rec.get("status") or "published"
     if status not in STATUSES:
-        raise err("status", status, f"must be one of {STATUSES}", "状态须为草稿、已发布、已过期或已撤回")
+        raise err(
+            "status", status, f"must be one of {STATUSES}", "状态须为草稿、已发布、已过期或已撤回"
+        )
     vis = rec.get("visibility") or "public"
     if vis not in VISIBILITIES:
-        raise err("visibility", vis, f"must be one of {VISIBILITIES}", "可见范围须为 public、members 或 private")
+        raise err(
+            "visibility",
+            vis,
+            f"must be one of {VISIBILITIES}",
+            "可见范围须为 public、members 或 private",
+        )
     pub = rec.get("published_on")
     if pub in ("", None):
         pub = None
@@ -190,7 +210,9 @@ def listing_from_record(rec: dict[str, Any], file: str = "<record>", row: int | 
         try:
             pub = date.fromisoformat(str(pub))
         except ValueError:
-            raise err("published_on", pub, "not an ISO date (YYYY-MM-DD)", "日期格式须为 YYYY-MM-DD") from None
+            raise err(
+                "published_on", pub, "not an ISO date (YYYY-MM-DD)", "日期格式须为 YYYY-MM-DD"
+            ) from None
     return Listing(
         id=lid,
         kind=kind,
@@ -222,31 +244,50 @@ def load_listings(path: str | Path) -> list[Listing]:
     try:
         raw = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ListingsFileError(name, None, None, None, f"not UTF-8 text ({exc.reason})", "不是 UTF-8 文本") from None
+        raise ListingsFileError(
+            name, None, None, None, f"not UTF-8 text ({exc.reason})", "不是 UTF-8 文本"
+        ) from None
     if suffix == ".json":
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ListingsFileError(
-                name, exc.lineno, None, None, f"invalid JSON: {exc.msg}", f"JSON 格式错误：{exc.msg}"
+                name,
+                exc.lineno,
+                None,
+                None,
+                f"invalid JSON: {exc.msg}",
+                f"JSON 格式错误：{exc.msg}",
             ) from None
         if isinstance(data, dict):
             data = data.get("listings")
         if not isinstance(data, list):
-            raise ListingsFileError(name, None, None, None, "expected a list of listings", "应为成果/需求列表")
+            raise ListingsFileError(
+                name, None, None, None, "expected a list of listings", "应为成果/需求列表"
+            )
         records = [(i + 1, r) for i, r in enumerate(data)]
     elif suffix == ".csv":
         reader = csv.DictReader(raw.splitlines())
-        if not reader.fieldnames or "id" not in reader.fieldnames or "kind" not in reader.fieldnames:
-            raise ListingsFileError(name, 1, None, None, "header must include id and kind", "表头须包含 id 和 kind")
+        if (
+            not reader.fieldnames
+            or "id" not in reader.fieldnames
+            or "kind" not in reader.fieldnames
+        ):
+            raise ListingsFileError(
+                name, 1, None, None, "header must include id and kind", "表头须包含 id 和 kind"
+            )
         records = [(i + 2, r) for i, r in enumerate(reader)]  # row numbers as a spreadsheet shows
     else:
-        raise ListingsFileError(name, None, None, suffix, "use a .json or .csv file", "请使用 .json 或 .csv 文件")
+        raise ListingsFileError(
+            name, None, None, suffix, "use a .json or .csv file", "请使用 .json 或 .csv 文件"
+        )
     out: list[Listing] = []
     seen: set[str] = set()
     for row, rec in records:
         if not isinstance(rec, dict):
-            raise ListingsFileError(name, row, None, rec, "each listing must be an object", "每条记录须为对象")
+            raise ListingsFileError(
+                name, row, None, rec, "each listing must be an object", "每条记录须为对象"
+            )
         listing = listing_from_record(rec, name, row)
         if listing.id in seen:
             raise ListingsFileError(name, row, "id", listing.id, "duplicate id", "编号重复")

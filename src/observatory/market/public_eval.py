@@ -25,7 +25,9 @@ def _tsv(path: Path) -> list[list[str]]:
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         parts = line.split("\t")
         if len(parts) != 3:
-            raise ValueError(f"{path}, line {n}: expected 3 tab-separated columns, got {len(parts)}")
+            raise ValueError(
+                f"{path}, line {n}: expected 3 tab-separated columns, got {len(parts)}"
+            )
         rows.append(parts)
     return rows
 
@@ -43,7 +45,9 @@ def csl_tasks(csl_dir: Path) -> dict[str, Task]:
         for i, (t, k, d) in enumerate(zip(ts, kg, dc, strict=True)):
             # kg's abstract column carries the title appended; ts and cls_dcp carry the abstract.
             if not (t[1] == d[1] and k[1].startswith(t[1])):
-                raise ValueError(f"{csl_dir}: {split} row {i + 1} differs between ts, kg and cls_dcp")
+                raise ValueError(
+                    f"{csl_dir}: {split} row {i + 1} differs between ts, kg and cls_dcp"
+                )
             doc = f"{split}-{i:04d}"
             abstracts[doc] = t[1]
             titles[doc] = t[2]
