@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import pearsonr
 
 from .meta import IndexMeta
 from .pipeline import data_availability
@@ -46,13 +47,17 @@ def indicator_stats(
 
 
 def corr_with_parent(x: pd.DataFrame, meta: IndexMeta, level: int,
-                     method: str = "pearson") -> pd.DataFrame:
-    """Correlation of each node at ``level`` with its parent (columns Parent, Code, Correlation)."""
+                     pval: float | None = 0.05) -> pd.DataFrame:
+    """Pearson correlation of each node at ``level`` with its parent (columns Parent, Code,
+    Correlation, P). With ``pval``, correlations not significant at that level (two-sided
+    t-test) are reported as NaN, as COINr's get_corr does by default."""
     rows = []
     for c in meta.codes(level):
         p = meta.parent(c)
-        rows.append({"Parent": p, "Code": c,
-                     "Correlation": x[c].corr(x[p], method=method)})
+        ok = x[[c, p]].dropna()
+        r, pv = pearsonr(ok[c], ok[p])
+        rows.append({"Parent": p, "Code": c, "P": float(pv),
+                     "Correlation": np.nan if pval is not None and pv > pval else float(r)})
     return pd.DataFrame(rows)
 
 
@@ -72,3 +77,10 @@ def corr_flags(x: pd.DataFrame, meta: IndexMeta, threshold: float, kind: str = "
             if (kind == "high" and r > threshold) or (kind == "low" and r < threshold):
                 rows.append({"Group": ga, "Ind1": a, "Ind2": b, "Corr": r})
     return pd.DataFrame(rows, columns=["Group", "Ind1", "Ind2", "Corr"])
+
+
+def correlation(a: pd.Series, b: pd.Series, pval: float | None = 0.05) -> float:
+    """Pearson correlation over complete pairs; NaN when not significant at ``pval``."""
+    ok = pd.concat([a, b], axis=1).dropna()
+    r, pv = pearsonr(ok.iloc[:, 0], ok.iloc[:, 1])
+    return np.nan if pval is not None and pv > pval else float(r)
