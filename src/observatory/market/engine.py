@@ -441,7 +441,8 @@ class MatchEngine:
             lid = ki.cols.ids[r]
             shared = [t for t in dict.fromkeys(ki.lex.tokens[r]) if t in qset]
             shared.sort(key=lambda t: -ki.lex.idf(t))
-            terms = tuple(display_terms(shared)[:8])
+            words = [t for t in shared if not t.startswith("#")]
+            terms = tuple(display_terms(words or shared)[:8])
             c = cos.get(r)
             if c is None and ki.dense is not None and self.mode != "bm25":
                 qv = qvec if qvec is not None else self._query_vector(text, src)
