@@ -62,7 +62,7 @@ def set_year(d: dict[str, Any], year: int, **fields: Any) -> dict[str, Any]:
     return d
 
 
-# -- reference vector (domain_rules.md §2.1) --------------------------------------------------------
+# -- reference vector (domain_rules.md §2.1) ------------------------------------------------------
 def test_reference_rd_ratio_vector(hte):
     a = assess(hte, firm())
     c = crit(a, "rd_ratio")
@@ -93,7 +93,7 @@ def test_reference_growth_vectors(hte):
     assert tr.points == (13, 18)
 
 
-# -- R&D ratio bands and boundaries -----------------------------------------------------------------
+# -- R&D ratio bands and boundaries ---------------------------------------------------------------
 @pytest.mark.parametrize(
     ("revenues", "rd", "threshold", "status"),
     [
@@ -154,7 +154,7 @@ def test_rd_ratio_missing_year_is_insufficient(hte):
     assert "years[2023].rd_expense" in c.sentence_en
 
 
-# -- other conditions ---------------------------------------------------------------------------------
+# -- other conditions -----------------------------------------------------------------------------
 @pytest.mark.parametrize(("founded", "days", "status"),
                          [("2024-06-01", 365, "passed"), ("2024-06-02", 364, "failed")])
 def test_age(hte, founded, days, status):
@@ -190,7 +190,8 @@ def test_high_tech_revenue_exactly_sixty_percent(hte, ht, status):
 
 
 @pytest.mark.parametrize(("domestic", "status"),
-                         [([2.4 * M, 3 * M, 3 * M], "passed"), ([2.4 * M, 3 * M, 2.9 * M], "failed")])
+                         [([2.4 * M, 3 * M, 3 * M], "passed"),
+                          ([2.4 * M, 3 * M, 2.9 * M], "failed")])
 def test_domestic_rd_exactly_sixty_percent(hte, domestic, status):
     # total R&D 4 + 5 + 5 = 14 m; 60 % = 8.4 m; 2.4 + 3 + 3 = 8.4 m exactly
     d = firm(years=years(revenue=[100 * M, 110 * M, 120 * M], rd_expense=[4 * M, 5 * M, 5 * M],
@@ -215,7 +216,7 @@ def test_owns_ip_and_field_and_incident(hte):
     assert a.status == "failed"
 
 
-# -- innovation-capability score ----------------------------------------------------------------------
+# -- innovation-capability score ------------------------------------------------------------------
 def test_score_total_and_eligible(hte):
     a = assess(hte, firm())
     s = a.scores["innovation"]

@@ -26,7 +26,7 @@ def item(a, iid, score="evaluation"):
     return next(i for g in a.scores[score].groups for i in g.items if i.id == iid)
 
 
-# -- technology-based SME -----------------------------------------------------------------------------
+# -- technology-based SME -------------------------------------------------------------------------
 def tsme_firm(**over: Any) -> dict[str, Any]:
     d: dict[str, Any] = {
         "founded": "2018-01-01", "as_of": "2025-04-01",
@@ -125,7 +125,7 @@ def test_tsme_missing_facts_insufficient(tsme):
     assert a.status == "insufficient_data"
 
 
-# -- innovative SME -----------------------------------------------------------------------------------
+# -- innovative SME -------------------------------------------------------------------------------
 def ism_firm() -> dict[str, Any]:
     return {
         "founded": "2016-01-01", "as_of": "2025-04-01",
@@ -166,7 +166,7 @@ def test_innovative_sme_group_minimum():
     assert assess(pack, d).status == "passed"
 
 
-# -- zhuanjingtexin -----------------------------------------------------------------------------------
+# -- zhuanjingtexin -------------------------------------------------------------------------------
 @pytest.mark.parametrize(("niche", "points"), [(1.9, 0), (2, 1), (5, 2), (10, 5), (11, 5)])
 def test_zjtx_niche_years_step(niche, points):
     d = ism_firm()
@@ -207,7 +207,7 @@ def test_zjtx_conditions_and_gap():
     assert crit(a, "rd_amount").status == "passed"          # 1.1 m ≥ 1 m
 
 
-# -- little giant: revenue-banded innovation route ------------------------------------------------------
+# -- little giant: revenue-banded innovation route ------------------------------------------------
 @pytest.mark.parametrize(
     ("revenue", "band", "rd_each", "status"),
     [(100 * M, "last-year revenue ≥ 100 m yuan", 3 * M, "passed"),     # 3 % each year
@@ -224,7 +224,7 @@ def test_little_giant_switch(revenue, band, rd_each, status):
     assert c.status == status
 
 
-# -- local packs --------------------------------------------------------------------------------------
+# -- local packs ----------------------------------------------------------------------------------
 def test_gazelle_cagr():
     d = {"founded": "2012-01-01", "as_of": "2025-04-01",
          "years": years(revenue=[10 * M, 12 * M, 15 * M, 18 * M]),

@@ -38,7 +38,9 @@ STATUS_STYLE = {"passed": "green", "failed": "red", "insufficient_data": "yellow
 
 
 def _fail(en: str, zh: str) -> None:
-    Console(stderr=True).print(f"[red]error:[/red] {en}\n[red]错误：[/red]{zh}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(
+        f"[red]error:[/red] {en}\n[red]错误：[/red]{zh}", highlight=False
+    )
     raise typer.Exit(2)
 
 
@@ -169,5 +171,7 @@ def packs_cmd(
                       ", ".join(p.unverified) or "—")
     console.print(table)
     for exc in errors:
-        Console(stderr=True).print(f"[red]{exc.message_en}[/red]\n[red]{exc.message_zh}[/red]")
+        Console(stderr=True, soft_wrap=True).print(
+            f"[red]{exc.message_en}[/red]\n[red]{exc.message_zh}[/red]"
+        )
     raise typer.Exit(1 if errors else 0)

@@ -31,7 +31,7 @@ OP_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠
 NEGATION = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "==": "≠", "!=": "="}
 
 
-# -- formatting ---------------------------------------------------------------------------------
+# -- formatting -----------------------------------------------------------------------------------
 def fmt(value: Any, unit: str, lang: Lang, signed: bool = False) -> str:
     """Format a value in its unit for a sentence (yuan as m yuan in English, 万元 in Chinese)."""
     if value is None:
@@ -69,7 +69,7 @@ def fmt(value: Any, unit: str, lang: Lang, signed: bool = False) -> str:
     return sign + text
 
 
-# -- results ------------------------------------------------------------------------------------
+# -- results --------------------------------------------------------------------------------------
 @dataclass
 class Gap:
     """What would close a failed criterion."""
@@ -198,7 +198,7 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-# -- combining statuses -------------------------------------------------------------------------
+# -- combining statuses ---------------------------------------------------------------------------
 def combine_all(statuses: list[Status]) -> Status:
     """all-of: one failure fails; else missing data; else borderline; else passed."""
     for s in ("failed", "insufficient_data", "borderline"):
@@ -215,7 +215,7 @@ def combine_any(statuses: list[Status]) -> Status:
     return "failed"
 
 
-# -- scores -------------------------------------------------------------------------------------
+# -- scores ---------------------------------------------------------------------------------------
 def _score_item(item: ScoreItem, ctx: Context) -> ItemResult:
     res = ItemResult(item.id, item.name_en, item.name_zh, None, item.unit, (0.0, 0.0),
                      item.max_points(), verified=item.verified)
@@ -314,7 +314,7 @@ def score_table(table: ScoreTable, ctx: Context) -> ScoreResult:
     return ScoreResult(table.id, table.name_en, table.name_zh, total, groups)
 
 
-# -- gaps ---------------------------------------------------------------------------------------
+# -- gaps -----------------------------------------------------------------------------------------
 def _lever_deltas(lever: Lever, x: float) -> dict[tuple[str, str, int], float]:
     if lever.kind == "time":
         return {("time", "days", 0): x}
@@ -383,7 +383,7 @@ def solve_lever(lever: Lever, ctx: Context, passes: Any) -> float | None:
     return sign * hi
 
 
-# -- criteria -----------------------------------------------------------------------------------
+# -- criteria -------------------------------------------------------------------------------------
 class Evaluator:
     """Evaluate one pack; reusable across enterprises."""
 
