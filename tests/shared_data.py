@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DIR = Path(os.environ.get("OBSERVATORY_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+_DEFAULT = Path(__file__).resolve().parents[2] / "shared"
+SHARED_DIR = Path(os.environ.get("OBSERVATORY_SHARED_DIR", _DEFAULT))
 
 
 def shared_path(relative: str) -> Path:

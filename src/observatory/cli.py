@@ -9,6 +9,7 @@ from observatory.funds.cli import app as funds_app
 from observatory.index.cli import app as index_app
 from observatory.market.cli import app as match_app
 from observatory.registry.cli import register as register_registry_commands
+from observatory.registry.cli import register_generation
 from observatory.targets.cli import progress_app, targets_app
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 register_registry_commands(app)
+register_generation(app)
 app.add_typer(index_app, name="index")
 app.add_typer(match_app, name="match")
 app.add_typer(funds_app, name="funds")

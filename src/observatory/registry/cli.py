@@ -126,3 +126,67 @@ def register(app: typer.Typer) -> None:
             sys.stdout.buffer.write(data)
         else:
             out.write_bytes(data)
+
+
+def register_generation(app: typer.Typer) -> None:
+    """Attach ``generate`` and ``demo``."""
+
+    @app.command()
+    def generate(
+        city: str = typer.Option("qingdao-example", help="The example city to build."),
+        seed: int = typer.Option(42, help="Random seed: the same seed gives the same database."),
+        scale: float = typer.Option(1.0, help="Multiply record counts (benchmarks)."),
+        baseline_year: int = typer.Option(2023, help="Baseline year of the doubling plan."),
+        replace: bool = typer.Option(False, help="Delete the database file first (SQLite)."),
+        database_url: str = typer.Option(None, help="Database URL (default: settings)."),
+    ) -> None:
+        """Generate the synthetic example city (every record says it is synthetic)."""
+        from observatory.examples.generator import generate_city
+        from observatory.registry.setup import init_database
+
+        if city != "qingdao-example":
+            raise typer.BadParameter("only qingdao-example is bundled", param_hint="--city")
+        if scale <= 0:
+            raise typer.BadParameter("must be positive", param_hint="--scale")
+        engine = make_engine(database_url)
+        if replace:
+            _drop_sqlite(engine)
+            engine = make_engine(database_url)
+        init_database(engine)
+        try:
+            with rich_progress() as progress:
+                report = generate_city(engine, seed=seed, scale=scale,
+                                       baseline_year=baseline_year, progress=_Bar(progress))
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
+        total = sum(report.rows.values())
+        typer.echo(f"generated {total:,} rows in {report.seconds:.1f} s "
+                   f"({report.rows_per_second:,.0f} rows/s); seed={seed} scale={scale}")
+
+    @app.command()
+    def demo(
+        serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the web app after."),
+        host: str = typer.Option("127.0.0.1"),
+        port: int = typer.Option(8000),
+    ) -> None:
+        """Build the example city into the default database (once) and show it."""
+        from observatory.examples.demo import build_demo, print_summary
+
+        engine = make_engine()
+        built = build_demo(engine, progress_factory=lambda p: _Bar(p), progress=rich_progress())
+        print_summary(engine, Console(), freshly_built=built)
+        if serve:
+            from observatory.examples.demo import serve_app
+
+            serve_app(engine, host=host, port=port, console=Console())
+
+
+def _drop_sqlite(engine) -> None:  # noqa: ANN001
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise typer.BadParameter("--replace only deletes SQLite files; drop the PostgreSQL "
+                                 "database yourself", param_hint="--replace")
+    engine.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(url.database + suffix).unlink(missing_ok=True)

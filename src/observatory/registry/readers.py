@@ -203,8 +203,9 @@ def read_bundle(path: Path) -> list[BundleFile]:
         entries = manifest["files"]
         files = [(str(e["entity"]), str(e["path"])) for e in entries]
     except (ValueError, KeyError, TypeError) as exc:
-        raise _fail("manifest.json", f"manifest must be {{\"files\": [{{\"entity\", \"path\"}}]}}: "
-                    f"{exc}", f"manifest 格式应为 {{\"files\": [{{\"entity\", \"path\"}}]}}：{exc}") from exc
+        shape = '{"files": [{"entity": ..., "path": ...}]}'
+        raise _fail("manifest.json", f"manifest must be {shape}: {exc}",
+                    f"manifest 格式应为 {shape}：{exc}") from exc
     result = []
     for entity, member in files:
         if not exists(member):

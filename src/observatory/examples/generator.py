@@ -1,0 +1,1014 @@
+"""The synthetic example city over Qingdao's real districts, calibrated to published figures.
+
+``generate_city(engine, seed=42, scale=1.0)`` builds 2019-2025 records from one seed: the same
+seed gives an identical database. Every count the seed article publishes (``qingdao_published.yaml``
+with ``calibrate: true``) comes out of the records exactly in its year at scale 1; other years
+follow smooth growth paths with noise. Every generated record carries the source
+"synthetic example"; the published figures themselves are loaded as observations citing the article.
+
+Rows are produced as column tuples and written with executemany (SQLite) or COPY (PostgreSQL),
+which is what lets ``--scale`` reach a million organisations and five million contracts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import yaml
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
+
+from observatory.examples import texts
+from observatory.registry import models as m
+from observatory.registry.codes import make_uscc
+
+YEARS = list(range(2019, 2026))
+ANCHOR_YEAR = 2024
+CITY = "370200"
+DISTRICTS = ["370202", "370203", "370211", "370212", "370213", "370214", "370215", "370281",
+             "370283", "370285"]
+DISTRICT_WEIGHTS = np.array([0.08, 0.07, 0.22, 0.17, 0.06, 0.14, 0.09, 0.07, 0.05, 0.05])
+OTHER_PROVINCES = ["110000", "310000", "320000", "330000", "440000", "340000", "420000",
+                   "510000", "610000", "120000"]
+FIELDS = list(texts.FIELD_WORDS)
+MARINE_FIELDS = ["marine_equipment", "marine_bio", "fisheries", "desalination"]
+SYNTHETIC_SOURCE = "synthetic-example"
+ProgressFn = Callable[[str, int, int], None]
+
+
+def published_figures() -> dict[str, Any]:
+    """The article's figures and plans, as bundled data."""
+    path = resources.files("observatory.examples").joinpath("qingdao_published.yaml")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def calibration_targets() -> dict[str, int]:
+    """Published values the generator must reproduce exactly (code -> value)."""
+    return {f["code"]: f["value"] for f in published_figures()["figures"] if f.get("calibrate")}
+
+
+@dataclass
+class Rows:
+    """Column names and row tuples of one table, in insertion order."""
+
+    table: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    written: int = 0  # rows already handed to the sink and cleared
+
+    def next_id(self) -> int:
+        return self.written + len(self.rows) + 1
+
+    @property
+    def total(self) -> int:
+        return self.written + len(self.rows)
+
+
+@dataclass
+class GenerationReport:
+    seed: int
+    scale: float
+    rows: dict[str, int]
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return sum(self.rows.values()) / self.seconds if self.seconds else 0.0
+
+
+def stock_path(anchor: float, growth: float, rng: np.random.Generator,
+               years: Sequence[int] = YEARS, noise: float = 0.02) -> dict[int, int]:
+    """A year-end stock equal to ``anchor`` in the anchor year, growing ~``growth`` a year."""
+    path = {}
+    for year in years:
+        wobble = 1.0 if year == ANCHOR_YEAR else 1 + rng.normal(0, noise)
+        path[year] = max(0, round(anchor * (1 + growth) ** (year - ANCHOR_YEAR) * wobble))
+    # Keep the path increasing so that cumulative designations never need revoking.
+    for year in years[1:]:
+        path[year] = max(path[year], path[year - 1])
+    for year in reversed(years[:-1]):
+        if year < ANCHOR_YEAR:
+            path[year] = min(path[year], path[year + 1])
+    return path
+
+
+def _date(year: int, rng: np.random.Generator, start_month: int = 1, end_month: int = 12
+          ) -> dt.date:
+    month = int(rng.integers(start_month, end_month + 1))
+    day = int(rng.integers(1, 29))
+    return dt.date(year, month, day)
+
+
+def _base31(n: int, width: int = 8) -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    out = []
+    for _ in range(width):
+        n, r = divmod(n, 31)
+        out.append(alphabet[r])
+    return "".join(reversed(out))
+
+
+class CityBuilder:
+    """Builds all rows of the example city in memory, deterministically from the seed."""
+
+    def __init__(self, seed: int = 42, scale: float = 1.0, baseline_year: int = 2023) -> None:
+        self.seed = seed
+        self.scale = scale
+        self.baseline_year = baseline_year
+        self.rng = np.random.default_rng(seed)
+        self.figures = published_figures()
+        self.calibrated = calibration_targets()
+        self.tables: dict[str, Rows] = {}
+        self.sink: Callable[[Rows], None] | None = None
+        self.source_id = 1
+        self.article_source_id = 2
+
+    # -- helpers ---------------------------------------------------------------------------
+    def n(self, base: float) -> int:
+        return max(1, round(base * self.scale))
+
+    def target(self, code: str) -> float:
+        """A calibrated figure, multiplied by the scale (exact at scale 1)."""
+        return self.calibrated[code] * self.scale
+
+    def table(self, name: str, columns: list[str]) -> Rows:
+        if name not in self.tables:
+            self.tables[name] = Rows(name, columns)
+        return self.tables[name]
+
+    def pick(self, options: Sequence[Any]) -> Any:
+        return options[int(self.rng.integers(0, len(options)))]
+
+    # -- build -----------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Hand every table's pending rows to the sink (in dependency order) and free them."""
+        if self.sink is None:
+            return
+        for name in INSERT_ORDER:
+            rows = self.tables.get(name)
+            if rows is not None and rows.rows:
+                self.sink(rows)
+                rows.written += len(rows.rows)
+                rows.rows = []
+
+    def build(self) -> dict[str, Rows]:
+        """Run every step; with a sink, rows are written after each step, not kept."""
+        for step in (self.sources, self.organisations, self.designations,
+                     self.organisation_years_and_rd, self.platforms, self.persons, self.plans,
+                     self.projects, self.listings, self.contracts, self.funds,
+                     self.observations):
+            step()
+            self.flush()
+        return self.tables
+
+    def sources(self) -> None:
+        rows = self.table("sources", ["id", "code", "name_en", "name_zh", "publisher", "url",
+                                      "published_on", "synthetic", "note"])
+        note = json.dumps({"seed": self.seed, "scale": self.scale,
+                           "baseline_year": self.baseline_year}, sort_keys=True)
+        rows.rows.append((1, SYNTHETIC_SOURCE, "Synthetic example city (generated)",
+                          "合成示例城市（程序生成）", "Innovation Observatory", None, None, True,
+                          note))
+        src = self.figures["source"]
+        rows.rows.append((2, src["code"], src["name_en"], src["name_zh"], src["publisher"], None,
+                          None, False, src.get("note")))
+
+    def organisations(self) -> None:
+        rows = self.table("organisations", ["id", "uscc", "name_zh", "name_en", "kind",
+                                            "region_code", "industry_code", "founded_on",
+                                            "employees", "source_id", "source_ref"])
+        rng = self.rng
+        self.n_enterprises = self.n(24000)
+        self.n_external = self.n(3000)
+        kinds = ([("university", 25), ("institute", 60), ("government", 6)])
+        stems = texts.NAME_STEMS
+        district_idx = rng.choice(len(DISTRICTS), size=self.n_enterprises, p=DISTRICT_WEIGHTS)
+        field_idx = rng.integers(0, len(FIELDS), size=self.n_enterprises)
+        founded_year = rng.integers(1995, 2024, size=self.n_enterprises)
+        employees = np.maximum(5, rng.lognormal(4.0, 1.1, size=self.n_enterprises)).astype(int)
+        self.org_field: list[str] = []
+        self.org_region: list[str] = []
+        self.enterprise_ids: list[int] = []
+        org_id = 0
+
+        def add(kind: str, region: str, fld: str, name_zh: str, name_en: str, year: int,
+                staff: int) -> int:
+            nonlocal org_id
+            org_id += 1
+            uscc = make_uscc(("91" if kind == "enterprise" else "12") + region, _base31(org_id))
+            founded = dt.date(int(year), 1 + org_id % 12, 1 + org_id % 28)
+            rows.rows.append((org_id, uscc, name_zh, name_en, kind, region,
+                              texts.FIELD_INDUSTRY[fld] if kind == "enterprise" else
+                              ("8341" if kind == "university" else "7310"),
+                              founded, int(staff), self.source_id, f"org-{org_id}"))
+            self.org_field.append(fld)
+            self.org_region.append(region)
+            return org_id
+
+        for i in range(self.n_enterprises):
+            fld = FIELDS[field_idx[i]]
+            stem_zh, stem_en = stems[i % len(stems)]
+            word_zh, word_en = texts.FIELD_WORDS[fld]
+            suffix = i // len(stems)
+            oid = add("enterprise", DISTRICTS[district_idx[i]], fld,
+                      f"青岛{stem_zh}{word_zh}{suffix}号有限公司",
+                      f"Qingdao {stem_en} {word_en} No.{suffix} Co., Ltd.",
+                      founded_year[i], employees[i])
+            self.enterprise_ids.append(oid)
+        self.research_ids: list[int] = []
+        for kind, count in kinds:
+            for j in range(count if self.scale >= 1 else max(1, round(count * self.scale))):
+                fld = FIELDS[j % len(FIELDS)]
+                label_zh = {"university": "大学", "institute": "研究院",
+                            "government": "管理局"}[kind]
+                label_en = {"university": "University", "institute": "Research Institute",
+                            "government": "Administration"}[kind]
+                oid = add(kind, self.pick(DISTRICTS), fld,
+                          f"青岛{texts.FIELD_WORDS[fld][0]}{label_zh}{j}",
+                          f"Qingdao {texts.FIELD_WORDS[fld][1]} {label_en} {j}",
+                          1950 + j, 300 + 40 * j)
+                if kind != "government":
+                    self.research_ids.append(oid)
+                else:
+                    self.government_ids = [*getattr(self, "government_ids", []), oid]
+        self.external_ids: list[int] = []
+        for k in range(self.n_external):
+            region = OTHER_PROVINCES[k % len(OTHER_PROVINCES)]
+            fld = FIELDS[k % len(FIELDS)]
+            oid = add("enterprise", region, fld, f"外地{texts.FIELD_WORDS[fld][0]}企业{k}",
+                      f"Out-of-city {texts.FIELD_WORDS[fld][1]} Enterprise {k}", 2005, 200)
+            self.external_ids.append(oid)
+
+    def _designate(self, type_code: str, level: str, issuer: str, prefix: str,
+                   stock: dict[int, int], pool: list[int], validity_years: int | None,
+                   month_range: tuple[int, int] = (9, 12)) -> dict[int, set[int]]:
+        """Grant certificates so that the year-end stock of valid ones equals ``stock``.
+
+        ``validity_years``: None = valid until revoked (cumulative stock); 1 = calendar-year
+        registration (tech SMEs); 3 = three-year certificates with renewals (high-tech).
+        Returns the holders valid at each year end.
+        """
+        rows = self.table("designations", ["id", "certificate_no", "organisation_id",
+                                           "type_code", "level", "issuer", "valid_from",
+                                           "valid_to", "status", "source_id", "source_ref"])
+        rng = self.rng
+        years = sorted(stock)
+        first = years[0]
+        order = list(rng.permutation(pool))
+        fresh = iter(order)
+        holders: dict[int, set[int]] = {}
+        grants: dict[int, list[int]] = {}
+        if validity_years is None:
+            previous = 0
+            held: set[int] = set()
+            for year in years:
+                count = stock[year] - previous
+                grants[year] = [next(fresh) for _ in range(count)]
+                held |= set(grants[year])
+                holders[year] = set(held)
+                previous = stock[year]
+        elif validity_years == 1:
+            last: list[int] = []
+            for year in years:
+                renewing = [o for o in last if rng.random() < 0.8][: stock[year]]
+                chosen = set(renewing)
+                while len(chosen) < stock[year]:
+                    chosen.add(next(fresh))
+                grants[year] = sorted(chosen)
+                holders[year] = chosen
+                last = grants[year]
+        else:
+            span = validity_years
+            cohort: dict[int, int] = {}
+            pre = round(stock[first] / span)
+            for year in range(first - span + 1, first):
+                cohort[year] = pre
+            for year in years:
+                cohort[year] = stock[year] - sum(cohort[year - k] for k in range(1, span))
+                if cohort[year] < 0:
+                    raise ValueError(f"{type_code}: stock path needs a negative cohort in {year}")
+            members: dict[int, list[int]] = {}
+            for year in sorted(cohort):
+                expiring = members.get(year - span, [])
+                busy = {o for k in range(1, span) for o in members.get(year - k, [])}
+                renew = [o for o in expiring if o not in busy and rng.random() < 0.7]
+                chosen = renew[: cohort[year]]
+                taken = set(chosen) | busy
+                while len(chosen) < cohort[year]:
+                    candidate = next(fresh)
+                    if candidate not in taken:
+                        chosen.append(candidate)
+                        taken.add(candidate)
+                members[year] = chosen
+            grants = members
+            for year in years:
+                holders[year] = {o for k in range(span) for o in members.get(year - k, [])}
+        seq = rows.next_id() - 1
+        for year in sorted(grants):
+            for org in grants[year]:
+                seq += 1
+                if validity_years == 1:
+                    start = _date(year, rng, 1, 6)
+                    end: dt.date | None = dt.date(year, 12, 31)
+                else:
+                    start = _date(year, rng, *month_range)
+                    end = (dt.date(start.year + validity_years, start.month, start.day)
+                           - dt.timedelta(days=1)) if validity_years else None
+                rows.rows.append((seq, f"{prefix}{year}{seq:07d}", int(org), type_code, level,
+                                  issuer, start, end, "granted", self.source_id, None))
+        return holders
+
+    def designations(self) -> None:
+        rng = self.rng
+        pool = self.enterprise_ids
+        self.hte_stock = stock_path(self.target("hte_count"), 0.12, rng, noise=0.0)
+        self.hte_holders = self._designate("high_tech_enterprise", "national",
+                                           "Shandong recognition office", "GR",
+                                           self.hte_stock, pool, 3)
+        tsme = stock_path(self.target("tech_sme_count"), 0.15, rng)
+        self.tsme_holders = self._designate("tech_sme", "national", "MOST Torch Centre", "TS",
+                                            tsme, pool, 1)
+        cumulative = [
+            ("hidden_champion", "city", "Qingdao MIIT bureau", "HC", "hidden_champion_count",
+             0.10),
+            ("single_champion", "national", "MIIT", "SC", "single_champion_count", 0.12),
+            ("unicorn", "city", "Qingdao development office", "UN", "unicorn_count", 0.15),
+            ("green_manufacturer", "national", "MIIT", "GM", "green_manufacturer_count", 0.15),
+            ("green_factory", "provincial", "Shandong DIIT", "GF",
+             "green_factory_provincial_count", 0.12),
+            ("green_supply_chain", "national", "MIIT", "GS", "green_supply_chain_count", 0.15),
+            ("efficiency_leader", "national", "MIIT", "EL", "efficiency_leader_count", 0.10),
+        ]
+        for type_code, level, issuer, prefix, figure, growth in cumulative:
+            path = stock_path(self.target(figure), growth, rng, noise=0.0)
+            self._designate(type_code, level, issuer, prefix, path, pool, None)
+        little = stock_path(self.n(120), 0.2, rng, noise=0.0)
+        self._designate("little_giant", "national", "MIIT", "LG", little, pool, None)
+        zjtx = stock_path(self.n(900), 0.2, rng, noise=0.0)
+        self._designate("zhuanjingtexin_sme", "provincial", "Shandong DIIT", "ZJ", zjtx, pool,
+                        None)
+
+    def organisation_years_and_rd(self) -> None:
+        """Yearly revenue/staff and R&D spending; industry's share of R&D above 60 %."""
+        rng = self.rng
+        oy = self.table("organisation_years", [
+            "id", "organisation_id", "year", "revenue_yuan", "high_tech_revenue_yuan",
+            "net_assets_yuan", "employees", "tech_staff", "source_id", "source_ref"])
+        rd = self.table("rd_expenditures", ["id", "organisation_id", "year", "funding_source",
+                                            "amount_yuan", "source_id", "source_ref"])
+        active = sorted(set().union(*self.hte_holders.values(), *self.tsme_holders.values()))
+        base_revenue = np.exp(rng.normal(17.3, 1.2, size=len(active)))  # ~30 m yuan median
+        growth = rng.normal(0.10, 0.12, size=len(active))
+        rd_ratio = np.clip(rng.normal(0.055, 0.02, size=len(active)), 0.01, 0.2)
+        oy_id = 0
+        rd_id = 0
+        self.rd_total: dict[int, int] = {}
+        for i, org in enumerate(active):
+            for year in YEARS:
+                revenue = int(base_revenue[i] * (1 + growth[i]) ** (year - 2019))
+                revenue = max(revenue, 100_000)
+                oy_id += 1
+                staff = max(5, int(revenue / 900_000))
+                oy.rows.append((oy_id, int(org), year, revenue, int(revenue * 0.65),
+                                int(revenue * 0.8), staff, max(1, int(staff * 0.18)),
+                                self.source_id, None))
+                rd_id += 1
+                amount = int(revenue * rd_ratio[i])
+                rd.rows.append((rd_id, int(org), year, "enterprise", amount, self.source_id, None))
+                self.rd_total[year] = self.rd_total.get(year, 0) + amount
+        # Universities and institutes: sized so that industry's share is about 64 % each year.
+        share_target = 0.64
+        for year in YEARS:
+            industry = self.rd_total[year]
+            research_total = int(industry * (1 - share_target) / share_target)
+            weights = rng.dirichlet(np.ones(len(self.research_ids)))
+            for org, w in zip(self.research_ids, weights, strict=True):
+                amount = int(research_total * w)
+                gov = int(amount * 0.7)
+                for source, value in (("government", gov), ("other", amount - gov)):
+                    rd_id += 1
+                    rd.rows.append((rd_id, org, year, source, value, self.source_id, None))
+        self.industry_rd_share = {}
+
+    def platforms(self) -> None:
+        rng = self.rng
+        rows = self.table("platforms", ["id", "code", "name_zh", "name_en", "type_code",
+                                        "level", "region_code", "field_code", "established_on",
+                                        "closed_on", "area_m2", "source_id", "source_ref"])
+        links = self.table("platform_links", ["id", "platform_id", "organisation_id", "role",
+                                              "valid_from", "valid_to", "source_id",
+                                              "source_ref"])
+        pid = 0
+        self.platform_ids_by_key: dict[str, list[int]] = {}
+
+        def add(type_code: str, level: str, region: str, fld: str, year: int,
+                name: tuple[str, str], area: int | None = None,
+                host: int | None = None) -> int:
+            nonlocal pid
+            pid += 1
+            start = _date(year, rng)
+            rows.rows.append((pid, f"PF{pid:06d}", name[0], name[1], type_code, level, region,
+                              fld, start, None, area, self.source_id, None))
+            host = host or int(self.pick(self.research_ids + self.enterprise_ids[:2000]))
+            links.rows.append((links.next_id(), pid, host, "host", start, None,
+                               self.source_id, None))
+            return pid
+
+        def grow(type_code: str, level: str, figure_or_value: float, growth: float,
+                 fields: Sequence[str] | None = None, regions: Sequence[str] | None = None,
+                 first_year: int = 2010) -> None:
+            path = stock_path(figure_or_value, growth, rng, noise=0.0)
+            previous = 0
+            label = texts.FIELD_WORDS
+            for year in YEARS:
+                new = path[year] - previous
+                if year == YEARS[0]:
+                    for k in range(path[year]):
+                        fld = self.pick(fields or FIELDS)
+                        est = int(rng.integers(first_year, YEARS[0] + 1))
+                        add(type_code, level, self.pick(regions or DISTRICTS), fld, est,
+                            self._platform_name(type_code, level, fld, pid + 1))
+                        _ = k, label
+                else:
+                    for _k in range(new):
+                        fld = self.pick(fields or FIELDS)
+                        add(type_code, level, self.pick(regions or DISTRICTS), fld, year,
+                            self._platform_name(type_code, level, fld, pid + 1))
+                previous = path[year]
+
+        grow("incubator", "national", self.target("national_incubator_count"), 0.08)
+        grow("innovation_space", "national", self.target("national_innovation_space_count"),
+             0.08)
+        grow("demonstration_base", "national", self.target("demonstration_base_count"), 0.15)
+        grow("sme_cluster", "national", self.target("sme_cluster_national_count"), 0.25)
+        grow("incubator", "provincial", self.n(60), 0.08)
+        grow("innovation_space", "provincial", self.n(150), 0.08)
+        # Research platforms at provincial level and above: the doubling indicator.
+        non_vr = [f for f in FIELDS if f != "vr" and f not in MARINE_FIELDS]
+        for type_code, base in (("key_lab", 160), ("engineering_centre", 180),
+                                ("tech_innovation_centre", 90), ("new_rd_institution", 40)):
+            grow(type_code, "provincial", self.n(base), 0.09, fields=non_vr)
+            grow(type_code, "national", self.n(base / 8), 0.05, fields=non_vr)
+            grow(type_code, "provincial", self.n(base / 5), 0.14, fields=MARINE_FIELDS)
+        # VR platforms in Laoshan at provincial level and above: 13 in 2024.
+        vr = stock_path(self.target("vr_platforms_provincial_plus"), 0.15, rng, noise=0.0)
+        previous = 0
+        for year in YEARS:
+            for _ in range(vr[year] - previous):
+                level = "national" if rng.random() < 0.2 else "provincial"
+                add(self.pick(["key_lab", "engineering_centre", "tech_innovation_centre"]),
+                    level, "370212", "vr", year if year > YEARS[0] else 2016,
+                    self._platform_name("tech_innovation_centre", level, "vr", pid + 1))
+            previous = vr[year]
+        grow("engineering_centre", "city", self.n(300), 0.1)
+        # Parks named in the article.
+        vr_park = add("industrial_park", "provincial", "370212", "vr", 2022,
+                      ("青岛虚拟现实产业园", "Qingdao Virtual Reality Industrial Park"))
+        add("industrial_park", "national", "370281", "green_tech", 2023,
+            ("上合绿色低碳科创产业园", "SCO Green and Low-Carbon Sci-Tech Innovation Park"),
+            area=int(self.figures_by_code("sco_park_area")))
+        vr_firms = [o for o, f in zip(range(1, len(self.org_field) + 1), self.org_field,
+                                      strict=True)
+                    if f == "vr" and self.org_region[o - 1] == "370212"][: self.n(40)]
+        for org in vr_firms:
+            links.rows.append((links.next_id(), vr_park, org, "tenant",
+                               _date(int(rng.integers(2022, 2026)), rng), None,
+                               self.source_id, None))
+
+    def figures_by_code(self, code: str) -> float:
+        return next(f["value"] for f in self.figures["figures"] if f["code"] == code)
+
+    def _platform_name(self, type_code: str, level: str, fld: str, number: int
+                       ) -> tuple[str, str]:
+        type_zh = {"key_lab": "重点实验室", "engineering_centre": "工程研究中心",
+                   "tech_innovation_centre": "技术创新中心", "new_rd_institution": "新型研发机构",
+                   "incubator": "科技企业孵化器", "innovation_space": "众创空间",
+                   "demonstration_base": "新型工业化产业示范基地",
+                   "sme_cluster": "中小企业特色产业集群"}[type_code]
+        type_en = type_code.replace("_", " ").title().replace("Rd", "R&D")
+        level_zh = {"national": "国家", "provincial": "山东省", "city": "青岛市"}[level]
+        word_zh, word_en = texts.FIELD_WORDS[fld]
+        return (f"{level_zh}{word_zh}{type_zh}（{number}）",
+                f"{level.title()} {word_en} {type_en} ({number})")
+
+    def persons(self) -> None:
+        rng = self.rng
+        people = self.table("persons", ["id", "code", "name_zh", "name_en", "field_code",
+                                        "region_code", "source_id", "source_ref"])
+        quals = self.table("broker_qualifications", ["id", "certificate_no", "person_id",
+                                                     "level", "region_code", "valid_from",
+                                                     "valid_to", "source_id", "source_ref"])
+        talents = self.table("talent_recruitments", ["id", "person_id", "programme_code",
+                                                     "year", "field_code", "region_code",
+                                                     "source_id", "source_ref"])
+        jobs = self.table("employments", ["id", "person_id", "organisation_id", "role",
+                                          "valid_from", "valid_to", "source_id",
+                                          "source_ref"])
+
+        def person(fld: str) -> int:
+            pid = people.next_id()
+            sur_zh, sur_en = self.pick(texts.SURNAMES)
+            giv_zh, giv_en = self.pick(texts.GIVEN_NAMES)
+            people.rows.append((pid, f"P{pid:07d}", sur_zh + giv_zh, f"{giv_en} {sur_en}", fld,
+                                self.pick(DISTRICTS), self.source_id, None))
+            return pid
+
+        broker_stock = stock_path(self.n(1100), 0.18, rng, noise=0.01)
+        previous = 0
+        self.broker_ids: list[int] = []
+        for year in YEARS:
+            for _ in range(broker_stock[year] - previous):
+                pid = person(self.pick(FIELDS))
+                level = self.pick(["junior", "junior", "junior", "intermediate", "senior"])
+                quals.rows.append((quals.next_id(), f"JJ{year}{quals.next_id():06d}",
+                                   pid, level, CITY, _date(year, rng), None, self.source_id,
+                                   None))
+                jobs.rows.append((jobs.next_id(), pid,
+                                  int(self.pick(self.enterprise_ids[:3000] + self.research_ids)),
+                                  "technology broker", _date(year, rng, 1, 1), None,
+                                  self.source_id, None))
+                self.broker_ids.append(pid)
+            previous = broker_stock[year]
+        for year in YEARS:
+            plan = [("top_talent", self.n(int(rng.integers(25, 45))), FIELDS)]
+            if year >= 2025:
+                plan.append(("marine_talent", self.n(72), MARINE_FIELDS))
+            elif year >= 2021:
+                plan.append(("marine_talent", self.n(int(rng.integers(20, 35))), MARINE_FIELDS))
+            plan.append(("young_talent", self.n(int(rng.integers(80, 140))), FIELDS))
+            for programme, count, fields in plan:
+                for _ in range(count):
+                    fld = self.pick(fields)
+                    pid = person(fld)
+                    talents.rows.append((talents.next_id(), pid, programme, year, fld, CITY,
+                                         self.source_id, None))
+                    jobs.rows.append((jobs.next_id(), pid,
+                                      int(self.pick(self.research_ids + self.enterprise_ids[:500])),
+                                      "researcher", _date(year, rng), None, self.source_id,
+                                      None))
+
+    def plans(self) -> None:
+        plans = self.table("plans", ["id", "code", "name_en", "name_zh", "owner", "start_on",
+                                     "end_on", "status", "source_id", "source_ref"])
+        items = self.table("plan_items", ["id", "code", "plan_id", "parent_id", "kind",
+                                          "name_en", "name_zh", "owner", "start_on", "due_on",
+                                          "status", "source_id", "source_ref"])
+        targets = self.table("targets", ["id", "code", "plan_id", "item_id", "name_en",
+                                         "name_zh", "indicator_code", "region_code", "form",
+                                         "direction", "base_year", "target_year",
+                                         "target_value", "params", "method", "owner",
+                                         "source_id", "source_ref"])
+        self.marine_task_ids: list[int] = []
+        owners = ["Bureau of Science and Technology", "Bureau of Ocean Development",
+                  "Bureau of Industry and Information Technology", "Laoshan District",
+                  "West Coast New Area", "Jimo District"]
+        for plan in self.figures["plans"]:
+            pid = plans.next_id()
+            plans.rows.append((pid, plan["code"], plan["name_en"], plan["name_zh"],
+                               plan["owner"], plan["start_on"], plan["end_on"], "active",
+                               self.article_source_id, None))
+            task_ids: list[int] = []
+            for p in range(plan.get("major_projects", 0)):
+                mp = items.next_id()
+                items.rows.append((mp, f"{plan['code']}-MP{p + 1}", pid, None, "major_project",
+                                   f"Major project {p + 1}", f"重大工程{p + 1}", owners[p],
+                                   plan["start_on"], plan["end_on"], "in_progress",
+                                   self.article_source_id, None))
+                for t in range(plan.get("tasks_per_project", 0)):
+                    tid = items.next_id()
+                    items.rows.append((tid, f"{plan['code']}-MP{p + 1}-T{t + 1}", pid, mp,
+                                       "key_task", f"Key task {p + 1}.{t + 1}",
+                                       f"重点任务{p + 1}.{t + 1}", owners[(p + t) % len(owners)],
+                                       plan["start_on"], plan["end_on"], "in_progress",
+                                       self.article_source_id, None))
+                    task_ids.append(tid)
+            if plan["code"].startswith("HAICHUANG"):
+                self.marine_task_ids = task_ids
+            for k, tgt in enumerate(plan["targets"]):
+                form = tgt.get("form", "multiple")
+                params: dict[str, Any] = {}
+                if form == "multiple":
+                    params = {"multiple": 2}
+                    base_year, target_year, value = self.baseline_year, 2028, None
+                elif form == "cumulative":
+                    params = {"window": tgt["window"]}
+                    base_year, target_year, value = tgt["window"][0] - 1, tgt["window"][1], \
+                        tgt["value"]
+                elif form == "reduction":
+                    params = {"percent": tgt["value"]}
+                    base_year, target_year, value = tgt["base_year"], tgt["target_year"], None
+                else:
+                    base_year, target_year, value = None, tgt["target_year"], tgt["value"]
+                if tgt.get("illustrative"):
+                    params["illustrative"] = True
+                item = task_ids[k * 3] if task_ids and k * 3 < len(task_ids) else None
+                method = "forecast"
+                targets.rows.append((targets.next_id(), tgt["code"], pid, item,
+                                     tgt["name_en"], tgt["name_zh"], tgt["indicator"],
+                                     tgt.get("region", CITY), form,
+                                     tgt.get("direction", "higher"), base_year, target_year,
+                                     value, json.dumps(params, sort_keys=True), method,
+                                     plan["owner"], self.article_source_id, None))
+
+    def projects(self) -> None:
+        rng = self.rng
+        rows = self.table("projects", ["id", "code", "title_zh", "title_en", "programme_code",
+                                       "field_code", "year", "budget_yuan",
+                                       "public_funding_yuan", "lead_organisation_id",
+                                       "region_code", "status", "plan_item_id", "source_id",
+                                       "source_ref"])
+        parts = self.table("project_participants", ["id", "project_id", "organisation_id",
+                                                    "role", "source_id", "source_ref"])
+        key_target = self.target("key_project_count")
+        vr_target = self.target("vr_park_projects")
+        for year in YEARS:
+            plan = [
+                ("key_project", key_target if year == ANCHOR_YEAR else
+                 round(key_target * (1 + rng.uniform(0.0, 0.2))), FIELDS, None),
+                ("demonstration", self.n(int(rng.integers(8, 14))), FIELDS, None),
+            ]
+            if year >= 2022:
+                plan.append(("vr_project", vr_target if year == ANCHOR_YEAR else
+                             round(vr_target * rng.uniform(0.85, 1.15)), ["vr"], "370212"))
+            if year >= 2021:
+                plan.append(("marine_tech", self.n(38 if year >= 2025 else
+                                                   int(rng.integers(15, 30))),
+                             MARINE_FIELDS, None))
+            for programme, count, fields, region in plan:
+                for _ in range(int(count)):
+                    fld = self.pick(fields)
+                    tech_zh, tech_en = self.pick(texts.TECHNOLOGIES[fld])
+                    lead = int(self.pick(self.enterprise_ids))
+                    budget = int(rng.integers(2, 60)) * 1_000_000
+                    status = "completed" if year < 2024 or (programme == "marine_tech") else \
+                        "ongoing"
+                    item = (self.pick(self.marine_task_ids)
+                            if programme == "marine_tech" and year >= 2025 else None)
+                    pid = rows.next_id()
+                    rows.rows.append((pid, f"PJ{year}{pid:06d}", f"{tech_zh}研发与产业化",
+                                      f"R&D and industrialisation of {tech_en}", programme, fld,
+                                      year, budget, int(budget * rng.uniform(0.1, 0.5)), lead,
+                                      region or self.org_region[lead - 1], status, item,
+                                      self.source_id, None))
+                    parts.rows.append((parts.next_id(), pid, lead, "lead", self.source_id,
+                                       None))
+                    partner = int(self.pick(self.research_ids))
+                    parts.rows.append((parts.next_id(), pid, partner, "partner",
+                                       self.source_id, None))
+
+    def _listing_text(self, fld: str) -> dict[str, str]:
+        tech_zh, tech_en = self.pick(texts.TECHNOLOGIES[fld])
+        prob_zh, prob_en = self.pick(texts.PROBLEMS)
+        adv_zh, adv_en = self.pick(texts.ADVANTAGES)
+        app_zh, app_en = self.pick(texts.APPLICATIONS)
+        word_zh, word_en = texts.FIELD_WORDS[fld]
+        return {"tech_zh": tech_zh, "tech_en": tech_en, "prob_zh": prob_zh, "prob_en": prob_en,
+                "adv_zh": adv_zh, "adv_en": adv_en, "app_zh": app_zh, "app_en": app_en,
+                "word_zh": word_zh, "word_en": word_en}
+
+    def listings(self) -> None:
+        rng = self.rng
+        cols = ["id", "code", "title_zh", "title_en", "summary_zh", "summary_en", "problem_zh",
+                "problem_en", "advantages_zh", "advantages_en", "applications_zh",
+                "applications_en", "keywords_zh", "keywords_en", "field_code", "trl",
+                "owner_organisation_id", "region_code", "visibility", "status", "published_on"]
+        ach = self.table("achievements", [*cols, "asking_price_yuan", "source_id", "source_ref"])
+        dem = self.table("demands", [*cols, "budget_yuan", "source_id", "source_ref"])
+        stock = stock_path(self.target("achievement_count"), 0.14, rng, noise=0.0)
+        previous = 0
+        self.achievement_ids: list[int] = []
+        for year in YEARS:
+            for _ in range(stock[year] - previous):
+                fld = self.pick(FIELDS)
+                t = self._listing_text(fld)
+                owner = int(self.pick(self.research_ids + self.enterprise_ids[:4000]))
+                aid = ach.next_id()
+                status = "published" if rng.random() < 0.9 else "expired"
+                ach.rows.append((
+                    aid, f"ACH{aid:07d}", f"{t['tech_zh']}技术", f"{t['tech_en'].capitalize()}",
+                    f"本成果研发了{t['tech_zh']}技术，面向{t['app_zh']}，{t['adv_zh']}。",
+                    f"This achievement develops {t['tech_en']} for {t['app_en']}; "
+                    f"{t['adv_en']}.",
+                    f"解决{t['word_zh']}领域{t['prob_zh']}的问题", f"Solves {t['prob_en']} in "
+                    f"{t['word_en'].lower()}", t["adv_zh"], t["adv_en"], t["app_zh"],
+                    t["app_en"], f"{t['word_zh']};{t['tech_zh'][:4]}",
+                    f"{t['word_en'].lower()};{t['tech_en'].split()[0]}", fld,
+                    int(rng.integers(3, 10)), owner, self.org_region[owner - 1], "public", status,
+                    _date(year, rng), int(rng.integers(5, 500)) * 10_000, self.source_id, None))
+                self.achievement_ids.append(aid)
+            previous = stock[year]
+        for _ in range(self.n(60)):  # drafts, not yet published
+            fld = self.pick(FIELDS)
+            t = self._listing_text(fld)
+            aid = ach.next_id()
+            ach.rows.append((aid, f"ACH{aid:07d}", f"{t['tech_zh']}技术（草稿）",
+                             f"{t['tech_en'].capitalize()} (draft)", None, None, None, None,
+                             None, None, None, None, None, None, fld, None,
+                             int(self.pick(self.research_ids)), None, "private", "draft", None,
+                             None, self.source_id, None))
+        self.demand_ids: list[int] = []
+        for year in YEARS:
+            for _ in range(self.n(int(rng.integers(160, 240)))):
+                fld = self.pick(FIELDS)
+                t = self._listing_text(fld)
+                owner = int(self.pick(self.enterprise_ids))
+                did = dem.next_id()
+                dem.rows.append((
+                    did, f"DEM{did:07d}", f"寻求{t['tech_zh']}解决方案",
+                    f"Seeking a solution: {t['tech_en']}",
+                    f"我单位在生产中存在{t['prob_zh']}的问题，需要{t['tech_zh']}相关技术。",
+                    f"We face {t['prob_en']} in production and need {t['tech_en']}.",
+                    t["prob_zh"], t["prob_en"], None, None, t["app_zh"], t["app_en"],
+                    f"{t['word_zh']};{t['tech_zh'][:4]}",
+                    f"{t['word_en'].lower()};{t['tech_en'].split()[0]}", fld,
+                    int(rng.integers(4, 10)), owner, self.org_region[owner - 1], "public",
+                    "published" if year >= 2024 else "expired", _date(year, rng),
+                    int(rng.integers(10, 300)) * 10_000, self.source_id, None))
+                self.demand_ids.append(did)
+
+    def contracts(self) -> None:
+        """Technology contracts: outflow by seller region, inflow by buyer region."""
+        rng = self.rng
+        rows = self.table("technology_contracts", [
+            "id", "registration_no", "contract_type", "seller_organisation_id",
+            "buyer_organisation_id", "broker_person_id", "seller_region_code",
+            "buyer_region_code", "total_amount_yuan", "technology_amount_yuan", "signed_on",
+            "registered_on", "field_code", "achievement_id", "demand_id", "source_id",
+            "source_ref"])
+        local = np.array(self.enterprise_ids + self.research_ids)
+        external = np.array(self.external_ids)
+        brokers = np.array(self.broker_ids)
+        types = np.array(["development", "transfer", "licensing", "consulting", "service"])
+        type_p = np.array([0.45, 0.08, 0.05, 0.07, 0.35])
+        cid = 0
+        for year in YEARS:
+            count = self.n(9000 * 1.13 ** (year - 2019))
+            sellers_local = rng.random(count) < 0.85
+            buyers_local = rng.random(count) < 0.55
+            sellers = np.where(sellers_local, rng.choice(local, count),
+                               rng.choice(external, count))
+            buyers = np.where(buyers_local, rng.choice(local, count), rng.choice(external, count))
+            same = sellers == buyers
+            buyers[same] = rng.choice(external, int(same.sum()))
+            totals = (np.exp(rng.normal(13.3, 1.3, count)) // 100 * 100).astype(np.int64) + 1000
+            tech_share = rng.uniform(0.6, 1.0, count)
+            techs = (totals * tech_share).astype(np.int64)
+            kinds = rng.choice(types, count, p=type_p)
+            has_broker = rng.random(count) < 0.3
+            broker_pick = rng.choice(brokers, count)
+            day_offsets = rng.integers(0, 330, count)
+            lags = rng.integers(1, 30, count)
+            ach_link = rng.random(count) < 0.1
+            ach_pick = rng.choice(np.array(self.achievement_ids), count)
+            start = dt.date(year, 1, 1).toordinal()
+            regions = self.org_region
+            fields = self.org_field
+            for i in range(count):
+                cid += 1
+                seller = int(sellers[i])
+                buyer = int(buyers[i])
+                signed = dt.date.fromordinal(start + int(day_offsets[i]))
+                registered = dt.date.fromordinal(start + int(day_offsets[i]) + int(lags[i]))
+                rows.rows.append((
+                    cid, f"{registered.year}3702{cid:09d}", str(kinds[i]), seller, buyer,
+                    int(broker_pick[i]) if has_broker[i] else None, regions[seller - 1],
+                    regions[buyer - 1], int(totals[i]), int(techs[i]), signed, registered,
+                    fields[seller - 1], int(ach_pick[i]) if ach_link[i] else None, None,
+                    self.source_id, None))
+            self.flush()
+
+    def funds(self) -> None:
+        rng = self.rng
+        funds = self.table("funds", ["id", "code", "name_zh", "name_en", "kind", "level",
+                                     "sponsor_organisation_id", "manager_organisation_id",
+                                     "parent_fund_id", "region_code", "vintage", "size_yuan",
+                                     "term_years", "return_investment_multiple", "source_id",
+                                     "source_ref"])
+        commits = self.table("fund_commitments", ["id", "code", "fund_id",
+                                                  "lp_organisation_id", "lp_name", "lp_type",
+                                                  "amount_yuan", "committed_on", "source_id",
+                                                  "source_ref"])
+        flows = self.table("fund_cash_flows", ["id", "code", "fund_id", "kind", "flow_on",
+                                               "amount_yuan", "source_id", "source_ref"])
+        navs = self.table("fund_valuations", ["id", "fund_id", "as_of", "nav_yuan",
+                                              "source_id", "source_ref"])
+        invs = self.table("fund_investments", ["id", "code", "fund_id",
+                                               "investee_organisation_id", "project_id",
+                                               "invested_on", "round", "amount_yuan",
+                                               "in_region", "source_id", "source_ref"])
+        n_funds = max(2, round(self.target("fund_count")))
+        total_units = round(self.target("fund_size_total") / 10_000_000)  # 10 m yuan units
+        n_mothers = 4 if n_funds >= 20 else 1
+        weights = rng.lognormal(0, 0.9, n_funds)
+        weights[:n_mothers] *= 8
+        units = np.maximum(1, np.floor(weights / weights.sum() * total_units)).astype(int)
+        units[int(np.argmax(units))] += total_units - int(units.sum())
+        vintages = np.sort(rng.integers(2015, ANCHOR_YEAR + 1, n_funds))
+        vintages[:n_mothers] = 2015
+        managers = self.enterprise_ids[-40:]
+        gov = getattr(self, "government_ids", self.research_ids[:1])
+        lp_types = ["central_soe", "local_soe", "financial_institution", "private", "individual",
+                    "foreign"]
+        lp_p = [0.25, 0.25, 0.2, 0.2, 0.05, 0.05]
+        extra_2025 = self.n(6)
+        total_funds = n_funds + extra_2025
+        extra_units = rng.integers(20, 150, extra_2025)
+        for f in range(total_funds):
+            fid = f + 1
+            is_mother = f < n_mothers
+            vintage = int(vintages[f]) if f < n_funds else 2025
+            size = int(units[f] if f < n_funds else extra_units[f - n_funds]) * 10_000_000
+            parent = None if is_mother else int(rng.integers(1, n_mothers + 1))
+            kind = "mother" if is_mother else ("sub" if rng.random() < 0.8 else "direct")
+            fld_zh, fld_en = texts.FIELD_WORDS[self.pick(FIELDS)]
+            funds.rows.append((fid, f"FUND{fid:04d}",
+                               f"青岛{'科技创新母' if is_mother else fld_zh + '产业'}基金{fid}号",
+                               f"Qingdao {'Innovation Mother' if is_mother else fld_en} Fund {fid}",
+                               kind, "city", int(self.pick(gov)), int(self.pick(managers)),
+                               parent, CITY, vintage, size, 10, 1.5 if not is_mother else None,
+                               self.source_id, None))
+            # Commitments: the government side (guidance fund or fiscal) then social capital.
+            gov_share = 1.0 if is_mother else float(rng.uniform(0.2, 0.35))
+            gov_amount = int(size * gov_share) // 10_000 * 10_000
+            parts = [("fiscal" if is_mother else "guidance_fund", gov_amount)]
+            rest = size - gov_amount
+            if rest > 0:
+                k = int(rng.integers(2, 5))
+                split = rng.dirichlet(np.ones(k))
+                amounts = [int(rest * s) // 10_000 * 10_000 for s in split]
+                amounts[-1] = rest - sum(amounts[:-1])
+                for a in amounts:
+                    parts.append((str(rng.choice(lp_types, p=lp_p)), a))
+            committed = dt.date(vintage, 3, 1)
+            for lp_type, amount in parts:
+                cid = commits.next_id()
+                lp_name = {"fiscal": "青岛市财政局",
+                           "guidance_fund": "青岛市科技创新母基金"}.get(lp_type, f"出资人{cid}")
+                commits.rows.append((cid, f"CM{cid:06d}", fid, None, lp_name, lp_type, amount,
+                                     committed, self.source_id, None))
+            # Calls 25 % a year from vintage, fees 2 % a year, distributions from year 4.
+            called = 0
+            for year in range(vintage, 2026):
+                call = min(size - called, size // 4)
+                if call > 0:
+                    called += call
+                    flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
+                                       "call", dt.date(year, 6, 30), call, self.source_id, None))
+                flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
+                                   "fee", dt.date(year, 12, 20), size // 50, self.source_id,
+                                   None))
+                if year - vintage >= 4:
+                    dist = int(called * rng.uniform(0.03, 0.12))
+                    flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
+                                       "distribution", dt.date(year, 11, 30), dist,
+                                       self.source_id, None))
+                navs.rows.append((navs.next_id(), fid, dt.date(year, 12, 31),
+                                  int(called * rng.uniform(0.9, 1.4)), self.source_id, None))
+        # Investments: exactly 520 by the end of 2024 at scale 1, more in 2025.
+        target_2024 = round(self.target("fund_invested_projects"))
+        investable = [f + 1 for f in range(total_funds) if f >= n_mothers]
+        fund_vintage = {row[0]: row[10] for row in funds.rows}
+        count_2025 = self.n(70)
+        for i in range(target_2024 + count_2025):
+            if i < target_2024:
+                fid = int(self.pick([f for f in investable if fund_vintage[f] <= ANCHOR_YEAR]))
+                year = int(rng.integers(fund_vintage[fid], ANCHOR_YEAR + 1))
+            else:
+                fid = int(self.pick(investable))
+                year = 2025
+            in_region = rng.random() < 0.78
+            investee = int(self.pick(self.enterprise_ids if in_region else self.external_ids))
+            iid = invs.next_id()
+            invs.rows.append((iid, f"IV{iid:06d}", fid, investee, None, _date(year, rng),
+                              self.pick(["seed", "A", "B", "C", "pre-IPO"]),
+                              int(rng.integers(5, 300)) * 1_000_000, bool(in_region),
+                              self.source_id, None))
+
+    def observations(self) -> None:
+        rows = self.table("observations", ["id", "indicator_code", "region_code", "period",
+                                           "value", "unit", "note", "source_id", "source_ref"])
+        for figure in self.figures["figures"]:
+            qualifier = figure.get("qualifier")
+            rows.rows.append((rows.next_id(), figure["code"], figure.get("region", CITY),
+                              figure["period"], figure["value"], figure["unit"],
+                              f"as printed: {qualifier.replace('_', ' ')}" if qualifier else None,
+                              self.article_source_id, "seed article"))
+        # Energy intensity (tce per 10,000 yuan of GDP): synthetic series consistent with the
+        # article's cumulative 10.3 % reduction from 2020 to 2024.
+        reduction = self.figures_by_code("energy_intensity_reduction_cumulative") / 100
+        base = 0.45
+        annual = (1 - reduction) ** (1 / 4)
+        for year in YEARS:
+            if year == 2019:
+                value = base * 1.02
+            elif year <= 2024:
+                value = base * annual ** (year - 2020)
+            else:
+                value = base * annual ** 4 * 0.975
+            rows.rows.append((rows.next_id(), "energy_intensity", CITY, str(year),
+                              round(value, 6), "tce per 10,000 yuan", "synthetic series",
+                              self.source_id, None))
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+INSERT_ORDER = ["sources", "organisations", "designations", "organisation_years",
+                "rd_expenditures", "platforms", "platform_links", "persons",
+                "broker_qualifications", "talent_recruitments", "employments", "plans",
+                "plan_items", "targets", "projects", "project_participants", "achievements",
+                "demands", "technology_contracts", "funds", "fund_commitments", "fund_cash_flows",
+                "fund_valuations", "fund_investments", "observations"]
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def bulk_write(connection: Any, rows: Rows, progress: ProgressFn | None = None) -> None:
+    """Write rows with executemany (SQLite) or COPY (PostgreSQL) on a raw DBAPI connection."""
+    dialect = connection.dialect.name
+    columns = ", ".join(rows.columns)
+    raw = connection.connection.driver_connection
+    batch = 50_000
+    total = len(rows.rows)
+    if dialect == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {rows.table} ({columns}) FROM STDIN") as copy:
+            for i, row in enumerate(rows.rows):
+                copy.write_row(row)
+                if progress is not None and i % batch == 0:
+                    progress(rows.table, i, total)
+        return
+    placeholders = ", ".join("?" for _ in rows.columns)
+    sql = f"INSERT INTO {rows.table} ({columns}) VALUES ({placeholders})"
+    cursor = raw.cursor()
+    for start in range(0, total, batch):
+        chunk = [tuple(_sqlite_value(v) for v in row) for row in rows.rows[start:start + batch]]
+        cursor.executemany(sql, chunk)
+        if progress is not None:
+            progress(rows.table, min(start + batch, total), total)
+    cursor.close()
+
+
+def _reset_sequences(connection: Any, tables: Sequence[str]) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        connection.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
+
+
+def registry_is_empty(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return not session.scalar(select(func.count()).select_from(m.Organisation))
+
+
+def existing_generation(engine: Engine) -> dict[str, Any] | None:
+    """Parameters of the example city already in the database, if any."""
+    with Session(engine) as session:
+        note = session.scalar(select(m.Source.note).where(m.Source.code == SYNTHETIC_SOURCE))
+    return json.loads(note) if note else None
+
+
+def generate_city(engine: Engine, seed: int = 42, scale: float = 1.0, baseline_year: int = 2023,
+                  progress: ProgressFn | None = None, actor: str = "generator"
+                  ) -> GenerationReport:
+    """Generate the example city into an empty, migrated registry in one transaction."""
+    if not registry_is_empty(engine):
+        raise ValueError("the registry already holds organisations; generate into an empty "
+                         "database (observatory generate --replace starts afresh)")
+    started = time.perf_counter()
+    builder = CityBuilder(seed, scale, baseline_year)
+    with engine.begin() as connection:
+        builder.sink = lambda rows: bulk_write(connection, rows, progress)
+        tables = builder.build()
+        counts = {name: tables[name].total for name in INSERT_ORDER}
+        _reset_sequences(connection, [t for t in INSERT_ORDER if t != "regions"])
+        now = dt.datetime.now(dt.UTC)
+        connection.execute(m.AuditLog.__table__.insert(), [
+            {"at": now, "actor": actor, "entity": name, "entity_key": "*",
+             "action": "bulk_insert", "before": None,
+             "after": {"rows": counts[name], "seed": seed, "scale": scale},
+             "operation": f"generate qingdao-example seed={seed} scale={scale}"}
+            for name in INSERT_ORDER])
+    return GenerationReport(seed, scale, counts, time.perf_counter() - started)
+
+
+def expected_total(code: str) -> float:
+    """A published calibrated figure (for tests and the demo summary)."""
+    return calibration_targets()[code]
+
+
+__all__ = ["CityBuilder", "GenerationReport", "generate_city", "published_figures",
+           "calibration_targets", "existing_generation", "expected_total", "math"]
