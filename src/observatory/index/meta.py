@@ -87,16 +87,17 @@ class IndexMeta:
         self._parent = {str(c): v for c, v in self.tree["Parent"].items()}
         for c, p in self._parent.items():
             self._children.setdefault(str(p), []).append(c)
+        self._indicators = [c for c, v in self._level.items() if v == 1]
 
     # -- accessors -------------------------------------------------------------------------
     @property
     def indicators(self) -> list[str]:
         """Level-1 codes in metadata order."""
-        return list(self.tree.index[self.tree["Level"] == 1])
+        return list(self._indicators)
 
     @property
     def n_levels(self) -> int:
-        return int(self.tree["Level"].max())
+        return max(self._level.values())
 
     def codes(self, level: int) -> list[str]:
         return [c for c, v in self._level.items() if v == level]
