@@ -542,7 +542,7 @@ class RdExpenditure(Sourced, Base):
 
 
 class Observation(Sourced, Base):
-    """A published statistic: indicator, region, period, value, unit (energy intensity, GII rank...)."""
+    """A published statistic (energy intensity, GII rank...): indicator, region, period, value."""
 
     __tablename__ = "observations"
     __table_args__ = (

@@ -95,8 +95,8 @@ def read_csv_bytes(data: bytes, name: str, encoding: str | None = None) -> Table
             if len(record) != len(header):
                 raise _fail(name, f"row has {len(record)} fields, header has {len(header)} "
                             "(file cut off or a stray delimiter?)",
-                            f"该行有 {len(record)} 个字段，表头有 {len(header)} 个（文件被截断或分隔符有误？）",
-                            line)
+                            f"该行有 {len(record)} 个字段，表头有 {len(header)} 个"
+                            "（文件被截断或分隔符有误？）", line)
             rows.append(dict(zip(header, record, strict=True)))
     except csv.Error as exc:
         raise _fail(name, f"malformed CSV (file cut off inside a quoted field?): {exc}",
