@@ -1,0 +1,443 @@
+"""Guidance-fund maths: pure functions on DataFrames (the database loader feeds them).
+
+Inputs (column names are the contract; see docs/methodology/funds.md):
+
+* ``funds``: fund, parent (mother fund or empty), name, return_multiple_required,
+  return_basis (``guidance`` | ``size``), inception
+* ``commitments``: fund, lp_type, amount, and optionally lp_fund (the programme fund that is the
+  LP, e.g. the mother fund committing to a sub-fund), date
+* ``cashflows``: fund, date, kind (call | distribution | fee), amount (positive numbers)
+* ``valuations``: fund, date, nav
+* ``investments``: fund, investee, date, amount, in_region, industry, stage, district
+* ``index``: date, value (a benchmark price index such as CSI 300)
+
+Sign convention for IRR/PME: LP perspective, contributions negative, distributions positive, NAV
+as a final inflow at the valuation date; day count Actual/365 (``pyxirr.xirr``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyxirr
+
+LP_TYPES = ("fiscal", "guidance_fund", "central_soe", "local_soe", "financial_institution",
+            "private", "individual", "foreign")
+
+#: LP type -> capital class: G = fiscal/budget money, S = other state capital, P = private.
+#: A guidance fund committing to a sub-fund invests budget money, hence G.
+DEFAULT_LP_CLASS: dict[str, str] = {
+    "fiscal": "G", "guidance_fund": "G", "central_soe": "S", "local_soe": "S",
+    "financial_institution": "P", "private": "P", "individual": "P", "foreign": "P",
+}
+
+CONTRIBUTION_KINDS = frozenset({"call", "fee"})
+
+
+class FundDataError(ValueError):
+    """Bad fund input: says which table, row, column, value and why (English and Chinese)."""
+
+    def __init__(self, table: str, row: int | None, column: str, value: Any, en: str, zh: str):
+        self.table, self.row, self.column, self.value = table, row, column, value
+        where = f"{table}" + (f" row {row}" if row is not None else "")
+        self.message_en = f"{where}, column {column!r}, value {value!r}: {en}"
+        self.message_zh = f"{table}" + (f" 第{row}行" if row is not None else "") + \
+            f"，列 {column!r}，取值 {value!r}：{zh}"
+        super().__init__(f"{self.message_en}\n{self.message_zh}")
+
+
+# -- validation -----------------------------------------------------------------------------------
+def _require(df: pd.DataFrame, table: str, columns: list[str]) -> pd.DataFrame:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise FundDataError(table, None, missing[0], None, "required column missing",
+                            "缺少必需的列")
+    out = df.copy()
+    if "date" in columns:
+        try:
+            out["date"] = pd.to_datetime(out["date"]).dt.date
+        except (ValueError, TypeError):
+            for i, v in enumerate(df["date"]):
+                try:
+                    pd.Timestamp(v)
+                except (ValueError, TypeError):
+                    raise FundDataError(table, i + 1, "date", v, "not a date", "不是日期") from None
+            raise
+    for col in ("amount", "nav", "value"):
+        if col in columns:
+            num = pd.to_numeric(out[col], errors="coerce")
+            bad = num.isna() | (num < 0)
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise FundDataError(table, i + 1, col, df[col].iloc[i],
+                                    "must be a number ≥ 0", "须为不小于0的数值")
+            out[col] = num.astype(float)
+    return out
+
+
+def check_cashflows(cashflows: pd.DataFrame) -> pd.DataFrame:
+    cf = _require(cashflows, "cashflows", ["fund", "date", "kind", "amount"])
+    bad = ~cf["kind"].isin(["call", "distribution", "fee"])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise FundDataError("cashflows", i + 1, "kind", cf["kind"].iloc[i],
+                            "must be call, distribution or fee", "须为 call、distribution 或 fee")
+    return cf
+
+
+def check_commitments(commitments: pd.DataFrame,
+                      lp_class: Mapping[str, str] = DEFAULT_LP_CLASS) -> pd.DataFrame:
+    cm = _require(commitments, "commitments", ["fund", "lp_type", "amount"])
+    bad = ~cm["lp_type"].isin(list(lp_class))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise FundDataError("commitments", i + 1, "lp_type", cm["lp_type"].iloc[i],
+                            f"unknown LP type; known: {sorted(lp_class)}", "未知的出资人类型")
+    if "lp_fund" not in cm.columns:
+        cm["lp_fund"] = None
+    return cm
+
+
+# -- performance ----------------------------------------------------------------------------------
+def xirr_or_none(dates: list[date], amounts: list[float]) -> float | None:
+    """XIRR (Actual/365), or None when it is undefined (flows all one sign, or no root)."""
+    if not any(a > 0 for a in amounts) or not any(a < 0 for a in amounts):
+        return None
+    try:
+        r = pyxirr.xirr(dates, amounts)
+    except (pyxirr.InvalidPaymentsError, ValueError):
+        return None
+    return None if r is None or not math.isfinite(r) else float(r)
+
+
+def nav_at(valuations: pd.DataFrame, as_of: date) -> tuple[float, date | None]:
+    """Latest NAV on or before ``as_of`` (0 and None when there is none)."""
+    v = valuations[valuations["date"] <= as_of]
+    if v.empty:
+        return 0.0, None
+    last = v.sort_values("date").iloc[-1]
+    return float(last["nav"]), last["date"]
+
+
+def net_flows(cashflows: pd.DataFrame, as_of: date, nav: float = 0.0,
+              nav_date: date | None = None) -> tuple[list[date], list[float]]:
+    """Dated LP net flows up to ``as_of``: contributions negative, distributions positive, plus NAV.
+
+    The NAV enters as an inflow at ``as_of`` (the measurement date): flows after the
+    valuation date and up to ``as_of`` are included, the NAV is assumed carried to ``as_of``.
+    """
+    cf = cashflows[cashflows["date"] <= as_of].sort_values("date")
+    dates = list(cf["date"])
+    amounts = [(-a if k in CONTRIBUTION_KINDS else a) for k, a in zip(cf["kind"], cf["amount"],
+                                                                      strict=True)]
+    if nav > 0:
+        dates.append(as_of)
+        amounts.append(nav)
+    return dates, amounts
+
+
+@dataclass
+class Performance:
+    """LP-perspective performance of one fund (or a pooled set of flows) at a date."""
+
+    paid_in: float
+    distributed: float
+    nav: float
+    nav_date: date | None
+    dpi: float | None
+    rvpi: float | None
+    tvpi: float | None
+    irr: float | None
+
+
+def performance(cashflows: pd.DataFrame, valuations: pd.DataFrame, as_of: date) -> Performance:
+    """PIC, D, NAV, DPI, RVPI, TVPI and IRR of the flows given (one fund, or pooled)."""
+    cf = cashflows[cashflows["date"] <= as_of]
+    paid_in = float(cf.loc[cf["kind"].isin(CONTRIBUTION_KINDS), "amount"].sum())
+    dist = float(cf.loc[cf["kind"] == "distribution", "amount"].sum())
+    nav, nav_date = nav_at(valuations, as_of)
+    dates, amounts = net_flows(cashflows, as_of, nav, nav_date)
+    if paid_in > 0:
+        dpi, rvpi = dist / paid_in, nav / paid_in
+        tvpi = dpi + rvpi
+    else:
+        dpi = rvpi = tvpi = None
+    return Performance(paid_in, dist, nav, nav_date, dpi, rvpi, tvpi, xirr_or_none(dates, amounts))
+
+
+def moic(distributed: float, nav: float, invested: float) -> float | None:
+    """Gross multiple on invested capital: (realised + unrealised value) / invested cost."""
+    return (distributed + nav) / invested if invested > 0 else None
+
+
+def index_at(index: pd.DataFrame, when: date) -> float:
+    """Benchmark level on ``when``: the last observation on or before it."""
+    obs = index[index["date"] <= when]
+    if obs.empty:
+        raise FundDataError("index", None, "date", when, "no benchmark observation on or before "
+                            "this date", "该日期及之前没有基准指数观测值")
+    return float(obs.sort_values("date").iloc[-1]["value"])
+
+
+def ks_pme(cashflows: pd.DataFrame, nav: float, as_of: date, index: pd.DataFrame) -> float | None:
+    """Kaplan–Schoar PME = [Σ D·(I_T/I_t) + NAV] / Σ C·(I_T/I_t); > 1 beats the index."""
+    cf = cashflows[cashflows["date"] <= as_of]
+    i_t = index_at(index, as_of)
+    growth = [i_t / index_at(index, d) for d in cf["date"]]
+    contrib = sum(a * g for a, g, k in zip(cf["amount"], growth, cf["kind"], strict=True)
+                  if k in CONTRIBUTION_KINDS)
+    dist = sum(a * g for a, g, k in zip(cf["amount"], growth, cf["kind"], strict=True)
+               if k == "distribution")
+    return (dist + nav) / contrib if contrib > 0 else None
+
+
+def direct_alpha(cashflows: pd.DataFrame, nav: float, as_of: date,
+                 index: pd.DataFrame) -> tuple[float | None, float | None]:
+    """Dated direct alpha (Gredil–Griffiths–Stucke): XIRR of index-compounded flows.
+
+    Each flow is carried to ``as_of`` with the index (×I_T/I_t) and the XIRR of those flows plus
+    the NAV is the annual alpha; the second value is its continuous form ln(1 + alpha).
+    """
+    dates, amounts = net_flows(cashflows, as_of, nav)
+    i_t = index_at(index, as_of)
+    fv = [a * i_t / index_at(index, d) for d, a in zip(dates, amounts, strict=True)]
+    alpha = xirr_or_none(dates, fv)
+    return alpha, (math.log1p(alpha) if alpha is not None and alpha > -1 else None)
+
+
+# -- capital structure and leverage ---------------------------------------------------------------
+def capital_classes(commitments: pd.DataFrame,
+                    lp_class: Mapping[str, str] = DEFAULT_LP_CLASS) -> dict[str, float]:
+    """Committed capital F split into G (fiscal), S (other state) and P (private/social)."""
+    cm = check_commitments(commitments, lp_class)
+    cls = cm["lp_type"].map(lp_class)
+    out = {k: float(cm.loc[cls == k, "amount"].sum()) for k in ("G", "S", "P")}
+    out["F"] = out["G"] + out["S"] + out["P"]
+    return out
+
+
+def leverage(classes: Mapping[str, float], invested: float | None = None,
+             sub_fund_sizes: float | None = None) -> dict[str, float | None]:
+    """The leverage variants of domain_rules.md §4.2, each named after its definition."""
+    g, f, p = classes["G"], classes["F"], classes["P"]
+
+    def per_g(x: float | None) -> float | None:
+        return x / g if g > 0 and x is not None else None
+
+    return {
+        "fiscal_leverage_F_over_G": per_g(f),
+        "social_mobilisation_F_minus_G_over_G": per_g(f - g),
+        "private_mobilisation_P_over_G": per_g(p),
+        "look_through_sub_fund_sizes_over_G": per_g(sub_fund_sizes),
+        "investment_leverage_invested_over_G": per_g(invested),
+    }
+
+
+def dedup_commitments(commitments: pd.DataFrame, funds_in_scope: set[str]) -> pd.DataFrame:
+    """Drop commitments whose LP is itself a fund in scope (mother -> sub-fund).
+
+    That money is already counted in the mother fund's own commitments; counting the sub-fund
+    row too would double count it when funds are summed for a family or the programme.
+    """
+    cm = commitments.copy()
+    if "lp_fund" not in cm.columns:
+        return cm
+    inner = cm["lp_fund"].notna() & cm["lp_fund"].isin(funds_in_scope)
+    return cm[~inner]
+
+
+def family_members(funds: pd.DataFrame, root: str) -> set[str]:
+    """The fund and all its descendants (mother > sub-funds > SPVs)."""
+    parent = dict(zip(funds["fund"], funds.get("parent", pd.Series([None] * len(funds))),
+                      strict=True))
+    members, frontier = {root}, [root]
+    while frontier:
+        cur = frontier.pop()
+        kids = [f for f, p in parent.items() if p == cur and f not in members]
+        members.update(kids)
+        frontier += kids
+    return members
+
+
+# -- return investment and flags ------------------------------------------------------------------
+def return_investment(investments: pd.DataFrame, commitments: pd.DataFrame, funds: pd.DataFrame,
+                      as_of: date) -> pd.DataFrame:
+    """Achieved vs required return-investment (返投) multiple per fund.
+
+    achieved = Σ in-region investment amounts up to ``as_of`` / basis, where the basis is the
+    guidance-fund commitment to the fund (``return_basis = guidance``, LP types fiscal and
+    guidance_fund) or the fund's total committed size (``return_basis = size``).
+    """
+    inv = _require(investments, "investments", ["fund", "date", "amount", "in_region"])
+    inv = inv[inv["date"] <= as_of]
+    cm = check_commitments(commitments)
+    rows = []
+    for _, f in funds.iterrows():
+        fid = f["fund"]
+        basis_kind = f.get("return_basis") if isinstance(f.get("return_basis"), str) else "guidance"
+        mine = cm[cm["fund"] == fid]
+        if basis_kind == "size":
+            basis = float(mine["amount"].sum())
+        else:
+            gov = mine["lp_type"].isin(["fiscal", "guidance_fund"])
+            basis = float(mine.loc[gov, "amount"].sum())
+        local = float(inv.loc[(inv["fund"] == fid) & inv["in_region"].astype(bool), "amount"].sum())
+        required = f.get("return_multiple_required")
+        required = None if required is None or pd.isna(required) else float(required)
+        achieved = local / basis if basis > 0 else None
+        rows.append({"fund": fid, "basis": basis_kind, "basis_amount": basis,
+                     "in_region_invested": local, "achieved": achieved, "required": required,
+                     "shortfall_amount": (max(required * basis - local, 0.0)
+                                          if required is not None else None),
+                     "shortfall": (required is not None and achieved is not None
+                                   and achieved < required - 1e-12)})
+    return pd.DataFrame(rows)
+
+
+def flags(funds: pd.DataFrame, cashflows: pd.DataFrame, investments: pd.DataFrame,
+          commitments: pd.DataFrame, as_of: date, schedule: pd.DataFrame | None = None,
+          idle_days: int = 365, schedule_tolerance: float = 0.0) -> pd.DataFrame:
+    """Warning flags per fund: idle (no investment in 12 months), calls behind schedule,
+    return-investment shortfall.
+
+    ``schedule`` (fund, date, amount) gives the planned cumulative called amount; a fund is
+    behind when called-to-date < the latest planned amount on or before ``as_of`` × (1 − tol).
+    """
+    cf = check_cashflows(cashflows)
+    inv = _require(investments, "investments", ["fund", "date", "amount"])
+    ri = return_investment(investments, commitments, funds, as_of).set_index("fund")
+    sched = _require(schedule, "schedule", ["fund", "date", "amount"]) if schedule is not None \
+        else None
+    rows = []
+    for fid in funds["fund"]:
+        mine = inv[(inv["fund"] == fid) & (inv["date"] <= as_of)]
+        last = mine["date"].max() if not mine.empty else None
+        idle = last is None or (as_of - last).days > idle_days
+        called = float(cf.loc[(cf["fund"] == fid) & (cf["date"] <= as_of)
+                              & (cf["kind"] == "call"), "amount"].sum())
+        planned = None
+        if sched is not None:
+            s = sched[(sched["fund"] == fid) & (sched["date"] <= as_of)].sort_values("date")
+            planned = float(s["amount"].iloc[-1]) if not s.empty else None
+        behind = planned is not None and called < planned * (1 - schedule_tolerance) - 1e-9
+        rows.append({"fund": fid, "last_investment": last, "no_investment_12m": bool(idle),
+                     "called": called, "planned_called": planned, "calls_behind": bool(behind),
+                     "return_shortfall": bool(ri.loc[fid, "shortfall"]) if fid in ri.index
+                     else False})
+    return pd.DataFrame(rows)
+
+
+# -- summaries ------------------------------------------------------------------------------------
+def fund_metrics(funds: pd.DataFrame, commitments: pd.DataFrame, cashflows: pd.DataFrame,
+                 valuations: pd.DataFrame, investments: pd.DataFrame, as_of: date,
+                 index: pd.DataFrame | None = None,
+                 lp_class: Mapping[str, str] = DEFAULT_LP_CLASS) -> pd.DataFrame:
+    """One row per fund: committed/called/distributed/NAV, multiples, IRR, PME, leverage."""
+    cm = check_commitments(commitments, lp_class)
+    cf = check_cashflows(cashflows)
+    val = _require(valuations, "valuations", ["fund", "date", "nav"])
+    inv = _require(investments, "investments", ["fund", "date", "amount"])
+    idx = _require(index, "index", ["date", "value"]) if index is not None else None
+    sizes = cm.groupby("fund")["amount"].sum()
+    rows = []
+    for fid in funds["fund"]:
+        fcf, fval = cf[cf["fund"] == fid], val[val["fund"] == fid]
+        perf = performance(fcf, fval, as_of)
+        classes = capital_classes(cm[cm["fund"] == fid], lp_class)
+        invested = float(inv.loc[(inv["fund"] == fid) & (inv["date"] <= as_of), "amount"].sum())
+        kids = funds.loc[funds.get("parent", pd.Series(dtype=object)) == fid, "fund"]
+        sub_sizes = float(sizes.reindex(list(kids)).fillna(0).sum()) if len(kids) else None
+        row: dict[str, Any] = {
+            "fund": fid, "committed": classes["F"], "G": classes["G"], "S": classes["S"],
+            "P": classes["P"],
+            "called": float(fcf.loc[(fcf["date"] <= as_of) & (fcf["kind"] == "call"),
+                                    "amount"].sum()),
+            "paid_in": perf.paid_in, "distributed": perf.distributed, "nav": perf.nav,
+            "invested": invested, "dpi": perf.dpi, "rvpi": perf.rvpi, "tvpi": perf.tvpi,
+            "moic": moic(perf.distributed, perf.nav, invested), "irr": perf.irr,
+            "paid_in_ratio": perf.paid_in / classes["F"] if classes["F"] > 0 else None,
+        }
+        row.update(leverage(classes, invested, sub_sizes))
+        if idx is not None and perf.paid_in > 0:
+            row["ks_pme"] = ks_pme(fcf, perf.nav, as_of, idx)
+            row["direct_alpha"], row["direct_alpha_continuous"] = direct_alpha(
+                fcf, perf.nav, as_of, idx)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pooled_metrics(funds_in_scope: set[str], commitments: pd.DataFrame, cashflows: pd.DataFrame,
+                   valuations: pd.DataFrame, investments: pd.DataFrame, as_of: date,
+                   lp_class: Mapping[str, str] = DEFAULT_LP_CLASS) -> dict[str, Any]:
+    """Totals for a family or the programme, without double counting fund-to-fund money.
+
+    Commitments: those whose LP is a fund in scope are dropped (:func:`dedup_commitments`).
+    Cash flows and NAV: only flows of funds with no parent in scope count (the outermost funds,
+    i.e. the money between outside LPs and the structure); a sub-fund's call from its mother is
+    the mother's investment, not new capital. Investments into portfolio companies are summed
+    over every fund in scope (they are distinct real-economy deals).
+    """
+    cm = check_commitments(commitments, lp_class)
+    cm = dedup_commitments(cm[cm["fund"].isin(funds_in_scope)], funds_in_scope)
+    classes = capital_classes(cm, lp_class)
+    inner_lp = set(commitments.loc[commitments.get("lp_fund", pd.Series(dtype=object))
+                                   .isin(funds_in_scope), "fund"]) \
+        if "lp_fund" in commitments.columns else set()
+    outer = funds_in_scope - inner_lp
+    cf = check_cashflows(cashflows)
+    val = _require(valuations, "valuations", ["fund", "date", "nav"])
+    inv = _require(investments, "investments", ["fund", "date", "amount"])
+    pooled_cf = cf[cf["fund"].isin(outer)]
+    navs = [nav_at(val[val["fund"] == f], as_of)[0] for f in outer]
+    paid_in = float(pooled_cf.loc[(pooled_cf["date"] <= as_of)
+                                  & pooled_cf["kind"].isin(CONTRIBUTION_KINDS), "amount"].sum())
+    dist = float(pooled_cf.loc[(pooled_cf["date"] <= as_of)
+                               & (pooled_cf["kind"] == "distribution"), "amount"].sum())
+    nav = float(sum(navs))
+    dates, amounts = net_flows(pooled_cf, as_of, nav)
+    invested = float(inv.loc[inv["fund"].isin(funds_in_scope) & (inv["date"] <= as_of),
+                             "amount"].sum())
+    out: dict[str, Any] = {"funds": len(funds_in_scope), "committed": classes["F"],
+                           **{k: classes[k] for k in ("G", "S", "P")}, "paid_in": paid_in,
+                           "distributed": dist, "nav": nav, "invested": invested,
+                           "dpi": dist / paid_in if paid_in else None,
+                           "rvpi": nav / paid_in if paid_in else None,
+                           "tvpi": (dist + nav) / paid_in if paid_in else None,
+                           "irr": xirr_or_none(dates, amounts)}
+    out.update(leverage(classes, invested))
+    return out
+
+
+def portfolio_breakdown(investments: pd.DataFrame, by: str, as_of: date | None = None,
+                        funds_in_scope: set[str] | None = None) -> pd.DataFrame:
+    """Invested amount, deal count, investee count and share by a column (or ``year``)."""
+    inv = _require(investments, "investments", ["fund", "date", "amount"])
+    if as_of is not None:
+        inv = inv[inv["date"] <= as_of]
+    if funds_in_scope is not None:
+        inv = inv[inv["fund"].isin(funds_in_scope)]
+    if by == "year":
+        inv = inv.assign(year=[d.year for d in inv["date"]])
+    if by not in inv.columns:
+        raise FundDataError("investments", None, by, None, "no such column to group by",
+                            "没有可分组的该列")
+    g = inv.groupby(by, dropna=False).agg(amount=("amount", "sum"), deals=("amount", "size"),
+                                          investees=("investee", "nunique")
+                                          if "investee" in inv.columns else ("amount", "size"))
+    total = g["amount"].sum()
+    g["share"] = g["amount"] / total if total > 0 else np.nan
+    return g.sort_values("amount", ascending=False).reset_index()
+
+
+__all__ = [
+    "DEFAULT_LP_CLASS", "LP_TYPES", "FundDataError", "Performance", "capital_classes",
+    "dedup_commitments", "direct_alpha", "family_members", "flags", "fund_metrics",
+    "index_at", "ks_pme", "leverage", "moic", "nav_at", "net_flows", "performance",
+    "pooled_metrics", "portfolio_breakdown", "return_investment", "xirr_or_none",
+]
