@@ -107,3 +107,18 @@ def test_sobol_sample_layout():
     AB2 = X[150:200]
     np.testing.assert_array_equal(AB2[:, 1], B[:, 1])
     np.testing.assert_array_equal(AB2[:, [0, 2]], A[:, [0, 2]])
+
+
+def test_index_sensitivity_is_seeded_and_bounded(coin):
+    spec = ua.UncertaintySpec(
+        [ua.UncertainInput("treat", [1, 5], "winmax"),
+         ua.UncertainInput("aggregate", ["amean", "gmean"], "method")])
+    spec.inputs.append(ua.UncertainInput("normalise", list(NORM.values())))
+    a = sa.index_sensitivity(coin, spec, N=40, seed=2, n_boot=50)
+    b = sa.index_sensitivity(coin, spec, N=40, seed=2, n_boot=50)
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a["Variable"]) == ["treat.winmax", "aggregate.method", "normalise.spec"]
+    # normalisation (z-score vs min-max) moves ranks more than the winsorisation limit
+    st = a.set_index("Variable")["STi"]
+    assert st["normalise.spec"] > st["treat.winmax"]
+    assert (a["STi"] >= 0).all()
