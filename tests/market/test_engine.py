@@ -58,13 +58,36 @@ def test_hard_filters_still_return_k(engine, fixture_listings, filters: HardFilt
 
 def _pair_engine(weights: SoftWeights | None = None) -> MatchEngine:
     eng = MatchEngine(HashingEmbedder(), weights=weights, today=TODAY)
-    demand = make("D", "demand", zh="海水淡化反渗透膜", field="marine", trl=6,
-                  budget_yuan=Decimal(1_000_000), region_code="370211")
+    demand = make(
+        "D",
+        "demand",
+        zh="海水淡化反渗透膜",
+        field="marine",
+        trl=6,
+        budget_yuan=Decimal(1_000_000),
+        region_code="370211",
+    )
     same_text = "海水淡化反渗透膜组件"
-    good = make("G", "achievement", zh=same_text, field="marine", trl=7,
-                price_yuan=Decimal(800_000), region_code="370212", published_on=TODAY)
-    bad = make("B", "achievement", zh=same_text, field="new_materials", trl=3,
-               price_yuan=Decimal(3_000_000), region_code="440305", published_on=date(2023, 1, 1))
+    good = make(
+        "G",
+        "achievement",
+        zh=same_text,
+        field="marine",
+        trl=7,
+        price_yuan=Decimal(800_000),
+        region_code="370212",
+        published_on=TODAY,
+    )
+    bad = make(
+        "B",
+        "achievement",
+        zh=same_text,
+        field="new_materials",
+        trl=3,
+        price_yuan=Decimal(3_000_000),
+        region_code="440305",
+        published_on=date(2023, 1, 1),
+    )
     eng.add([demand, bad, good])
     return eng
 
@@ -90,7 +113,13 @@ def test_explanation_bilingual(engine) -> None:
     ) | set(d["matched_terms"])
     assert any("防腐" in t or "corrosion" in t for t in d["matched_terms"])
     assert d["semantic"]["band"] in {"high", "medium", "low"}
-    assert {c["criterion"] for c in d["criteria"]} == {"field", "trl", "price", "region", "freshness"}
+    assert {c["criterion"] for c in d["criteria"]} == {
+        "field",
+        "trl",
+        "price",
+        "region",
+        "freshness",
+    }
     assert d["en"][0].startswith("matched terms") and d["zh"][0].startswith("匹配词")
     assert any("技术领域一致" in line for line in d["zh"])
 
@@ -127,8 +156,14 @@ def test_incremental_add_remove_and_compaction(fixture_listings) -> None:
     inc.add(achievements[:150] + demands)
     inc.add(achievements[150:])
     assert inc._kinds["achievement"].lex.delta_size == 50  # added without a rebuild
-    new = make("NEW", "achievement", zh="海上平台钢结构石墨烯防腐涂层", en="offshore anti-corrosion",
-               field="marine", published_on=TODAY)
+    new = make(
+        "NEW",
+        "achievement",
+        zh="海上平台钢结构石墨烯防腐涂层",
+        en="offshore anti-corrosion",
+        field="marine",
+        published_on=TODAY,
+    )
     inc.add([new])
     assert "NEW" in [m.listing_id for m in inc.match("D001", k=5)]
     inc.remove(["NEW", "A001"])
@@ -137,13 +172,21 @@ def test_incremental_add_remove_and_compaction(fixture_listings) -> None:
     fresh = MatchEngine(HashingEmbedder(), today=TODAY)
     fresh.add([x for x in fixture_listings if x.id != "A001"])
     for d in ("D001", "D010", "D025"):
-        assert [m.listing_id for m in inc.match(d, k=10)] == [m.listing_id for m in fresh.match(d, k=10)]
+        assert [m.listing_id for m in inc.match(d, k=10)] == [
+            m.listing_id for m in fresh.match(d, k=10)
+        ]
 
 
 def test_alerts_for_new_achievement(engine, fixture_listings) -> None:
     demands = [x for x in fixture_listings if x.kind == "demand"]
-    new = make("NEW", "achievement", zh="海洋平台钢结构长效防腐涂层", field="marine",
-               status="published", published_on=TODAY)
+    new = make(
+        "NEW",
+        "achievement",
+        zh="海洋平台钢结构长效防腐涂层",
+        field="marine",
+        status="published",
+        published_on=TODAY,
+    )
     alerts = alerts_for_achievement(engine, new, demands)
     assert alerts and alerts[0].demand_id == "D001"
     assert all(a.score >= 0.2 for a in alerts)

@@ -50,14 +50,21 @@ def query_cmd(
     results = engine.query(text, target_kind=target, k=k, filters=HardFilters(region_prefix=region))
     if as_json:
         out = [
-            {"rank": m.rank, "id": m.listing_id, "title": engine.listings[m.listing_id].title(lang),
-             "score": round(m.score, 4), "explanation": m.explanation.to_dict() if explain else None}
+            {
+                "rank": m.rank,
+                "id": m.listing_id,
+                "title": engine.listings[m.listing_id].title(lang),
+                "score": round(m.score, 4),
+                "explanation": m.explanation.to_dict() if explain else None,
+            }
             for m in results
         ]
         typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
     for m in results:
-        typer.echo(f"{m.rank:>2}. {m.listing_id}  {m.score:.3f}  {engine.listings[m.listing_id].title(lang)}")
+        typer.echo(
+            f"{m.rank:>2}. {m.listing_id}  {m.score:.3f}  {engine.listings[m.listing_id].title(lang)}"
+        )
         if explain:
             for line in m.explanation.lines(lang):
                 typer.echo(f"      {line}")

