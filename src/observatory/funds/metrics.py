@@ -345,13 +345,15 @@ def fund_metrics(funds: pd.DataFrame, commitments: pd.DataFrame, cashflows: pd.D
     inv = _require(investments, "investments", ["fund", "date", "amount"])
     idx = _require(index, "index", ["date", "value"]) if index is not None else None
     sizes = cm.groupby("fund")["amount"].sum()
+    parents = funds["parent"] if "parent" in funds.columns else pd.Series(None, index=funds.index,
+                                                                         dtype=object)
     rows = []
     for fid in funds["fund"]:
         fcf, fval = cf[cf["fund"] == fid], val[val["fund"] == fid]
         perf = performance(fcf, fval, as_of)
         classes = capital_classes(cm[cm["fund"] == fid], lp_class)
         invested = float(inv.loc[(inv["fund"] == fid) & (inv["date"] <= as_of), "amount"].sum())
-        kids = funds.loc[funds.get("parent", pd.Series(dtype=object)) == fid, "fund"]
+        kids = funds.loc[parents == fid, "fund"]
         sub_sizes = float(sizes.reindex(list(kids)).fillna(0).sum()) if len(kids) else None
         row: dict[str, Any] = {
             "fund": fid, "committed": classes["F"], "G": classes["G"], "S": classes["S"],
