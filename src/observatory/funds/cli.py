@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -84,5 +83,3 @@ def _cell(v: object) -> str:
         return f"{v:,.4f}" if abs(v) < 100 else f"{v:,.0f}"
     return str(v)
 
-
-__all__ = ["app", "json", "read_tables"]
