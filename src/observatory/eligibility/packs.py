@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from observatory.eligibility.expressions import ExpressionError, validate_expression
 from observatory.eligibility.model import IP_FIELDS, YEAR_FIELDS
 
-PACK_DIR = Path(__file__).with_name("packs")
+PACK_DIR = Path(__file__).with_name("rulepacks")
 COMMON_FILE = "_common.yaml"
 
 Op = Literal[">=", ">", "<=", "<", "==", "!="]
