@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -555,3 +556,85 @@ class Observation(Sourced, Base):
     value: Mapped[Decimal] = mapped_column(Numeric(28, 8))
     unit: Mapped[str] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(String(300))
+
+
+class Match(Sourced, Base):
+    """A proposed pairing of a demand and an achievement, moved along by a broker.
+
+    Status runs proposed -> contacted -> nda -> negotiating -> contracted, or ends in declined
+    with a structured reason; ``contract_id`` links the registered contract it became.
+    """
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        CheckConstraint("status IN ('proposed','contacted','nda','negotiating','contracted',"
+                        "'declined')", name="status"),
+        UniqueConstraint("demand_id", "achievement_id", name="demand_achievement"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), index=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
+    broker_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    decline_reason: Mapped[str | None] = mapped_column(String(30))
+    score: Mapped[float | None] = mapped_column(Numeric(12, 6, asdecimal=False))
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    proposed_on: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("technology_contracts.id"))
+
+
+class MatchEvent(Base):
+    """One status change of a match (who, when, from, to): the broker pipeline's history."""
+
+    __tablename__ = "match_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id"), index=True)
+    on: Mapped[dt.date] = mapped_column(Date)
+    actor: Mapped[str] = mapped_column(String(120))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ListingVector(Base):
+    """A cached embedding of a listing's text for one model; re-embedded when text changes."""
+
+    __tablename__ = "listing_vectors"
+    __table_args__ = (
+        UniqueConstraint("listing_kind", "listing_id", "model_id", name="listing_model"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_kind: Mapped[str] = mapped_column(String(12))
+    listing_id: Mapped[int] = mapped_column(Integer)
+    model_id: Mapped[str] = mapped_column(String(80))
+    dim: Mapped[int] = mapped_column(Integer)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SavedSearch(Base):
+    """A demand whose owner wants alerts when a matching achievement is published."""
+
+    __tablename__ = "saved_searches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id"), unique=True)
+    min_score: Mapped[float] = mapped_column(Numeric(8, 4, asdecimal=False), default=0.5)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class MatchAlert(Base):
+    """An alert raised for a saved search by a newly published achievement."""
+
+    __tablename__ = "match_alerts"
+    __table_args__ = (
+        UniqueConstraint("saved_search_id", "achievement_id", name="search_achievement"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    saved_search_id: Mapped[int] = mapped_column(ForeignKey("saved_searches.id"), index=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"))
+    score: Mapped[float] = mapped_column(Numeric(12, 6, asdecimal=False))
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    seen: Mapped[bool] = mapped_column(Boolean, default=False)

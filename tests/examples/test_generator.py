@@ -1,0 +1,139 @@
+"""The example city: deterministic, synthetic-labelled, calibrated, and round-trippable."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from observatory.db import make_engine
+from observatory.examples.generator import (
+    SYNTHETIC_SOURCE,
+    calibration_targets,
+    generate_city,
+    stock_path,
+)
+from observatory.registry import models as m
+from observatory.registry.exporter import export_bundle
+from observatory.registry.importer import import_path
+
+SMALL = 0.02
+
+
+def _dump(engine) -> dict[str, list[tuple]]:
+    names = [n for n in inspect(engine).get_table_names() if n not in ("audit_log",
+                                                                       "alembic_version")]
+    with engine.connect() as conn:
+        return {n: conn.execute(text(f"SELECT * FROM {n} ORDER BY 1")).all() for n in names}
+
+
+def test_same_seed_gives_an_identical_database(sqlite_template, tmp_path: Path) -> None:
+    dumps = []
+    for name in ("a.db", "b.db"):
+        shutil.copy(sqlite_template, tmp_path / name)
+        engine = make_engine(f"sqlite:///{tmp_path / name}")
+        generate_city(engine, seed=7, scale=SMALL)
+        dumps.append(_dump(engine))
+        engine.dispose()
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0]["technology_contracts"]) > 1000
+    shutil.copy(sqlite_template, tmp_path / "c.db")
+    other = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    generate_city(other, seed=8, scale=SMALL)
+    assert _dump(other)["technology_contracts"] != dumps[0]["technology_contracts"]
+
+
+def test_every_generated_record_says_it_is_synthetic(engine) -> None:
+    generate_city(engine, seed=1, scale=SMALL)
+    with Session(engine) as session:
+        synthetic = session.scalar(select(m.Source.id).where(m.Source.code == SYNTHETIC_SOURCE))
+        assert session.get(m.Source, synthetic).synthetic is True
+        for model in (m.Organisation, m.Designation, m.Platform, m.TechnologyContract, m.Fund,
+                      m.FundInvestment, m.Achievement, m.Demand, m.Project, m.RdExpenditure):
+            sources = set(session.scalars(select(model.source_id).distinct()))
+            assert sources == {synthetic}, model.__tablename__
+        # The article's figures cite the article, the synthetic series cite the generator.
+        published = session.scalars(select(m.Observation).join(m.Source)
+                                    .where(m.Source.synthetic.is_(False))).all()
+        assert {o.indicator_code for o in published} >= set(calibration_targets())
+        audit = session.scalars(select(m.AuditLog).where(m.AuditLog.action == "bulk_insert"))
+        assert {a.entity for a in audit} >= {"organisations", "technology_contracts"}
+
+
+def test_generated_usccs_are_valid_and_unique(sqlite_engine) -> None:
+    from observatory.registry.codes import uscc_problem
+
+    generate_city(sqlite_engine, seed=3, scale=SMALL)
+    with Session(sqlite_engine) as session:
+        usccs = list(session.scalars(select(m.Organisation.uscc)))
+    assert len(usccs) == len(set(usccs))
+    assert [u for u in usccs if uscc_problem(u)] == []
+
+
+def test_calibrated_stocks_hold_exactly_at_scale_one(sqlite_engine) -> None:
+    """Direct SQL checks of the stock definitions (the indicator engine has its own test)."""
+    generate_city(sqlite_engine, seed=42)
+    targets = calibration_targets()
+    end = "2024-12-31"
+    valid = (f"valid_from <= '{end}' AND (valid_to IS NULL OR valid_to >= '{end}') "
+             "AND status = 'granted'")
+    checks = {
+        "hte_count": f"SELECT COUNT(DISTINCT organisation_id) FROM designations WHERE {valid} "
+                     "AND type_code = 'high_tech_enterprise'",
+        "tech_sme_count": f"SELECT COUNT(DISTINCT organisation_id) FROM designations WHERE "
+                          f"{valid} AND type_code = 'tech_sme'",
+        "green_factory_provincial_count": "SELECT COUNT(DISTINCT organisation_id) FROM "
+        f"designations WHERE {valid} AND type_code = 'green_factory' AND level = 'provincial'",
+        "national_incubator_count": "SELECT COUNT(*) FROM platforms WHERE type_code = "
+        f"'incubator' AND level = 'national' AND established_on <= '{end}' "
+        f"AND (closed_on IS NULL OR closed_on > '{end}')",
+        "achievement_count": f"SELECT COUNT(*) FROM achievements WHERE published_on <= '{end}'",
+        "fund_count": "SELECT COUNT(*) FROM funds WHERE vintage <= 2024",
+        "fund_size_total": "SELECT SUM(size_yuan) FROM funds WHERE vintage <= 2024",
+        "fund_invested_projects": "SELECT COUNT(*) FROM fund_investments WHERE invested_on <= "
+                                  f"'{end}'",
+        "key_project_count": "SELECT COUNT(*) FROM projects WHERE programme_code = "
+                             "'key_project' AND year = 2024",
+    }
+    with sqlite_engine.connect() as conn:
+        for code, sql in checks.items():
+            assert conn.execute(text(sql)).scalar() == targets[code], code
+        industry, total = conn.execute(text(
+            "SELECT SUM(CASE WHEN o.kind = 'enterprise' THEN r.amount_yuan ELSE 0 END), "
+            "SUM(r.amount_yuan) FROM rd_expenditures r JOIN organisations o "
+            "ON o.id = r.organisation_id WHERE r.year = 2024")).one()
+        assert industry / total > 0.60
+
+
+def test_stock_path_hits_the_anchor_and_never_falls() -> None:
+    import numpy as np
+
+    path = stock_path(1000, 0.1, np.random.default_rng(0))
+    assert path[2024] == 1000
+    years = sorted(path)
+    assert all(path[a] <= path[b] for a, b in zip(years, years[1:], strict=False))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_import_export_is_byte_identical(engine, sqlite_template, tmp_path: Path,
+                                                fmt: str) -> None:
+    generate_city(engine, seed=5, scale=SMALL)
+    first = tmp_path / "first"
+    with Session(engine) as session:
+        export_bundle(session, first, fmt)
+    shutil.copy(sqlite_template, tmp_path / "empty.db")
+    fresh = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    result = import_path(fresh, first)
+    assert result.counts["technology_contracts"].inserted > 1000
+    assert result.counts["regions"].inserted == 0  # reference data was already there
+    second = tmp_path / "second"
+    with Session(fresh) as session:
+        export_bundle(session, second, fmt)
+        assert session.scalar(select(func.count()).select_from(m.Organisation)) > 400
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
