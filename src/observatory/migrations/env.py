@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from observatory.registry.models import Base
+import observatory.web.models  # noqa: F401,I001  (web tables share the metadata)
 
 config = context.config
 target_metadata = Base.metadata
