@@ -16,7 +16,7 @@ from observatory.db import make_engine
 from observatory.registry.entities import SPECS
 from observatory.registry.errors import ImportFailed, errors_to_csv
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 class _Bar:

@@ -351,6 +351,18 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
     return counts
 
 
+def _error_order(tables: list[tuple[str, Table]]) -> Callable[[RowError], tuple[int, int, int]]:
+    """Sort errors as a reader scans the files: by file, row, then column position."""
+    position = {t.file: (i, SPECS[e].columns) for i, (e, t) in enumerate(tables)}
+
+    def key(error: RowError) -> tuple[int, int, int]:
+        index, columns = position.get(error.file, (-1, []))
+        column = columns.index(error.column) if error.column in columns else -1
+        return index, error.row or 0, column
+
+    return key
+
+
 def import_tables(session: Session, tables: list[tuple[str, Table]], *, actor: str = "import",
                   operation: str = "import", progress: Progress | None = None) -> ImportResult:
     """Validate and write ``(entity, table)`` pairs inside the caller's transaction.
@@ -373,7 +385,7 @@ def import_tables(session: Session, tables: list[tuple[str, Table]], *, actor: s
     parsed = [_validate_table(session, SPECS[e], t, vocab, bundle_keys, errors, progress)
               for e, t in tables]
     if errors:
-        raise ImportFailed(errors)
+        raise ImportFailed(sorted(errors, key=_error_order(tables)))
     result = ImportResult()
     for item in parsed:
         counts = _write_entity(session, item, actor, operation, progress)
