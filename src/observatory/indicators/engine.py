@@ -1,0 +1,574 @@
+"""Compile catalogue definitions to Ibis expressions and run them where the data lives.
+
+Counts and sums compile to one SQL query each, run on SQLite or PostgreSQL (the registry's own
+database) or on DuckDB. DuckDB cannot read the SQLite file here: its ``sqlite_scanner``
+extension is downloaded on first use and nothing downloads at run time, so the DuckDB backend
+copies the columns the record sets read into an in-memory DuckDB (through pandas/Arrow, decimals
+and dates cast back to their types) once per :class:`Runner`. Derived indicators are computed
+from their inputs' results in pandas; observed ones are read from the observations table.
+
+Every query joins the records to a region-closure table (ancestor, descendant) built from the
+``regions`` table, so one query returns each requested region with everything below it rolled
+up: district > city > province > nation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.operations as ops
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from observatory.indicators.catalogue import (
+    Catalogue,
+    CountDef,
+    DerivedDef,
+    ObservedDef,
+    SumDef,
+    TimeRule,
+    load_catalogue,
+)
+from observatory.indicators.entities import (
+    BREAKDOWNS,
+    CLASSIFIED_FIELDS,
+    RECORD_SETS,
+    RecordSet,
+    classify,
+    table,
+)
+
+BACKENDS = ("sqlite", "postgres", "duckdb")
+RESULT_COLUMNS = ["indicator", "region", "period", "value", "unit", "n_records", "method"]
+DEFAULT_REGION = "370200"
+DEFAULT_PERIODS = range(2019, 2026)
+
+
+class IndicatorError(ValueError):
+    """A request the engine cannot serve (unknown backend, region, breakdown...)."""
+
+
+# -- regions -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Regions:
+    """The region hierarchy: parent of each code, and every code's ancestors (itself included)."""
+
+    parent: dict[str, str | None]
+    level: dict[str, str]
+
+    def ancestors(self, code: str) -> list[str]:
+        out = []
+        current: str | None = code
+        while current is not None:
+            out.append(current)
+            current = self.parent.get(current)
+        return out
+
+    def descendants(self, code: str) -> list[str]:
+        """``code`` and every region below it, top-down."""
+        return [c for c in self.parent if code in self.ancestors(c)]
+
+    def closure(self, wanted: Iterable[str]) -> pd.DataFrame:
+        """(ancestor, descendant) pairs for the wanted ancestors."""
+        wanted = set(wanted)
+        pairs = [(a, d) for d in self.parent for a in self.ancestors(d) if a in wanted]
+        return pd.DataFrame(pairs, columns=["ancestor", "descendant"])
+
+
+def read_regions(engine: Engine) -> Regions:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT code, parent_code, level FROM regions")).all()
+    if not rows:
+        raise IndicatorError("the regions table is empty: run `observatory init` first / "
+                             "行政区划表为空，请先初始化数据库")
+    return Regions({r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows})
+
+
+# -- connections ---------------------------------------------------------------------------
+
+def used_columns() -> dict[str, list[str]]:
+    """Registry table -> columns any record set reads (what the DuckDB backend copies)."""
+    used: dict[str, set[str]] = {}
+    for rs in RECORD_SETS.values():
+        for f in rs.build().op().find(ops.Field):
+            rel = f.rel.parent if isinstance(f.rel, ops.JoinReference) else f.rel
+            if isinstance(rel, ops.UnboundTable):
+                used.setdefault(rel.name, set()).add(f.name)
+    used.setdefault("observations", set()).update(
+        ["indicator_code", "region_code", "period", "value", "unit", "note", "source_id", "id"])
+    used.setdefault("sources", set()).update(["id", "code"])
+    order = {t: list(table(t).schema()) for t in used}
+    return {t: [c for c in order[t] if c in cols] for t, cols in used.items()}
+
+
+class Runner:
+    """Runs compiled expressions for one database on one backend.
+
+    ``backend`` None means the database's own engine (SQLite or PostgreSQL); ``duckdb`` copies
+    the tables it needs into an in-memory DuckDB the first time they are used.
+    """
+
+    def __init__(self, engine: Engine, backend: str | None = None) -> None:
+        dialect = engine.dialect.name
+        native = "postgres" if dialect == "postgresql" else dialect
+        backend = backend or native
+        if backend not in BACKENDS:
+            raise IndicatorError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}"
+                                 f" / 未知的计算后端 {backend!r}")
+        if backend != "duckdb" and backend != native:
+            raise IndicatorError(f"backend {backend} cannot run on a {dialect} database; use "
+                                 f"{native} or duckdb / "
+                                 f"{dialect} 数据库只能用 {native} 或 duckdb 计算")
+        self.engine = engine
+        self.backend = backend
+        self._con: Any = None
+        self._copied: set[str] = set()
+        self.regions = read_regions(engine)
+        self.copy_seconds = 0.0
+
+    @property
+    def con(self) -> Any:
+        if self._con is None:
+            url = self.engine.url
+            if self.backend == "sqlite":
+                self._con = ibis.sqlite.connect(url.database)
+            elif self.backend == "postgres":
+                self._con = ibis.postgres.connect(
+                    host=url.host, port=url.port, user=url.username, password=url.password,
+                    database=url.database, **dict(url.query))
+            else:
+                self._con = ibis.duckdb.connect()
+        return self._con
+
+    def prepare(self, tables: Iterable[str]) -> None:
+        """DuckDB only: copy the registry tables (the columns the engine reads) once."""
+        if self.backend != "duckdb":
+            return
+        import time
+
+        started = time.perf_counter()
+        columns = used_columns()
+        for name in sorted(set(tables) - self._copied):
+            cols = columns.get(name, list(table(name).schema()))
+            self._copy(name, cols)
+            self._copied.add(name)
+        self.copy_seconds += time.perf_counter() - started
+
+    def _copy(self, name: str, cols: list[str]) -> None:
+        schema = table(name).schema()
+        select = ", ".join(
+            f"CAST({c} AS REAL) AS {c}" if schema[c].is_decimal() and
+            self.engine.dialect.name == "sqlite" else c for c in cols)
+        with self.engine.connect() as conn:
+            frame = pd.read_sql_query(text(f"SELECT {select} FROM {name}"), conn)
+        casts = []
+        for c in cols:
+            dtype = schema[c]
+            if dtype.is_decimal():
+                casts.append(f"CAST({c} AS DECIMAL({dtype.precision}, {dtype.scale})) AS {c}")
+            elif dtype.is_date():
+                casts.append(f"CAST({c} AS DATE) AS {c}")
+            elif dtype.is_integer():
+                casts.append(f"CAST({c} AS BIGINT) AS {c}")
+            elif dtype.is_string():
+                casts.append(f"CAST({c} AS VARCHAR) AS {c}")
+            elif dtype.is_boolean():
+                casts.append(f"CAST({c} AS BOOLEAN) AS {c}")
+            else:
+                casts.append(c)
+        raw = self.con.con  # the duckdb connection under Ibis
+        raw.register("_incoming", frame)
+        raw.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {', '.join(casts)} FROM _incoming")
+        raw.unregister("_incoming")
+
+    def execute(self, expr: ir.Expr) -> pd.DataFrame:
+        return self.con.execute(expr)
+
+    def close(self) -> None:
+        if self._con is not None and hasattr(self._con, "disconnect"):
+            self._con.disconnect()
+        self._con = None
+        self._copied.clear()
+
+
+# -- compiling -----------------------------------------------------------------------------
+
+def _memtable(frame: pd.DataFrame, prefix: str, schema: dict[str, str]) -> ir.Table:
+    del prefix  # Ibis names memtables itself
+    return ibis.memtable(frame, schema=schema)
+
+
+def periods_table(periods: Sequence[int]) -> ir.Table:
+    frame = pd.DataFrame({"period": list(periods),
+                          "period_end": [dt.date(p, 12, 31) for p in periods]})
+    return _memtable(frame, "period_ends", {"period": "int64", "period_end": "date"})
+
+
+def closure_table(closure: pd.DataFrame) -> ir.Table:
+    return _memtable(closure, "region_closure", {"ancestor": "string", "descendant": "string"})
+
+
+def _classify(rel: ir.Table, needed: Iterable[str], catalogue: Catalogue) -> ir.Table:
+    for name in dict.fromkeys(needed):
+        if name in CLASSIFIED_FIELDS and name not in rel.columns:
+            rel = classify(rel, name, catalogue.classifications)
+    return rel
+
+
+def _time_filter(rule: TimeRule, rel: ir.Table, periods: Sequence[int]) -> ir.Table:
+    """Attach ``period`` to every record that belongs to one of the periods."""
+    first, last = min(periods), max(periods)
+    if rule.rule == "in_year":
+        col = rel[rule.field]
+        if col.type().is_date():
+            rel = rel.filter((col >= ibis.date(first, 1, 1)) & (col <= ibis.date(last, 12, 31)))
+            rel = rel.mutate(period=col.year().cast("int64"))
+        else:
+            rel = rel.filter(col.between(first, last)).mutate(period=col.cast("int64"))
+        if len(periods) != last - first + 1:
+            rel = rel.filter(rel.period.isin(list(periods)))
+        return rel
+    years = periods_table(periods)
+    rel = rel.cross_join(years)
+    end = rel.period_end
+    if rule.rule == "valid_at_end":
+        start, stop = rel[rule.valid_from], rel[rule.valid_to]
+        still = stop >= end if rule.to_inclusive else stop > end
+        return rel.filter((start <= end) & (stop.isnull() | still))
+    col = rel[rule.field]
+    return rel.filter(col <= end if col.type().is_date() else col <= rel.period)
+
+
+def _where(ind: CountDef, rel: ir.Table) -> ir.BooleanValue | None:
+    conds = [rel[name].isin(value) if isinstance(value, list) else rel[name] == value
+             for name, value in ind.where.items()]
+    return ibis.and_(*conds) if conds else None
+
+
+def _base_records(ind: CountDef, catalogue: Catalogue, needed: Iterable[str] = ()
+                  ) -> tuple[RecordSet, ir.Table]:
+    rs = RECORD_SETS[ind.records]
+    rel = _classify(rs.build(), [*ind.where, *needed], catalogue)
+    cond = _where(ind, rel)
+    return rs, rel if cond is None else rel.filter(cond)
+
+
+def group_key(ind: CountDef) -> tuple[str, str, str]:
+    """Indicators with the same key share one scan: same records, time rule and region."""
+    rs = RECORD_SETS[ind.records]
+    return ind.records, ind.time.model_dump_json(), ind.region_field or rs.region
+
+
+def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Sequence[int],
+                  closure: ir.Table, by: Sequence[str] = ()) -> ir.Table:
+    """Counts and sums over the same records as one query: one scan, one aggregate per
+    indicator restricted by its own filter (``value_<i>``, ``n_records_<i>``)."""
+    first = inds[0]
+    rs = RECORD_SETS[first.records]
+    dims = {d: rs.dims[d] for d in by if d in rs.dims}
+    needed = [*dims.values(), *(n for ind in inds for n in ind.where)]
+    rel = _classify(rs.build(), needed, catalogue)
+    conds = [_where(ind, rel) for ind in inds]
+    if all(c is not None for c in conds):
+        rel = rel.filter(ibis.or_(*conds))
+    rel = rel.join(closure, rel[first.region_field or rs.region] == closure.descendant)
+    rel = _time_filter(first.time, rel, periods)
+    keys = {"region": rel.ancestor, "period": rel.period}
+    for d in by:
+        keys[d] = rel[dims[d]].cast("string") if d in dims else ibis.null("string")
+    aggs = {}
+    for i, ind in enumerate(inds):
+        cond = _where(ind, rel)
+        if isinstance(ind, SumDef):
+            aggs[f"value_{i}"] = rel[ind.measure].sum(where=cond)
+        elif ind.distinct:
+            aggs[f"value_{i}"] = rel[ind.distinct].nunique(where=cond)
+        else:
+            aggs[f"value_{i}"] = rel.count(where=cond)
+        aggs[f"n_records_{i}"] = rel.count(where=cond)
+    return rel.group_by(**keys).aggregate(**aggs)
+
+
+def compile_indicator(ind: CountDef, catalogue: Catalogue, periods: Sequence[int],
+                      closure: ir.Table, by: Sequence[str] = ()) -> ir.Table:
+    """A count or sum as one expression: region, period, breakdowns, value, n_records."""
+    expr = compile_group([ind], catalogue, periods, closure, by)
+    return expr.rename(value="value_0", n_records="n_records_0")
+
+
+def run_group(runner: Runner, inds: Sequence[CountDef], catalogue: Catalogue,
+              periods: Sequence[int], closure: ir.Table, by: Sequence[str]
+              ) -> dict[str, pd.DataFrame]:
+    """Run one group; a region/period with no contributing records gets no row."""
+    frame = runner.execute(compile_group(inds, catalogue, periods, closure, by))
+    keys = ["region", "period", *by]
+    out = {}
+    for i, ind in enumerate(inds):
+        part = frame[frame[f"n_records_{i}"] > 0]
+        part = pd.DataFrame({**{k: part[k] for k in keys},
+                             "value": part[f"value_{i}"].astype(float),
+                             "n_records": part[f"n_records_{i}"].astype(int)})
+        part["period"] = part["period"].astype(int)
+        out[ind.code] = part.reset_index(drop=True)
+    return out
+
+
+def records_expr(ind: CountDef, catalogue: Catalogue, region: str, period: int,
+                 regions: Regions) -> ir.Table:
+    """The records behind one figure (one region, one period), with the period attached."""
+    rs, rel = _base_records(ind, catalogue, RECORD_SETS[ind.records].dims.values())
+    closure = closure_table(regions.closure([region]))
+    region_field = ind.region_field or rs.region
+    rel = rel.join(closure, rel[region_field] == closure.descendant)
+    rel = _time_filter(ind.time, rel, [period])
+    keep = [c for c in rel.columns if c not in ("ancestor", "descendant", "period_end")]
+    return rel.select(keep).order_by(rs.key)
+
+
+def method_of(ind: Any) -> str:
+    if isinstance(ind, DerivedDef):
+        return f"derived:{ind.op}"
+    if isinstance(ind, ObservedDef):
+        return f"observed:{ind.source}"
+    what = ind.kind + (f" distinct {ind.distinct}" if getattr(ind, "distinct", None) else "")
+    return f"{what}:{ind.records}:{ind.time.rule}"
+
+
+# -- computing -----------------------------------------------------------------------------
+
+@dataclass
+class Request:
+    codes: list[str]
+    periods: list[int]
+    regions: list[str]
+    by: list[str]
+    catalogue: Catalogue
+    extra_regions: set[str] = field(default_factory=set)
+
+
+def _observed(runner: Runner, ind: ObservedDef, periods: Sequence[int], regions: Sequence[str],
+              by: Sequence[str]) -> pd.DataFrame:
+    runner.prepare(["observations"])
+    o = table("observations")
+    code = ind.observation_code or ind.code
+    expr = o.filter((o.indicator_code == code) & o.region_code.isin(list(regions))
+                    & o.period.isin([str(p) for p in periods]))
+    frame = runner.execute(expr.select(region=o.region_code, period=o.period, value=o.value))
+    out = pd.DataFrame({"region": frame["region"].astype(str),
+                        "period": frame["period"].astype(int),
+                        "value": frame["value"].astype(float),
+                        "n_records": 1})
+    for d in by:
+        out[d] = None
+    return out
+
+
+def _derive(ind: DerivedDef, frames: dict[str, pd.DataFrame], by: Sequence[str]
+            ) -> pd.DataFrame:
+    keys = ["region", "period", *by]
+    merged: pd.DataFrame | None = None
+    for n, inp in enumerate(ind.inputs):
+        f = frames[inp.code].copy()
+        f["period"] = f["period"] + inp.lag
+        on = keys
+        if inp.region is not None:
+            f = f[f["region"] == inp.region].drop(columns="region")
+            on = [k for k in keys if k != "region"]
+        f = f[[*on, "value", "n_records"]].rename(columns={"value": f"v{n}",
+                                                           "n_records": f"n{n}"})
+        if merged is None:
+            if inp.region is not None:
+                raise IndicatorError(f"{ind.code}: the first input cannot be pinned to a region")
+            merged = f
+        else:
+            merged = merged.merge(f, on=on, how="inner")
+    assert merged is not None
+    v = [merged[f"v{n}"].astype(float) for n in range(len(ind.inputs))]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ind.op in ("ratio", "per_capita", "per_gdp"):
+            value = v[0] / v[1] * ind.scale
+        elif ind.op == "share":
+            value = 100 * v[0] / v[1]
+        elif ind.op == "difference":
+            value = v[0] - v[1]
+        elif ind.op == "sum":
+            value = sum(v[1:], v[0])
+        elif ind.op == "yoy_growth":
+            prev = frames[ind.inputs[0].code].copy()
+            return _growth(ind, merged, prev, keys, 1)
+        else:  # cagr
+            prev = frames[ind.inputs[0].code].copy()
+            return _growth(ind, merged, prev, keys, int(ind.years or 1))
+    merged["value"] = value
+    merged["n_records"] = sum(merged[f"n{n}"] for n in range(len(ind.inputs)))
+    out = merged[keys + ["value", "n_records"]]
+    return out[np.isfinite(out["value"])]
+
+
+def _growth(ind: DerivedDef, current: pd.DataFrame, prev: pd.DataFrame, keys: list[str],
+            span: int) -> pd.DataFrame:
+    prev = prev[[*keys, "value", "n_records"]].copy()
+    prev["period"] = prev["period"] + span + ind.inputs[0].lag
+    prev = prev.rename(columns={"value": "base", "n_records": "nb"})
+    m = current.merge(prev, on=keys, how="inner")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = m["v0"].astype(float) / m["base"].astype(float)
+        m["value"] = 100 * (ratio ** (1 / span) - 1)
+    m["n_records"] = m["n0"] + m["nb"]
+    out = m[keys + ["value", "n_records"]]
+    return out[np.isfinite(out["value"])]
+
+
+def _resolve_regions(runner: Runner, region: str | Sequence[str], by: Sequence[str]
+                     ) -> list[str]:
+    wanted = [region] if isinstance(region, str) else list(region)
+    for r in wanted:
+        if r not in runner.regions.parent:
+            raise IndicatorError(f"unknown region {r!r} (GB/T 2260 code expected) / "
+                                 f"未知的行政区划代码 {r!r}")
+    if "region" in by:
+        expanded: list[str] = []
+        for r in wanted:
+            expanded += [d for d in runner.regions.descendants(r) if d not in expanded]
+        return expanded
+    return wanted
+
+
+def compute_with(runner: Runner, codes: Sequence[str] | None = None,
+                 periods: Iterable[int] = DEFAULT_PERIODS,
+                 region: str | Sequence[str] = DEFAULT_REGION, by: Sequence[str] = (),
+                 catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """:func:`compute` on an existing Runner (reuse it to keep DuckDB's copy between calls)."""
+    cat = catalogue or load_catalogue()
+    codes = list(cat) if codes is None else list(codes)
+    for c in codes:
+        cat[c]  # noqa: B018 - raises a clear KeyError for unknown codes
+    dims = [d for d in by if d != "region"]
+    for d in dims:
+        if d not in BREAKDOWNS:
+            raise IndicatorError(f"unknown breakdown {d!r}; use region or one of "
+                                 f"{', '.join(BREAKDOWNS)} / 未知的分组维度 {d!r}")
+    periods = sorted(set(periods))
+    if not periods:
+        raise IndicatorError("no periods requested / 未指定统计期")
+    regions = _resolve_regions(runner, region, by)
+    needed: list[str] = []
+    for c in codes:
+        for d in cat.dependencies(c):
+            if d not in needed:
+                needed.append(d)
+    lag = max((cat.max_lag(c) for c in codes), default=0)
+    all_periods = list(range(periods[0] - lag, periods[-1] + 1))
+    pinned = {i.region for c in needed if isinstance(cat[c], DerivedDef)
+              for i in cat[c].inputs if i.region}
+    all_regions = regions + sorted(pinned - set(regions))
+    base = [c for c in needed if isinstance(cat[c], CountDef)]
+    runner.prepare({t for c in base for t in RECORD_SETS[cat[c].records].tables})
+    closure = closure_table(runner.regions.closure(all_regions)) if base else None
+    frames: dict[str, pd.DataFrame] = {}
+    groups: dict[tuple[str, str, str], list[CountDef]] = {}
+    for c in base:
+        groups.setdefault(group_key(cat[c]), []).append(cat[c])
+    for members in groups.values():
+        frames.update(run_group(runner, members, cat, all_periods, closure, dims))
+    for code in needed:
+        ind = cat[code]
+        if isinstance(ind, CountDef):
+            continue
+        if isinstance(ind, ObservedDef):
+            frame = _observed(runner, ind, all_periods, all_regions, dims)
+        else:
+            frame = _derive(ind, frames, dims)
+        frame["period"] = frame["period"].astype(int)
+        frames[code] = frame
+    parts = []
+    for code in codes:
+        ind = cat[code]
+        f = frames[code]
+        f = f[f["region"].isin(regions) & f["period"].isin(periods)].copy()
+        f["indicator"] = code
+        f["unit"] = ind.unit
+        f["method"] = method_of(ind)
+        parts.append(f)
+    columns = ["indicator", "region", "period", *dims, "value", "unit", "n_records", "method"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat([p.reindex(columns=columns) for p in parts], ignore_index=True)
+    order = {c: i for i, c in enumerate(codes)}
+    out["_o"] = out["indicator"].map(order)
+    out = out.sort_values(["_o", "region", "period", *dims], na_position="first")
+    return out.drop(columns="_o").reset_index(drop=True)
+
+
+def compute(engine: Engine, codes: Sequence[str] | None = None,
+            periods: Iterable[int] = DEFAULT_PERIODS, region: str | Sequence[str] = DEFAULT_REGION,
+            by: Sequence[str] = (), backend: str | None = None,
+            catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """Compute indicators as a tidy table (see the package docstring)."""
+    runner = Runner(engine, backend)
+    try:
+        return compute_with(runner, codes, periods, region, by, catalogue)
+    finally:
+        runner.close()
+
+
+def series(engine: Engine, code: str, region: str = DEFAULT_REGION,
+           periods: Iterable[int] = DEFAULT_PERIODS, backend: str | None = None) -> pd.Series:
+    """One indicator for one region as a Series indexed by year (missing years absent)."""
+    frame = compute(engine, [code], periods, region, backend=backend)
+    return pd.Series(frame["value"].to_numpy(), index=frame["period"].to_numpy(), name=code)
+
+
+def records(engine: Engine, code: str, region: str = DEFAULT_REGION, period: int = 2024,
+            backend: str | None = None, catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """The records behind one figure: for a derived indicator those of each input (column
+    ``input``), for an observed one the observation with its source."""
+    cat = catalogue or load_catalogue()
+    ind = cat[code]
+    runner = Runner(engine, backend)
+    try:
+        if region not in runner.regions.parent:
+            raise IndicatorError(f"unknown region {region!r} / 未知的行政区划代码 {region!r}")
+        if isinstance(ind, CountDef):
+            runner.prepare(RECORD_SETS[ind.records].tables)
+            return runner.execute(records_expr(ind, cat, region, int(period), runner.regions))
+        if isinstance(ind, ObservedDef):
+            runner.prepare(["observations", "sources"])
+            o, s = table("observations"), table("sources")
+            j = o.left_join(s, o.source_id == s.id)
+            expr = j.filter((o.indicator_code == (ind.observation_code or code))
+                            & (o.region_code == region) & (o.period == str(period)))
+            return runner.execute(expr.select(
+                "id", "indicator_code", "region_code", "period", "value", "unit", "note",
+                source=s.code, source_ref=o.source_ref))
+    finally:
+        runner.close()
+    parts = []
+    for inp in ind.inputs:
+        sub = records(engine, inp.code, inp.region or region, int(period) - inp.lag, backend,
+                      cat)
+        sub.insert(0, "input", inp.code)
+        parts.append(sub)
+    return pd.concat(parts, ignore_index=True)
+
+
+DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "duckdb": "duckdb"}
+
+
+def compiled_sql(code: str, backend: str = "sqlite", periods: Sequence[int] = DEFAULT_PERIODS,
+                 region: str = DEFAULT_REGION, catalogue: Catalogue | None = None) -> str:
+    """The SQL a count or sum compiles to for one region (its closure shown as a table)."""
+    cat = catalogue or load_catalogue()
+    ind = cat[code]
+    if not isinstance(ind, CountDef):
+        raise IndicatorError(f"{code} is {ind.kind}: it does not compile to SQL on its own")
+    closure = ibis.table({"ancestor": "string", "descendant": "string"}, name="region_closure")
+    expr = compile_indicator(ind, cat, list(periods), closure)
+    return ibis.to_sql(expr, dialect=DIALECTS[backend])
