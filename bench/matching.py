@@ -114,10 +114,12 @@ def run_size(n: int, rng: np.random.Generator, n_queries: int) -> None:
             got.append(len(res))
         print(
             f"  {label:14s} n={n:>9,}  p50 {pct(lat, 50):7.1f} ms  p95 {pct(lat, 95):7.1f} ms"
-            f"  (x{pct(lat, 95) / pct(base, 95):.2f} of exact-dense p95)  results/query min {min(got)}"
+            f"  (x{pct(lat, 95) / pct(base, 95):.2f} of exact-dense p95)"
+            f"  results/query min {min(got)}"
         )
     print(
-        f"  exact dense    n={n:>9,}  p50 {pct(base, 50):7.1f} ms  p95 {pct(base, 95):7.1f} ms  (baseline)"
+        f"  exact dense    n={n:>9,}  p50 {pct(base, 50):7.1f} ms"
+        f"  p95 {pct(base, 95):7.1f} ms  (baseline)"
     )
     if dense.centroids is not None:
         rec = []

@@ -63,7 +63,8 @@ def query_cmd(
         return
     for m in results:
         typer.echo(
-            f"{m.rank:>2}. {m.listing_id}  {m.score:.3f}  {engine.listings[m.listing_id].title(lang)}"
+            f"{m.rank:>2}. {m.listing_id}  {m.score:.3f}  "
+            f"{engine.listings[m.listing_id].title(lang)}"
         )
         if explain:
             for line in m.explanation.lines(lang):

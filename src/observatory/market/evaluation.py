@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from observatory.market.embedders import Embedder
+from observatory.market.embedders import Embedder, Kind
 from observatory.market.engine import MatchEngine, Mode
 from observatory.market.features import ANY
 from observatory.market.listing import Listing, ListingText
@@ -164,13 +164,20 @@ def evaluate(
     mode: Mode = "hybrid",
     k: int = 10,
     batch: int = 64,
+    query_kind: Kind = "query",
+    doc_kind: Kind = "passage",
 ) -> EvalResult:
-    """Index ``corpus`` in a :class:`MatchEngine`, run every judged query, average the metrics."""
+    """Index ``corpus`` in a :class:`MatchEngine`, run every judged query, average the metrics.
+
+    ``query_kind``/``doc_kind`` choose e5's prefixes: when long texts search short ones
+    (abstract -> title), embedding the short side as the query keeps e5's trained asymmetry
+    (and reuses vectors already cached for the other direction); cosine is symmetric.
+    """
     engine = MatchEngine(embedder, mode=mode, depth=max(100, k))
     doc_ids = list(corpus)
     vectors = None
     if mode != "bm25" and embedder is not None:
-        vectors = embedder.embed([corpus[d] for d in doc_ids], kind="passage")
+        vectors = embedder.embed([corpus[d] for d in doc_ids], kind=doc_kind)
     engine.add([_as_listing(d, corpus[d]) for d in doc_ids], vectors=vectors)
     qids = [q for q in queries if any(g > 0 for g in qrels.get(q, {}).values())]
     sums = {"recall": 0.0, "precision": 0.0, "mrr": 0.0, "ndcg": 0.0}
@@ -178,7 +185,7 @@ def evaluate(
         chunk = qids[start : start + batch]
         qvecs = None
         if mode != "bm25" and embedder is not None:
-            qvecs = embedder.embed([queries[q] for q in chunk], kind="query")
+            qvecs = embedder.embed([queries[q] for q in chunk], kind=query_kind)
         for j, qid in enumerate(chunk):
             res = engine.query(
                 queries[qid], k=k, filters=ANY, query_vector=None if qvecs is None else qvecs[j]
