@@ -607,8 +607,11 @@ class CityBuilder:
                     base_year, target_year, value = tgt["base_year"], tgt["target_year"], None
                 else:
                     base_year, target_year, value = None, tgt["target_year"], tgt["value"]
-                if tgt.get("illustrative"):
-                    params["illustrative"] = True
+                for flag in ("illustrative", "strict"):
+                    if tgt.get(flag):
+                        params[flag] = True
+                if "from_year" in tgt:
+                    params["from_year"] = tgt["from_year"]
                 item = task_ids[k * 3] if task_ids and k * 3 < len(task_ids) else None
                 method = "forecast"
                 targets.rows.append((targets.next_id(), tgt["code"], pid, item,

@@ -77,3 +77,54 @@ def assess_command(
                     cells.append(str(v))
             table.add_row(*cells)
         Console(width=200).print(table)
+
+
+@targets_app.command("status")
+def targets_status(
+    plan: str = typer.Option(None, "--plan", help="Plan code (default: every plan)."),
+    method: str = typer.Option(None, "--method",
+                               help="opensdg, weather or forecast (default: each target's own)."),
+    assessment_year: int = typer.Option(None, "--as-of", help="Use data up to this year only."),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    database_url: str = typer.Option(None, help="Database URL (default: settings)."),
+) -> None:
+    """Assess the plans in the database from the indicator engine, statuses with their method."""
+    from rich.console import Console
+    from rich.table import Table
+    from sqlalchemy.orm import Session
+
+    from observatory.db import make_engine
+    from observatory.targets.plans import plan_statuses, registry_providers
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("use table or json", param_hint="--format")
+    engine = make_engine(database_url)
+    series_for, districts_for = registry_providers(engine)
+    try:
+        with Session(engine) as session:
+            plans = plan_statuses(session, series_for, plan=plan, method=method,
+                                  assessment_year=assessment_year, districts_for=districts_for)
+    except (LookupError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if fmt == "json":
+        typer.echo(json.dumps([p.as_dict() for p in plans], ensure_ascii=False, default=str,
+                              indent=1))
+        return
+    console = Console()
+    for p in plans:
+        table = Table("target", "method", "status", "current", "target", "probability",
+                      "required pace", title=f"{p.code} {p.name_en} / {p.name_zh}")
+        for t in p.targets:
+            a = t.assessment
+
+            def num(x: float | None) -> str:
+                return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.4g}"
+
+            pace = "" if t.pace is None or t.pace.required_rate is None else \
+                f"{t.pace.required_rate:+.1%}/yr"
+            table.add_row(f"{t.code}{' (illustrative)' if t.illustrative else ''}", a.method,
+                          a.status, num(a.current_value), num(a.target_value),
+                          num(a.probability), pace)
+        console.print(table)
+        console.print(f"summary: {p.summary.counts}; lagging: {', '.join(p.summary.lagging)}")
