@@ -572,3 +572,35 @@ def compiled_sql(code: str, backend: str = "sqlite", periods: Sequence[int] = DE
     closure = ibis.table({"ancestor": "string", "descendant": "string"}, name="region_closure")
     expr = compile_indicator(ind, cat, list(periods), closure)
     return ibis.to_sql(expr, dialect=DIALECTS[backend])
+
+
+def explain(code: str, backend: str = "sqlite", catalogue: Catalogue | None = None) -> str:
+    """The definition of ``code`` in words and YAML, and the SQL it compiles to."""
+    import yaml
+
+    cat = catalogue or load_catalogue()
+    ind = cat[code]
+    data = ind.model_dump(mode="json", by_alias=True, exclude_none=True)
+    lines = [f"{ind.code}: {ind.name_en} / {ind.name_zh} [{ind.unit}]",
+             f"  {ind.definition_en}"]
+    if ind.methodology:
+        lines.append(f"  {ind.methodology}")
+    lines += ["", "definition:", yaml.safe_dump(data, allow_unicode=True, sort_keys=False)]
+    if isinstance(ind, CountDef):
+        lines += [f"SQL ({backend}; region_closure = (ancestor, descendant) pairs of the "
+                  f"requested regions, period_ends = one row per year):",
+                  compiled_sql(code, backend, catalogue=cat)]
+    elif isinstance(ind, DerivedDef):
+        lines.append("inputs: " + ", ".join(
+            i.code + (f" (lag {i.lag})" if i.lag else "") + (f" (region {i.region})"
+                                                           if i.region else "")
+            for i in ind.inputs))
+        for i in ind.inputs:
+            if isinstance(cat[i.code], CountDef):
+                lines += ["", f"SQL of input {i.code} ({backend}):",
+                          compiled_sql(i.code, backend, catalogue=cat)]
+    else:
+        o = table("observations")
+        expr = o.filter(o.indicator_code == (ind.observation_code or code))
+        lines += [f"SQL ({backend}):", str(ibis.to_sql(expr, dialect=DIALECTS[backend]))]
+    return "\n".join(lines)
