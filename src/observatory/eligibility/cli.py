@@ -117,36 +117,174 @@ def render(a: Assessment, lang: str, explain: bool, console: Console) -> None:
         console.print(f"[dim]unverified rules / 待核实规则: {', '.join(a.unverified)}[/dim]")
 
 
+def _date_option(value: str | None, option: str = "--as-of") -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} {value!r}: not a YYYY-MM-DD date",
+              f"{option} {value!r}：日期格式应为YYYY-MM-DD")
+    raise AssertionError  # pragma: no cover
+
+
+def _engine(database_url: str | None) -> Any:
+    from observatory.db import make_engine
+
+    return make_engine(database_url)
+
+
+def _db_error(exc: Exception) -> None:
+    first = str(exc).splitlines()[0]
+    _fail(f"database error (is it initialised? run `observatory init`): {first}",
+          f"数据库错误（是否已初始化？请运行 observatory init）：{first}")
+
+
 @app.command("assess")
 def assess_cmd(
     pack: str = typer.Option(..., "--pack", help="Pack code (hte, tsme, ...) or a pack YAML file."),
-    input: Path = typer.Option(..., "--input", help="Enterprise JSON file."),
+    input: Path | None = typer.Option(None, "--input", help="Enterprise JSON file."),
+    org: str | None = typer.Option(None, "--org",
+                                   help="USCC of an organisation in the registry (instead of "
+                                        "--input)."),
     explain: bool = typer.Option(False, "--explain", help="Show legal basis, notes and scores."),
     lang: Lang = typer.Option(Lang.zh, "--lang"),
     format: Format = typer.Option(Format.table, "--format"),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Assessment date (default: input's, else today)."
     ),
+    database_url: str | None = typer.Option(None, "--database-url",
+                                            help="Database URL for --org (default: settings)."),
 ) -> None:
-    """Assess one enterprise against a designation's rule pack."""
+    """Assess one enterprise (a JSON file, or one in the registry) against a rule pack."""
     try:
         rule_pack = get_pack(pack)
     except PackError as exc:
         _fail(exc.message_en, exc.message_zh)
-    when = None
-    if as_of:
+    when = _date_option(as_of)
+    if (input is None) == (org is None):
+        _fail("give exactly one of --input FILE or --org USCC",
+              "请只指定 --input 文件 或 --org 统一社会信用代码 之一")
+    if org is not None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from observatory.eligibility.registry import RegistryInputError, load_enterprise
+
         try:
-            when = date.fromisoformat(as_of)
-        except ValueError:
-            _fail(f"--as-of {as_of!r}: not a YYYY-MM-DD date",
-                  f"--as-of {as_of!r}：日期格式应为YYYY-MM-DD")
-    ent = read_enterprise(input)
+            ent = load_enterprise(_engine(database_url), org.strip().upper(),
+                                  when or date.today())
+        except RegistryInputError as exc:
+            _fail(exc.message_en, exc.message_zh)
+        except SQLAlchemyError as exc:
+            _db_error(exc)
+    else:
+        ent = read_enterprise(input)  # type: ignore[arg-type]
     result = Evaluator(rule_pack).assess(ent, when or date.today())
     if format == Format.json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         render(result, lang.value, explain, Console(width=140))
     raise typer.Exit(0)
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("pipeline")
+def pipeline_cmd(
+    pack: str = typer.Option(..., "--pack", help="Pack code (hte, tsme, ...) or a pack YAML file."),
+    top: int = typer.Option(100, "--top", min=1, help="How many nearest enterprises to list."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Assessment date (default: today)."),
+    renewals_within: int = typer.Option(90, "--renewals-within", min=0,
+                                        help="List certificates expiring within N days."),
+    max_failed: int = typer.Option(2, "--max-failed", min=1,
+                                   help="At most this many failed conditions."),
+    max_shortfall: float = typer.Option(0.25, "--max-shortfall", min=0.0,
+                                        help="At most this summed relative shortfall."),
+    include_holders: bool = typer.Option(False, "--include-holders",
+                                         help="Also list current holders of the designation."),
+    lang: Lang = typer.Option(Lang.zh, "--lang"),
+    format: TableFormat = typer.Option(TableFormat.table, "--format",
+                                       help="table, csv (near-threshold rows) or json"),
+    database_url: str | None = typer.Option(None, "--database-url",
+                                            help="Database URL (default: settings)."),
+) -> None:
+    """Registry enterprises nearest a designation's thresholds, and re-certification reminders."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from observatory.eligibility.registry import registry_pipeline
+
+    try:
+        rule_pack = get_pack(pack)
+    except PackError as exc:
+        _fail(exc.message_en, exc.message_zh)
+    when = _date_option(as_of) or date.today()
+    try:
+        res = registry_pipeline(_engine(database_url), rule_pack, when, top=top,
+                                within_days=renewals_within, max_failed=max_failed,
+                                max_shortfall=max_shortfall, include_holders=include_holders)
+    except SQLAlchemyError as exc:
+        _db_error(exc)
+    if format == TableFormat.csv:
+        typer.echo(res.near.to_csv(index=False), nl=False)
+        return
+    if format == TableFormat.json:
+        def records(df: Any) -> Any:
+            return json.loads(df.to_json(orient="records", date_format="iso",
+                                         force_ascii=False))
+        typer.echo(json.dumps({
+            "pack": res.pack, "as_of": res.as_of.isoformat(), "assessed": res.assessed,
+            "holders_excluded": res.holders_excluded, "status_counts": res.status_counts,
+            "missing": res.missing, "near": records(res.near),
+            "by_criterion": records(res.by_criterion), "renewals": records(res.renewals),
+        }, ensure_ascii=False))
+        return
+    render_pipeline(res, lang.value, Console(width=160))
+
+
+def render_pipeline(res: Any, lang: str, console: Console) -> None:
+    """The pipeline as Rich tables (near-threshold list, per condition, renewals)."""
+    en = lang == "en"
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(res.status_counts.items()))
+    console.print(f"[bold]{res.pack}[/bold] — {'as of' if en else '评价日'} {res.as_of}: "
+                  f"{res.assessed} {'assessed' if en else '家已评价'} ({counts}); "
+                  f"{res.holders_excluded} "
+                  f"{'current holders left out' if en else '家现持证企业未列入'}")
+    if res.missing:
+        label = ("not held in the registry (insufficient data): " if en
+                 else "登记库中缺少的数据项（数据不足）：")
+        console.print(f"[dim]{label}{', '.join(res.missing)}[/dim]")
+    near = Table(title="Nearest the thresholds" if en else "最接近认定条件的企业")
+    for col in ("rank", "USCC", "name", "criterion", "value", "threshold", "gap"):
+        near.add_column(col, overflow="fold")
+    for _, r in res.near.iterrows():
+        near.add_row(str(r["rank"]), r["enterprise_id"], r["name"] or "", r["criterion"],
+                     _num(r["value"]), _num(r["threshold"]), r["gap_en" if en else "gap_zh"])
+    console.print(near)
+    if len(res.by_criterion):
+        by = Table(title="Per condition" if en else "按条件统计")
+        for col in res.by_criterion.columns:
+            by.add_column(col)
+        for _, r in res.by_criterion.iterrows():
+            by.add_row(*[_num(v) for v in r])
+        console.print(by)
+    ren = Table(title=("Certificates expiring soon (re-certification)" if en
+                       else "即将到期需重新认定的证书"))
+    for col in ("USCC", "name", "certificate_no", "valid_to", "days_left"):
+        ren.add_column(col)
+    for _, r in res.renewals.iterrows():
+        ren.add_row(r["org_id"], r["name"] or "", r["certificate_no"], str(r["valid_to"]),
+                    str(r["days_left"]))
+    console.print(ren)
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "—" if v is None else str(v)
 
 
 @app.command("packs")

@@ -1,0 +1,238 @@
+"""Enterprises from the registry: build :class:`Enterprise` inputs in bulk and run the pipeline.
+
+The evaluator and the pipeline are database-agnostic; this module is the only place that knows
+the registry's tables. Everything loads with four queries whatever the number of enterprises
+(organisations, yearly figures, R&D by year, designations), which is what keeps a city of
+20,000+ enterprises quick. What the registry holds and what it does not (those figures come out
+as insufficient data) is listed in docs/methodology/eligibility.md ("From the registry").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from observatory.eligibility.evaluator import Evaluator
+from observatory.eligibility.model import Enterprise
+from observatory.eligibility.packs import Pack
+from observatory.eligibility.pipeline import near_threshold, renewals
+from observatory.registry import models as m
+from observatory.registry.codes import uscc_problem
+
+#: Registry designation type (vocabulary ``designation_type``) -> rule-pack code.
+DESIGNATION_PACKS: dict[str, str] = {
+    "high_tech_enterprise": "hte",
+    "tech_sme": "tsme",
+    "innovative_sme": "innovative_sme",
+    "zhuanjingtexin_sme": "zjtx_sme",
+    "little_giant": "little_giant",
+    "hidden_champion": "hidden_champion",
+    "unicorn": "unicorn",
+    "gazelle": "gazelle",
+}
+
+#: organisation_years column -> Enterprise year field.
+YEAR_COLUMNS: dict[str, str] = {
+    "revenue_yuan": "revenue",
+    "high_tech_revenue_yuan": "high_tech_revenue",
+    "net_assets_yuan": "net_assets",
+    "employees": "employees",
+    "tech_staff": "tech_staff",
+}
+
+
+class RegistryInputError(ValueError):
+    """An enterprise cannot be assessed from the registry: what, which value, and why."""
+
+    def __init__(self, field: str, value: Any, en: str, zh: str) -> None:
+        self.field, self.value = field, value
+        self.message_en = f"{field} {value!r}: {en}"
+        self.message_zh = f"{field} {value!r}：{zh}"
+        super().__init__(f"{self.message_en}\n{self.message_zh}")
+
+
+@contextmanager
+def _session(db: Session | Engine) -> Iterator[Session]:
+    if isinstance(db, Session):
+        yield db
+    else:
+        with Session(db) as session:
+            yield session
+
+
+def designation_type(pack_code: str) -> str:
+    """The registry designation type a pack certifies (the pack code itself if unmapped)."""
+    return next((t for t, p in DESIGNATION_PACKS.items() if p == pack_code), pack_code)
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None = None,
+                     with_years_only: bool = True) -> list[Enterprise]:
+    """Enterprises as of ``as_of`` from four bulk queries.
+
+    Only enterprises founded on or before ``as_of``; with ``with_years_only``, only those with
+    at least one year of figures (the others can only be insufficient data). Fiscal years before
+    ``as_of``'s year are loaded (a year's figures are not final until it ends). R&D expense of a
+    year is the sum over every funding source; designations are the granted ones that started on
+    or before ``as_of`` (the evaluator checks validity at the date).
+    """
+    oy, rd, d, o = m.OrganisationYear, m.RdExpenditure, m.Designation, m.Organisation
+    with _session(db) as session:
+        s = session.connection()  # Core rows: no ORM row processing on 100k+ rows
+        q = select(o.id, o.uscc, o.name_zh, o.founded_on).where(
+            o.founded_on.is_not(None), o.founded_on <= as_of)
+        q = q.where(o.uscc.in_(usccs)) if usccs is not None else q.where(o.kind == "enterprise")
+        if with_years_only:
+            q = q.where(o.id.in_(select(oy.organisation_id).where(oy.year < as_of.year)))
+        orgs = {oid: (uscc, name, founded) for oid, uscc, name, founded in s.execute(q)}
+
+        def scoped(q: Any, col: Any) -> Any:
+            return q.where(col.in_(select(o.id).where(o.uscc.in_(usccs)))) if usccs else q
+
+        years: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+        cols = [getattr(oy, c) for c in YEAR_COLUMNS]
+        q = scoped(select(oy.organisation_id, oy.year, *cols).where(oy.year < as_of.year),
+                   oy.organisation_id)
+        for oid, year, *values in s.execute(q):
+            if oid in orgs:
+                rec = {"year": year}
+                rec.update({f: _num(v) for f, v in zip(YEAR_COLUMNS.values(), values, strict=True)
+                            if v is not None})
+                years[oid][year] = rec
+        q = scoped(select(rd.organisation_id, rd.year, func.sum(rd.amount_yuan))
+                   .where(rd.year < as_of.year).group_by(rd.organisation_id, rd.year),
+                   rd.organisation_id)
+        for oid, year, amount in s.execute(q):
+            if oid in orgs and amount is not None:
+                years[oid].setdefault(year, {"year": year})["rd_expense"] = float(amount)
+        held: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        started = d.valid_from.is_(None) | (d.valid_from <= as_of)
+        q = scoped(select(d.organisation_id, d.type_code, d.valid_from, d.valid_to)
+                   .where(d.status == "granted", started), d.organisation_id)
+        for oid, type_code, start, end in s.execute(q):
+            if oid in orgs:
+                held[oid].append({"code": DESIGNATION_PACKS.get(type_code, type_code),
+                                  "valid_from": start, "valid_to": end})
+    return [Enterprise.model_validate({
+        "id": uscc, "name": name, "founded": founded,
+        "years": [years[oid][y] for y in sorted(years[oid])], "designations": held[oid]})
+        for oid, (uscc, name, founded) in orgs.items()]
+
+
+def load_enterprise(db: Session | Engine, uscc: str, as_of: date) -> Enterprise:
+    """One organisation by USCC (same queries as the batch), or a precise error."""
+    problem = uscc_problem(uscc)
+    if problem:
+        raise RegistryInputError("USCC", uscc, f"not a valid unified social credit code "
+                                 f"({problem})", f"不是有效的统一社会信用代码（{problem}）")
+    with _session(db) as s:
+        row = s.execute(select(m.Organisation.founded_on).where(
+            m.Organisation.uscc == uscc)).first()
+        if row is None:
+            raise RegistryInputError("USCC", uscc, "no organisation with this code in the "
+                                     "registry", "登记库中没有该统一社会信用代码的组织")
+        if row[0] is None:
+            raise RegistryInputError("USCC", uscc, "the registry holds no founding date for "
+                                     "this organisation", "登记库中缺少该组织的成立日期")
+        if row[0] > as_of:
+            raise RegistryInputError("as_of", as_of.isoformat(), f"before the organisation's "
+                                     f"founding date {row[0]}", f"早于该组织成立日期{row[0]}")
+        return load_enterprises(s, as_of, usccs=[uscc], with_years_only=False)[0]
+
+
+def load_designations(db: Session | Engine, pack_code: str) -> pd.DataFrame:
+    """Granted designations of the type a pack certifies (the input of ``renewals``)."""
+    d, o = m.Designation, m.Organisation
+    with _session(db) as s:
+        rows = s.execute(select(o.uscc, o.name_zh, d.certificate_no, d.valid_from, d.valid_to)
+                         .join(o, o.id == d.organisation_id)
+                         .where(d.type_code == designation_type(pack_code),
+                                d.status == "granted")).all()
+    df = pd.DataFrame(rows, columns=["org_id", "name", "certificate_no", "valid_from",
+                                     "valid_to"])
+    df.insert(2, "code", pack_code)
+    return df
+
+
+@dataclass
+class PipelineResult:
+    """What ``observatory eligibility pipeline`` shows."""
+
+    pack: str
+    as_of: date
+    assessed: int
+    holders_excluded: int
+    status_counts: dict[str, int]
+    near: pd.DataFrame
+    by_criterion: pd.DataFrame
+    renewals: pd.DataFrame
+    missing: dict[str, int]
+
+
+def run_pipeline(pack: Pack, enterprises: list[Enterprise], designations: pd.DataFrame,
+                 as_of: date, top: int = 100, within_days: int = 90, max_failed: int = 2,
+                 max_shortfall: float = 0.25, include_holders: bool = False) -> PipelineResult:
+    """Batch assessment, the ``top`` enterprises nearest the pack's thresholds, renewals.
+
+    Every enterprise is assessed once without gap solving; only those that can qualify for
+    :func:`~observatory.eligibility.pipeline.near_threshold` (failed, at most ``max_failed``
+    failed criteria, summed shortfall within ``max_shortfall``, none of which depend on the
+    gaps) are passed to it, which then solves their gaps and ranks them. Holders of a valid
+    designation of the pack's type are left out unless ``include_holders`` (they are in the
+    renewal list instead).
+    """
+    ev = Evaluator(pack)
+    counts: dict[str, int] = defaultdict(int)
+    missing: dict[str, int] = defaultdict(int)
+    candidates: list[Enterprise] = []
+    holders = 0
+    for ent in enterprises:
+        if not include_holders and any(
+                h.code == pack.code and (h.valid_from is None or h.valid_from <= as_of)
+                and (h.valid_to is None or h.valid_to >= as_of) for h in ent.designations):
+            holders += 1
+            continue
+        a = ev.assess(ent, as_of, gaps=False)
+        counts[a.status] += 1
+        leaves = [leaf for c in a.criteria for leaf in c.leaves()]
+        for name in {f.split("].")[-1].split(".")[-1] for leaf in leaves for f in leaf.missing}:
+            missing[name] += 1
+        failing = a.failing()
+        if (a.status == "failed" and 0 < len(failing) <= max_failed
+                and sum(c.shortfall for c in failing) <= max_shortfall):
+            candidates.append(ent)
+    near = near_threshold(pack, candidates, as_of, max_failed, max_shortfall)
+    near = near[near["rank"] <= top].reset_index(drop=True)
+    by_criterion = (near.groupby("criterion").agg(enterprises=("enterprise_id", "nunique"),
+                                                  median_shortfall=("shortfall", "median"))
+                    .reset_index().sort_values("enterprises", ascending=False)
+                    .reset_index(drop=True))
+    due = renewals(designations, as_of, within_days,
+                   {pack.code: pack.validity_years} if pack.validity_years else None)
+    return PipelineResult(pack.code, as_of, sum(counts.values()), holders, dict(counts), near,
+                          by_criterion, due, dict(sorted(missing.items())))
+
+
+def registry_pipeline(db: Session | Engine, pack: Pack, as_of: date, **options: Any
+                      ) -> PipelineResult:
+    """:func:`run_pipeline` over every enterprise in the registry with yearly figures."""
+    with _session(db) as s:
+        enterprises = load_enterprises(s, as_of)
+        designations = load_designations(s, pack.code)
+    return run_pipeline(pack, enterprises, designations, as_of, **options)
+
+
+__all__ = ["DESIGNATION_PACKS", "PipelineResult", "RegistryInputError", "designation_type",
+           "load_designations", "load_enterprise", "load_enterprises", "registry_pipeline",
+           "run_pipeline"]
