@@ -1,0 +1,184 @@
+"""Passwords, sessions, API tokens, CSRF and the login rate limit.
+
+Why server-side sessions: logging out or disabling a user takes effect at once, and the cookie
+carries only a random token (its SHA-256 is the row key). CSRF uses the synchronizer pattern: a
+per-session token in every form (or the ``X-CSRF-Token`` header for scripts using the cookie);
+before login a double-submit cookie protects the login form itself. Bearer-token requests carry
+no cookie, so they need no CSRF token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from observatory.web.models import ROLES, ApiToken, User, WebSession
+
+SESSION_COOKIE = "obs_session"
+PRE_CSRF_COOKIE = "obs_csrf"
+SESSION_DAYS = 7
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user (with the links object rules need) or the anonymous public."""
+
+    username: str
+    role: str
+    user_id: int | None = None
+    organisation_id: int | None = None
+    person_id: int | None = None
+    csrf_token: str | None = None
+    via_token: bool = False
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+
+ANONYMOUS = Principal(username="anonymous", role="public")
+
+
+def _principal(user: User, csrf: str | None = None, via_token: bool = False) -> Principal:
+    return Principal(user.username, user.role, user.id, user.organisation_id, user.person_id,
+                     csrf, via_token)
+
+
+def create_user(session: Session, username: str, password: str, role: str,
+                organisation_id: int | None = None, person_id: int | None = None) -> User:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {ROLES}")
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                organisation_id=organisation_id, person_id=person_id, active=True,
+                created_at=dt.datetime.now(dt.UTC))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(engine: Engine, username: str, password: str) -> User | None:
+    with Session(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            _hasher.hash(password)  # same work whether or not the user exists
+            return None
+        return user if verify_password(user.password_hash, password) else None
+
+
+def start_session(engine: Engine, user_id: int) -> tuple[str, str]:
+    """A new session for ``user_id``: (cookie token, CSRF token)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.UTC)
+    with Session(engine) as session, session.begin():
+        session.execute(delete(WebSession).where(WebSession.expires_at < now))
+        session.add(WebSession(token_hash=token_hash(token), user_id=user_id, csrf_token=csrf,
+                               created_at=now,
+                               expires_at=now + dt.timedelta(days=SESSION_DAYS)))
+    return token, csrf
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def principal_from_session(engine: Engine, token: str) -> Principal | None:
+    with Session(engine) as session:
+        row = session.execute(
+            select(WebSession, User).join(User, User.id == WebSession.user_id)
+            .where(WebSession.token_hash == token_hash(token))).first()
+        if row is None:
+            return None
+        web_session, user = row
+        if _aware(web_session.expires_at) < dt.datetime.now(dt.UTC) or not user.active:
+            return None
+        return _principal(user, web_session.csrf_token)
+
+
+def create_api_token(engine: Engine, user_id: int, name: str) -> str:
+    """A new bearer token; only its hash is stored, so the caller must show it now."""
+    token = "obs_" + secrets.token_urlsafe(32)
+    with Session(engine) as session, session.begin():
+        session.add(ApiToken(user_id=user_id, name=name, token_hash=token_hash(token),
+                             created_at=dt.datetime.now(dt.UTC), revoked=False))
+    return token
+
+
+def principal_from_bearer(engine: Engine, token: str) -> Principal | None:
+    with Session(engine) as session:
+        row = session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == token_hash(token))).first()
+        if row is None or row[0].revoked or not row[1].active:
+            return None
+        return _principal(row[1], via_token=True)
+
+
+def csrf_ok(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(expected, given)
+
+
+class LoginLimiter:
+    """At most ``limit`` failed logins per ``window`` seconds per client address and per user
+    name (so neither one address guessing many names nor many addresses guessing one works).
+
+    In memory, per server process: enough for one uvicorn process; behind several workers each
+    keeps its own count (documented in docs/web.md)."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _prune(self, key: str, now: float) -> deque[float]:
+        q = self._failures[key]
+        while q and q[0] < now - self.window:
+            q.popleft()
+        return q
+
+    def blocked(self, client: str, username: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return any(len(self._prune(k, now)) >= self.limit
+                       for k in (f"ip:{client}", f"user:{username.lower()}"))
+
+    def failed(self, client: str, username: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in (f"ip:{client}", f"user:{username.lower()}"):
+                self._prune(key, now).append(now)
+
+    def succeeded(self, client: str, username: str) -> None:
+        with self._lock:
+            self._failures.pop(f"user:{username.lower()}", None)

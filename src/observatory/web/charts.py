@@ -1,0 +1,60 @@
+"""Plotly figure dicts (plain JSON) for the pages; drawn in the browser by the bundled plotly.js.
+
+Why dicts and not plotly's Python objects: the page only needs the JSON, and building dicts is
+fast enough to do on every request for cached figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from observatory.web.i18n import pick, t
+
+
+def _layout(title: str, y_title: str = "") -> dict[str, Any]:
+    return {"title": {"text": title, "font": {"size": 14}},
+            "margin": {"l": 50, "r": 10, "t": 40, "b": 40}, "height": 280,
+            "legend": {"orientation": "h", "y": -0.2}, "yaxis": {"title": y_title},
+            "xaxis": {"dtick": 1}}
+
+
+def target_figure(target: dict[str, Any], lang: str) -> dict[str, Any]:
+    """History, the 10-90 % forecast band with its median, and the target as a marker."""
+    data: list[dict[str, Any]] = []
+    hist = target.get("history") or []
+    fan = target.get("fan") or []
+    if fan:
+        years = [r[0] for r in fan]
+        data.append({"x": years + years[::-1], "y": [r[3] for r in fan] + [r[1] for r in fan][::-1],
+                     "fill": "toself", "fillcolor": "rgba(31,119,180,0.2)",
+                     "line": {"width": 0}, "name": t("forecast", lang), "hoverinfo": "skip",
+                     "type": "scatter"})
+        data.append({"x": years, "y": [r[2] for r in fan], "mode": "lines",
+                     "line": {"dash": "dot", "color": "#1f77b4"}, "name": "p50",
+                     "type": "scatter"})
+    if hist:
+        data.append({"x": [r[0] for r in hist], "y": [r[1] for r in hist],
+                     "mode": "lines+markers", "name": t("history", lang), "type": "scatter",
+                     "line": {"color": "#0b3d63"}})
+    if target.get("target_value") is not None and target.get("target_year"):
+        data.append({"x": [target["target_year"]], "y": [target["target_value"]],
+                     "mode": "markers", "marker": {"symbol": "star", "size": 14,
+                                                   "color": "#d62728"},
+                     "name": t("target", lang), "type": "scatter"})
+    return {"data": data, "layout": _layout(pick(lang, target.get("name_zh"),
+                                                 target.get("name_en")))}
+
+
+def series_figure(points: list[list[float]], title: str, reversed_y: bool = False
+                  ) -> dict[str, Any]:
+    layout = _layout(title)
+    if reversed_y:
+        layout["yaxis"]["autorange"] = "reversed"
+    return {"data": [{"x": [p[0] for p in points], "y": [p[1] for p in points],
+                      "mode": "lines+markers", "type": "scatter", "name": title}],
+            "layout": layout}
+
+
+def bar_figure(labels: list[str], values: list[float | None], title: str) -> dict[str, Any]:
+    return {"data": [{"x": labels, "y": values, "type": "bar", "name": title}],
+            "layout": {**_layout(title), "xaxis": {}}}

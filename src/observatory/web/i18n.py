@@ -1,0 +1,215 @@
+"""Chinese and English: the phrase catalogue and locale-aware number, date and yuan formats.
+
+Why a dict and not gettext .po files: the catalogue is small, both languages are first-class
+(neither is the "source" language), and a test checks every key has both texts. Babel formats
+numbers and dates per locale; yuan amounts use the units each audience reads (亿元 / bn yuan).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+LANGS = ("zh", "en")
+LOCALES = {"zh": "zh_CN", "en": "en_GB"}
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "app_title": {"en": "Innovation Observatory", "zh": "科技创新监测平台"},
+    "overview": {"en": "Overview", "zh": "总览"},
+    "plans": {"en": "Plans", "zh": "规划计划"},
+    "indicators": {"en": "Indicators", "zh": "指标"},
+    "index": {"en": "Composite index", "zh": "综合指数"},
+    "market": {"en": "Marketplace", "zh": "技术市场"},
+    "funds": {"en": "Funds", "zh": "基金"},
+    "enterprises": {"en": "Enterprises", "zh": "企业"},
+    "data": {"en": "Data", "zh": "数据"},
+    "report": {"en": "Annual report", "zh": "年度监测报告"},
+    "login": {"en": "Log in", "zh": "登录"},
+    "logout": {"en": "Log out", "zh": "退出"},
+    "username": {"en": "User name", "zh": "用户名"},
+    "password": {"en": "Password", "zh": "密码"},
+    "login_failed": {"en": "Wrong user name or password.", "zh": "用户名或密码错误。"},
+    "login_limited": {"en": "Too many failed attempts; try again in a few minutes.",
+                      "zh": "失败次数过多，请几分钟后再试。"},
+    "signed_in_as": {"en": "Signed in as", "zh": "当前用户"},
+    "json": {"en": "JSON", "zh": "JSON 数据"},
+    "csv": {"en": "Download CSV", "zh": "下载 CSV"},
+    "not_available": {"en": "Not available yet", "zh": "暂无数据"},
+    "engine_missing": {"en": "The computation engine for this part is not available yet.",
+                       "zh": "该部分的计算引擎尚未就绪。"},
+    "target": {"en": "Target", "zh": "目标"},
+    "target_year": {"en": "Target year", "zh": "目标年份"},
+    "base_year": {"en": "Base year", "zh": "基期"},
+    "latest": {"en": "Latest", "zh": "最新值"},
+    "status": {"en": "Status", "zh": "状态"},
+    "method": {"en": "Method", "zh": "方法"},
+    "probability": {"en": "Probability of reaching the target", "zh": "达成目标的概率"},
+    "forecast": {"en": "Forecast (10-50-90 % band)", "zh": "预测（10%–90% 区间）"},
+    "history": {"en": "History", "zh": "历史"},
+    "lagging": {"en": "What lags", "zh": "滞后项"},
+    "nothing_lags": {"en": "Nothing lags among the assessed targets.",
+                     "zh": "已评估目标中没有滞后项。"},
+    "owner": {"en": "Owner", "zh": "责任单位"},
+    "major_project": {"en": "Major project", "zh": "重大工程"},
+    "key_task": {"en": "Key task", "zh": "重点任务"},
+    "indicator": {"en": "Indicator", "zh": "指标"},
+    "region": {"en": "Region", "zh": "地区"},
+    "period": {"en": "Period", "zh": "时期"},
+    "value": {"en": "Value", "zh": "数值"},
+    "unit": {"en": "Unit", "zh": "单位"},
+    "source": {"en": "Source", "zh": "来源"},
+    "show": {"en": "Show", "zh": "显示"},
+    "records": {"en": "Records", "zh": "明细记录"},
+    "search": {"en": "Search", "zh": "搜索"},
+    "achievements": {"en": "Achievements", "zh": "科技成果"},
+    "demands": {"en": "Demands", "zh": "技术需求"},
+    "match": {"en": "Find matches", "zh": "匹配"},
+    "matches_for": {"en": "Matches for", "zh": "匹配结果："},
+    "why": {"en": "Why", "zh": "匹配理由"},
+    "score": {"en": "Score", "zh": "得分"},
+    "title": {"en": "Title", "zh": "标题"},
+    "field": {"en": "Field", "zh": "领域"},
+    "edit": {"en": "Edit", "zh": "编辑"},
+    "save": {"en": "Save", "zh": "保存"},
+    "saved": {"en": "Saved.", "zh": "已保存。"},
+    "summary": {"en": "Summary", "zh": "简介"},
+    "fund": {"en": "Fund", "zh": "基金"},
+    "vintage": {"en": "Vintage", "zh": "设立年份"},
+    "size": {"en": "Size", "zh": "规模"},
+    "committed": {"en": "Committed", "zh": "认缴"},
+    "invested": {"en": "Invested", "zh": "已投资"},
+    "investments": {"en": "Investments", "zh": "投资项目"},
+    "paid_in": {"en": "Paid in", "zh": "实缴"},
+    "distributed": {"en": "Distributed", "zh": "分配"},
+    "nav": {"en": "NAV", "zh": "净值"},
+    "tvpi": {"en": "TVPI", "zh": "总价值倍数"},
+    "irr": {"en": "IRR", "zh": "内部收益率"},
+    "enterprise": {"en": "Enterprise", "zh": "企业"},
+    "designations": {"en": "Designations over time", "zh": "资质认定历史"},
+    "valid_from": {"en": "From", "zh": "起"},
+    "valid_to": {"en": "To", "zh": "止"},
+    "eligibility": {"en": "Eligibility self-assessment", "zh": "资质自评"},
+    "pack": {"en": "Rule pack", "zh": "认定规则"},
+    "assess": {"en": "Assess", "zh": "评估"},
+    "year": {"en": "Year", "zh": "年份"},
+    "revenue": {"en": "Revenue (yuan)", "zh": "营业收入（元）"},
+    "high_tech_revenue": {"en": "High-tech revenue (yuan)", "zh": "高新技术产品收入（元）"},
+    "rd_expense": {"en": "R&D expense (yuan)", "zh": "研发费用（元）"},
+    "employees": {"en": "Employees", "zh": "职工人数"},
+    "tech_staff": {"en": "S&T staff", "zh": "科技人员数"},
+    "ip_class1": {"en": "Class I IP", "zh": "I类知识产权"},
+    "founded": {"en": "Founded", "zh": "成立日期"},
+    "upload": {"en": "Upload an import file", "zh": "上传导入文件"},
+    "entity": {"en": "Entity (single file)", "zh": "实体（单个文件）"},
+    "validate": {"en": "Validate", "zh": "校验"},
+    "confirm": {"en": "Confirm import", "zh": "确认导入"},
+    "discard": {"en": "Discard", "zh": "放弃"},
+    "validation_report": {"en": "Validation report", "zh": "校验报告"},
+    "valid_file": {"en": "The file is valid. Nothing is written until you confirm.",
+                   "zh": "文件校验通过。确认之前不会写入任何数据。"},
+    "invalid_file": {"en": "The file has errors; nothing was written.",
+                     "zh": "文件有错误，未写入任何数据。"},
+    "import_history": {"en": "Import history", "zh": "导入历史"},
+    "audit_log": {"en": "Audit log", "zh": "审计日志"},
+    "row": {"en": "Row", "zh": "行"},
+    "column": {"en": "Column", "zh": "列"},
+    "reason": {"en": "Reason", "zh": "原因"},
+    "file": {"en": "File", "zh": "文件"},
+    "when": {"en": "When", "zh": "时间"},
+    "actor": {"en": "Who", "zh": "操作人"},
+    "action": {"en": "Action", "zh": "操作"},
+    "counts": {"en": "Rows", "zh": "行数"},
+    "api_tokens": {"en": "API tokens", "zh": "API 令牌"},
+    "new_token": {"en": "Create a token", "zh": "创建令牌"},
+    "token_shown_once": {"en": "Copy this token now; it is shown only once.",
+                         "zh": "请立即复制此令牌，它只显示一次。"},
+    "gii_rank": {"en": "Global Innovation Index rank", "zh": "全球创新指数排名"},
+    "synthetic_note": {"en": "Example city: synthetic data calibrated to published totals.",
+                       "zh": "示例城市：按公开总数校准的合成数据。"},
+    "download_html": {"en": "Download HTML", "zh": "下载 HTML"},
+    "download_pdf": {"en": "Download PDF", "zh": "下载 PDF"},
+    "forbidden": {"en": "You do not have access to this page.", "zh": "您无权访问此页面。"},
+    "not_found": {"en": "Not found.", "zh": "未找到。"},
+    "by_district": {"en": "By district", "zh": "分区县"},
+    "all_years": {"en": "All years", "zh": "全部年份"},
+    "language": {"en": "中文", "zh": "English"},
+    # statuses (Open SDG / forecast, Destatis weather)
+    "st_target_achieved": {"en": "target achieved", "zh": "已达成"},
+    "st_substantial_progress": {"en": "on track", "zh": "进展显著"},
+    "st_moderate_progress": {"en": "moderate progress", "zh": "进展一般"},
+    "st_limited_progress": {"en": "limited progress", "zh": "进展有限"},
+    "st_deterioration": {"en": "moving away", "zh": "倒退"},
+    "st_not_available": {"en": "not assessable", "zh": "无法评估"},
+    "st_sun": {"en": "sun", "zh": "晴"},
+    "st_sun_cloud": {"en": "sun and cloud", "zh": "晴间多云"},
+    "st_cloud": {"en": "cloud", "zh": "多云"},
+    "st_thunderstorm": {"en": "thunderstorm", "zh": "雷雨"},
+}
+
+
+def t(key: str, lang: str) -> str:
+    """The phrase ``key`` in ``lang``; an unknown key is a programming error."""
+    return CATALOGUE[key][lang if lang in LANGS else "en"]
+
+
+def pick(lang: str, zh: str | None, en: str | None) -> str:
+    """A record's name in ``lang``, falling back to the other language."""
+    first, second = (zh, en) if lang == "zh" else (en, zh)
+    return first or second or ""
+
+
+def fmt_number(value: float | Decimal | int | None, lang: str, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def fmt_percent(value: float | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    return format_percent(value, format="#,##0%", locale=LOCALES[lang])
+
+
+def fmt_date(value: dt.date | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    return format_date(value, format="medium", locale=LOCALES[lang])
+
+
+def fmt_yuan(value: float | Decimal | None, lang: str) -> str:
+    """Yuan in the units readers use: 亿元 / 万元 in Chinese, bn / m yuan in English."""
+    if value is None:
+        return "—"
+    v = float(value)
+    if lang == "zh":
+        if abs(v) >= 1e8:
+            return f"{fmt_number(v / 1e8, lang, 2)} 亿元"
+        if abs(v) >= 1e4:
+            return f"{fmt_number(v / 1e4, lang, 1)} 万元"
+        return f"{fmt_number(v, lang)} 元"
+    if abs(v) >= 1e9:
+        return f"{fmt_number(v / 1e9, lang, 2)} bn yuan"
+    if abs(v) >= 1e6:
+        return f"{fmt_number(v / 1e6, lang, 1)} m yuan"
+    return f"{fmt_number(v, lang)} yuan"
+
+
+def fmt_value(value: float | None, unit: str | None, lang: str) -> str:
+    """A statistic with its unit; yuan amounts scaled, others with sensible decimals."""
+    if value is None:
+        return "—"
+    if unit == "yuan":
+        return fmt_yuan(value, lang)
+    digits = 0 if float(value).is_integer() or abs(value) >= 100 else 2
+    text = fmt_number(value, lang, digits)
+    return f"{text} {unit}" if unit else text
+
+
+def status_label(status: str, lang: str) -> str:
+    """A progress status in words; unknown statuses show as they are."""
+    key = f"st_{status}"
+    return t(key, lang) if key in CATALOGUE else status
