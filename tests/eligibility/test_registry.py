@@ -1,0 +1,203 @@
+"""Enterprises read from the registry: hand-made firms (both backends) and the example city."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from observatory.cli import app
+from observatory.db import make_engine
+from observatory.eligibility.packs import get_pack
+from observatory.eligibility.registry import (
+    RegistryInputError,
+    load_designations,
+    load_enterprise,
+    load_enterprises,
+    registry_pipeline,
+)
+from observatory.examples.generator import generate_city
+from observatory.registry import models as m
+from observatory.registry.codes import make_uscc
+
+M = 1_000_000
+AS_OF = date(2024, 6, 30)  # fiscal year 2023: the last three years are 2021-2023
+USCC = {k: make_uscc("91370212", f"0000{i:04d}") for i, k in enumerate("ABCDEFG")}
+
+
+def add_firm(s: Session, key: str, revenue: list[float], rd: list[float], kind: str = "enterprise",
+             founded: date = date(2015, 3, 1)) -> m.Organisation:
+    """A firm with figures for 2021-2023 (+ a 2024 row that must not be read as of mid-2024)."""
+    org = m.Organisation(uscc=USCC[key], name_zh=f"企业{key}", kind=kind, region_code="370212",
+                         industry_code="3921", founded_on=founded)
+    s.add(org)
+    s.flush()
+    for year, rev, spend in zip((2021, 2022, 2023, 2024), [*revenue, 900 * M],
+                                [*rd, 90 * M], strict=True):
+        s.add(m.OrganisationYear(organisation_id=org.id, year=year, revenue_yuan=Decimal(rev),
+                                 high_tech_revenue_yuan=Decimal(rev * 0.7),
+                                 net_assets_yuan=Decimal(rev / 2), employees=100, tech_staff=20))
+        # R&D split over two funding sources: the loader must add them up
+        s.add(m.RdExpenditure(organisation_id=org.id, year=year, funding_source="enterprise",
+                              amount_yuan=Decimal(spend * 0.75)))
+        s.add(m.RdExpenditure(organisation_id=org.id, year=year, funding_source="government",
+                              amount_yuan=Decimal(spend * 0.25)))
+    return org
+
+
+def build_firms(engine: Engine) -> None:
+    with Session(engine) as s, s.begin():
+        # A: 60/60/80 m revenue, 2.4 m R&D a year: 7.2/200 = 3.6 % < 4 % -> +0.8 m closes it;
+        # holds an HTE certificate expiring 2024-08-31 (62 days after AS_OF)
+        a = add_firm(s, "A", [60 * M, 60 * M, 80 * M], [2.4 * M] * 3)
+        # B: 30 m a year, R&D 4.9 % < 5 % (small firm band): shortfall 0.02
+        add_firm(s, "B", [30 * M] * 3, [1.47 * M] * 3)
+        # C: 2 % of 30 m: shortfall 0.6, too far to be "near"
+        add_firm(s, "C", [30 * M] * 3, [0.6 * M] * 3)
+        # D: 6 %: meets the R&D condition (overall: insufficient data, not near)
+        add_firm(s, "D", [30 * M] * 3, [1.8 * M] * 3)
+        add_firm(s, "E", [30 * M] * 3, [1.47 * M] * 3, founded=date(2024, 9, 1))  # not yet
+        add_firm(s, "F", [30 * M] * 3, [1.47 * M] * 3, kind="university")  # not an enterprise
+        s.add_all([
+            m.Designation(certificate_no="GR2021001", organisation_id=a.id,
+                          type_code="high_tech_enterprise", level="national",
+                          valid_from=date(2021, 9, 1), valid_to=date(2024, 8, 31)),
+            m.Designation(certificate_no="TS2023001", organisation_id=a.id, type_code="tech_sme",
+                          level="national", valid_from=date(2023, 3, 1),
+                          valid_to=date(2023, 12, 31)),
+            m.Designation(certificate_no="GR2021002", organisation_id=a.id,
+                          type_code="high_tech_enterprise", level="national",
+                          valid_from=date(2021, 9, 1), valid_to=date(2024, 7, 31),
+                          status="revoked"),
+        ])
+
+
+def test_loader_builds_the_enterprise_input(engine: Engine) -> None:
+    build_firms(engine)
+    ents = {e.id: e for e in load_enterprises(engine, AS_OF)}
+    assert set(ents) == {USCC[k] for k in "ABCD"}  # E founded later, F a university
+    a = ents[USCC["A"]]
+    assert a.name == "企业A" and a.founded == date(2015, 3, 1)
+    assert [y.year for y in a.years] == [2021, 2022, 2023]  # 2024 not final on AS_OF
+    y = a.year(2023)
+    assert y.revenue == 80 * M and y.rd_expense == pytest.approx(2.4 * M)  # 1.8 m + 0.6 m
+    assert (y.employees, y.tech_staff, y.net_assets) == (100, 20, 40 * M)
+    assert y.total_revenue is None and a.ip.class1 is None  # not held in the registry
+    assert sorted(d.code for d in a.designations) == ["hte", "tsme"]  # revoked one left out
+    assert load_enterprise(engine, USCC["A"], AS_OF) == a  # the single path, same result
+
+
+def test_single_enterprise_errors_are_precise(engine: Engine) -> None:
+    build_firms(engine)
+    bad = USCC["A"][:-1] + ("0" if USCC["A"][-1] != "0" else "1")
+    with pytest.raises(RegistryInputError, match="check character"):
+        load_enterprise(engine, bad, AS_OF)
+    with pytest.raises(RegistryInputError, match="no organisation"):
+        load_enterprise(engine, make_uscc("91370212", "99999999"), AS_OF)
+    with pytest.raises(RegistryInputError, match="before the organisation's founding"):
+        load_enterprise(engine, USCC["E"], AS_OF)
+
+
+def test_pipeline_ranks_and_reminds(engine: Engine) -> None:
+    build_firms(engine)
+    hte = get_pack("hte")
+    res = registry_pipeline(engine, hte, AS_OF)
+    assert res.assessed == 3 and res.holders_excluded == 1  # A holds a valid certificate
+    assert list(res.near["enterprise_id"]) == [USCC["B"]]
+    assert res.near.loc[0, "criterion"] == "rd_ratio"
+    assert res.near.loc[0, "shortfall"] == pytest.approx(0.02)
+    assert {"total_revenue", "class1", "hte_field"} <= set(res.missing)
+    due = res.renewals
+    assert list(due["certificate_no"]) == ["GR2021001"] and due.loc[0, "days_left"] == 62
+    res = registry_pipeline(engine, hte, AS_OF, include_holders=True)
+    assert list(res.near.drop_duplicates("rank")["enterprise_id"]) == [USCC["B"], USCC["A"]]
+    a = res.near[res.near["enterprise_id"] == USCC["A"]].iloc[0]
+    assert a["shortfall"] == pytest.approx(0.1)  # (4 % − 3.6 %) / 4 %
+    assert "+0.80" in a["gap_en"]  # 4 % × 200 m − 7.2 m = 0.8 m
+    res = registry_pipeline(engine, hte, AS_OF, include_holders=True, top=1)
+    assert list(res.near["enterprise_id"]) == [USCC["B"]]
+    assert registry_pipeline(engine, hte, AS_OF, within_days=30).renewals.empty
+    assert len(load_designations(engine, "hte")) == 1  # the granted HTE certificate only
+
+
+def test_cli_assess_and_pipeline(engine: Engine) -> None:
+    build_firms(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    base = ["eligibility", "assess", "--pack", "hte", "--as-of", "2024-06-30",
+            "--database-url", url]
+    res = runner.invoke(app, [*base, "--org", USCC["A"], "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["status"] == "failed" and data["enterprise_id"] == USCC["A"]
+    rd = next(c for c in data["criteria"] if c["id"] == "rd_ratio")
+    assert rd["gap"]["delta"] == pytest.approx(0.8 * M, rel=1e-6)
+    res = runner.invoke(app, [*base, "--org", USCC["B"], "--explain", "--lang", "en"])
+    assert res.exit_code == 0 and "NOT ELIGIBLE" in res.stdout
+    bad = USCC["A"][:-1] + ("0" if USCC["A"][-1] != "0" else "1")
+    res = runner.invoke(app, [*base, "--org", bad])
+    assert res.exit_code == 2 and "check character" in res.output
+    assert "统一社会信用代码" in res.output
+    res = runner.invoke(app, [*base, "--org", make_uscc("91370212", "99999999")])
+    assert res.exit_code == 2 and "no organisation" in res.output
+    res = runner.invoke(app, base)
+    assert res.exit_code == 2 and "exactly one of --input" in res.output
+    res = runner.invoke(app, ["eligibility", "pipeline", "--pack", "hte", "--as-of", "2024-06-30",
+                              "--database-url", url, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert [r["enterprise_id"] for r in data["near"]] == [USCC["B"]]
+    assert data["renewals"][0]["days_left"] == 62
+    res = runner.invoke(app, ["eligibility", "pipeline", "--pack", "hte", "--as-of", "2024-06-30",
+                              "--database-url", url, "--lang", "en"])
+    assert res.exit_code == 0 and "GR2021001" in res.stdout
+    res = runner.invoke(app, ["eligibility", "pipeline", "--pack", "nope", "--database-url", url])
+    assert res.exit_code == 2 and "no such pack" in res.output
+
+
+# -- the example city -----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def city(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    path = tmp_path_factory.mktemp("eligibility_city") / "city.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    generate_city(engine, seed=42)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.slow
+def test_example_city_pipeline(city: Engine) -> None:
+    as_of = date(2025, 6, 30)
+    ents = load_enterprises(city, as_of)
+    valid = (f"d.valid_from <= '{as_of}' AND (d.valid_to IS NULL OR d.valid_to >= '{as_of}') "
+             "AND d.status = 'granted' AND d.type_code = 'high_tech_enterprise'")
+    with city.connect() as conn:
+        with_years = conn.execute(text(
+            "SELECT COUNT(*) FROM organisations o WHERE o.kind = 'enterprise' AND o.founded_on "
+            f"<= '{as_of}' AND EXISTS (SELECT 1 FROM organisation_years y WHERE "
+            "y.organisation_id = o.id AND y.year < 2025)")).scalar()
+        holders = conn.execute(text(
+            f"SELECT COUNT(DISTINCT d.organisation_id) FROM designations d WHERE {valid}")).scalar()
+        expiring = conn.execute(text(
+            "SELECT COUNT(*) FROM designations d WHERE d.status = 'granted' AND d.type_code = "
+            f"'high_tech_enterprise' AND d.valid_to >= '{as_of}' AND d.valid_to <= "
+            f"'{as_of + timedelta(days=90)}'")).scalar()
+    assert len(ents) == with_years > 20_000
+    res = registry_pipeline(city, get_pack("hte"), as_of)
+    assert res.assessed + res.holders_excluded == len(ents)
+    assert res.holders_excluded == holders
+    assert len(res.renewals) == expiring > 0
+    assert res.renewals["days_left"].between(0, 90).all()
+    ranks = res.near.drop_duplicates("rank")
+    assert list(ranks["rank"]) == list(range(1, 101))  # the top 100
+    assert ranks["shortfall"].is_monotonic_increasing  # one failed condition each, ranked
+    assert (ranks["n_failed"] == 1).all() and (ranks["shortfall"] <= 0.25).all()
+    assert res.status_counts.get("passed", 0) == 0  # IP, field, total revenue not held
