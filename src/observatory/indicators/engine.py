@@ -140,9 +140,10 @@ class Runner:
             if self.backend == "sqlite":
                 self._con = ibis.sqlite.connect(url.database)
             elif self.backend == "postgres":
-                self._con = ibis.postgres.connect(
-                    host=url.host, port=url.port, user=url.username, password=url.password,
-                    database=url.database, **dict(url.query))
+                import psycopg
+
+                uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
+                self._con = ibis.postgres.from_connection(psycopg.connect(uri, autocommit=True))
             else:
                 self._con = ibis.duckdb.connect()
         return self._con
