@@ -10,7 +10,7 @@ import yaml
 
 from observatory.indicators.catalogue import CatalogueError, load_catalogue, parse_catalogue
 
-REQUIRED = """tech_sme_count hte_count hidden_champion_count single_champion_count unicorn_count
+_REQUIRED = """tech_sme_count hte_count hidden_champion_count single_champion_count unicorn_count
 green_manufacturer_count green_factory_provincial_count green_supply_chain_count
 efficiency_leader_count tech_enterprise_count national_incubator_count
 national_innovation_space_count demonstration_base_count sme_cluster_national_count
@@ -19,7 +19,8 @@ fund_count fund_size_total fund_invested_projects key_project_count vr_park_proj
 marine_technologies_cracked society_rd_expenditure industry_rd_share tech_contract_amount
 tech_broker_count marine_top_talents hte_new energy_intensity gii_rank vr_park_output_expected
 vr_park_production_lines tech_contract_inflow_amount tech_contract_count
-tech_contract_inflow_count fund_commitment_government fund_commitment_social""".split()
+tech_contract_inflow_count fund_commitment_government fund_commitment_social"""
+REQUIRED = _REQUIRED.split()
 
 
 def raw() -> dict:
