@@ -126,3 +126,36 @@ def test_unknown_plan_and_bad_target_definition(city) -> None:
                              plan="VR-2026")
         bad = next(t for t in vr.targets if t.code == "VR-PROJECTS")
         assert bad.status == "not_available" and "target value" in bad.error
+
+
+def test_targets_status_command_end_to_end_from_the_indicator_engine(sqlite_engine) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from observatory.cli import app
+
+    generate_city(sqlite_engine, seed=4, scale=0.05)
+    url = sqlite_engine.url.render_as_string()
+    result = CliRunner().invoke(app, ["targets", "status", "--format", "json",
+                                      "--database-url", url])
+    assert result.exit_code == 0, result.output
+    plans = {p["code"]: p for p in json.loads(result.output)}
+    double = plans["DOUBLE5-2028"]
+    assert {t["method"] for t in double["targets"]} == {"forecast"}
+    assert {t["method"] for t in plans["GREEN-2025"]["targets"]} == {"opensdg"}
+    assert {t["method"] for t in plans["VR-2026"]["targets"]} == {"forecast", "weather"}
+    for target in double["targets"]:
+        assert target["status"] != "not_available", target
+        assert 0 <= target["probability"] <= 1
+        assert target["history"]["2023"] > 0
+        # Doubling: the target is twice the 2023 value of the same series.
+        assert target["target_value"] == target["history"]["2023"] * 2
+        if target["code"] == "D5-BROKERS":  # brokers are registered city-wide, not by district
+            assert "pace_by_district" not in target
+            continue
+        districts = {d["region"] for d in target["pace_by_district"]}
+        assert districts <= {"370202", "370203", "370211", "370212", "370213", "370214",
+                             "370215", "370281", "370283", "370285"} and len(districts) >= 5
+    bad = CliRunner().invoke(app, ["targets", "status", "--plan", "NOPE", "--database-url", url])
+    assert bad.exit_code == 2 and "no plan" in bad.output

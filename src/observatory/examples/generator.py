@@ -613,7 +613,7 @@ class CityBuilder:
                 if "from_year" in tgt:
                     params["from_year"] = tgt["from_year"]
                 item = task_ids[k * 3] if task_ids and k * 3 < len(task_ids) else None
-                method = "forecast"
+                method = tgt.get("method", "forecast")
                 targets.rows.append((targets.next_id(), tgt["code"], pid, item,
                                      tgt["name_en"], tgt["name_zh"], tgt["indicator"],
                                      tgt.get("region", CITY), form,

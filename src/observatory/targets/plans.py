@@ -283,13 +283,51 @@ def plan_statuses(session: Session, series_for: SeriesProvider, *, plan: str | N
 
 
 def registry_providers(engine: Engine) -> tuple[SeriesProvider, DistrictProvider]:
-    """Series from the indicator engine: the region's yearly values and its districts'."""
+    """Series from the indicator engine: the region's yearly values and its districts'.
+
+    Every indicator the plans name is computed up front, broken down by region, in one engine
+    call per target region (the engine's cost is per call, not per indicator); other codes are
+    computed on first use.
+    """
     from observatory import indicators
 
+    with Session(engine) as session:
+        children: dict[str, set[str]] = {}
+        for code, parent in session.execute(select(m.Region.code, m.Region.parent_code)):
+            children.setdefault(parent or "", set()).add(code)
+        wanted: dict[str, set[str]] = {}
+        for code, region in session.execute(select(m.Target.indicator_code,
+                                                   m.Target.region_code).distinct()):
+            if code and region:
+                wanted.setdefault(region, set()).add(code)
+    frames: list[pd.DataFrame] = []
+    catalogue = indicators.load_catalogue()
+    for region, codes in sorted(wanted.items()):
+        known = sorted(c for c in codes if c in catalogue)
+        if known:
+            frames.append(indicators.compute(engine, known, region=region, by=("region",)))
+
+    def lookup(code: str, regions: set[str], root: str) -> pd.DataFrame:
+        for frame in frames:
+            hit = frame[(frame["indicator"] == code) & frame["region"].isin(regions)]
+            if not hit.empty:
+                return hit
+        if code not in catalogue:
+            return pd.DataFrame(columns=["indicator", "region", "period", "value"])
+        frame = indicators.compute(engine, [code], region=root, by=("region",))
+        frames.append(frame)
+        return frame[frame["region"].isin(regions)]
+
     def series_for(code: str, region: str) -> pd.Series:
-        return indicators.series(engine, code, region=region)
+        hit = lookup(code, {region}, region)
+        return pd.Series(hit["value"].to_numpy(dtype=float),
+                         index=hit["period"].astype(int).to_numpy()).sort_index()
 
     def districts_for(code: str, region: str) -> pd.DataFrame:
-        return indicators.district_values(engine, code, parent=region)
+        below = children.get(region, set())
+        if not below:
+            return pd.DataFrame(columns=["region", "year", "value"])
+        hit = lookup(code, below, region)
+        return hit.rename(columns={"period": "year"})[["region", "year", "value"]]
 
     return series_for, districts_for
