@@ -28,7 +28,6 @@ from observatory.market.features import (
     HardFilters,
     SoftWeights,
     soft_features,
-    soft_score,
 )
 from observatory.market.index import DenseIndex, LexicalIndex, top_k
 from observatory.market.listing import FIELDS, KINDS, STATUSES, VISIBILITIES, Listing
@@ -172,6 +171,11 @@ class _Columns:
 _FIELD_CODES = {f: i + 1 for i, f in enumerate(FIELDS)}
 
 
+def _allowed(values: tuple[str, ...], chosen: frozenset[str]) -> np.ndarray:
+    """Lookup table code -> allowed (faster than np.isin on every query)."""
+    return np.array([v in chosen for v in values], dtype=bool)
+
+
 class _KindIndex:
     """Rows of one kind: columns, lexical index, dense index and the id -> row map."""
 
@@ -214,14 +218,16 @@ class _KindIndex:
         a = self.cols.arrays()
         m = a["alive"].copy()
         if f.statuses is not None:
-            m &= np.isin(a["status"], [STATUSES.index(s) for s in f.statuses])
+            m &= _allowed(STATUSES, f.statuses)[a["status"]]
         if f.visibilities is not None:
-            m &= np.isin(a["visibility"], [VISIBILITIES.index(v) for v in f.visibilities])
+            m &= _allowed(VISIBILITIES, f.visibilities)[a["visibility"]]
         if f.region_prefix:
             scale = 10 ** (6 - len(f.region_prefix))
             m &= (a["region"] >= 0) & (a["region"] // scale == int(f.region_prefix))
         if f.fields is not None:
-            m &= np.isin(a["field"], [_FIELD_CODES.get(x, -1) for x in f.fields])
+            table = np.zeros(len(_FIELD_CODES) + 1, dtype=bool)
+            table[[_FIELD_CODES[x] for x in f.fields if x in _FIELD_CODES]] = True
+            m &= table[a["field"]]
         if f.trl_min is not None:
             m &= (a["trl"] > 0) & (a["trl"] >= f.trl_min)
         if f.trl_max is not None:
@@ -282,6 +288,7 @@ class MatchEngine:
         mode: Mode = "hybrid",
         today: date | None = None,
         compact_ratio: float = 0.2,
+        ann_threshold: int = 50_000,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
@@ -293,6 +300,7 @@ class MatchEngine:
         self.rrf_k, self.depth, self.mode = rrf_k, depth, mode
         self.today = today or date.today()
         self.compact_ratio = compact_ratio
+        self.ann_threshold = ann_threshold
         self.listings: dict[str, Listing] = {}
         self.pair_penalty: dict[tuple[str, str], float] = {}
         dim = embedder.dim if embedder is not None and mode != "bm25" else None
@@ -344,6 +352,9 @@ class MatchEngine:
                 [toks[i] for i in idx],
                 None if vecs is None else np.asarray(vecs)[idx],
             )
+            dense = ki.dense
+            if dense is not None and dense.centroids is None and dense.n >= self.ann_threshold:
+                dense.build_ivf(max(64, int(np.sqrt(dense.n))))
             main_n = ki.lex.main.n if ki.lex.main else 0
             if ki.lex.delta_size > self.compact_ratio * max(main_n, 1) and ki.lex.delta_size > 64:
                 ki.compact()
@@ -427,11 +438,13 @@ class MatchEngine:
             pool.append((rrf / norm, 0.0, r))
         # Soft features re-score only the fused candidates.
         scored: list[tuple[float, float, int, dict[str, FeatureValue], float]] = []
+        wd = self.weights.as_dict()
         for rel, _, r in pool:
             cand = self.listings[ki.cols.ids[r]]
             feats = soft_features(src, cand, self.weights, self.today)
             pen = self.pair_penalty.get((src.id, cand.id), 0.0) if src is not None else 0.0
-            scored.append((rel + soft_score(feats, self.weights) - pen, rel, r, feats, pen))
+            soft = sum(wd[n] * f.value for n, f in feats.items() if f.value is not None)
+            scored.append((rel + soft - pen, rel, r, feats, pen))
         scored.sort(key=lambda t: (-t[0], ki.cols.ids[t[2]]))
         qset = set(qtokens)
         out: list[Match] = []
