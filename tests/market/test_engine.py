@@ -237,3 +237,14 @@ def test_dense_index_ivf_filtered_returns_k() -> None:
     assert len(approx) == 10 and mask[approx].all()
     full, _ = idx.search(q, mask, 10, nprobe=64)  # probing every list is exact
     assert list(full) == list(exact)
+
+
+def test_engine_with_ivf_keeps_filtered_k(fixture_listings) -> None:
+    eng = MatchEngine(HashingEmbedder(), today=TODAY, ann_threshold=100)
+    eng.add(fixture_listings)
+    assert eng._kinds["achievement"].dense.centroids is not None  # 200 achievements >= 100
+    flt = HardFilters(region_prefix="370211", fields=frozenset({"marine", "ai", "vr"}))
+    passing = [x for x in fixture_listings if x.kind == "achievement" and flt.admits(x)]
+    assert 0 < len(passing) < 20
+    res = eng.match("D001", k=20, filters=flt)
+    assert sorted(m.listing_id for m in res) == sorted(x.id for x in passing)
