@@ -10,6 +10,11 @@ app = typer.Typer(help="Reports: the annual monitoring report (HTML or PDF, zh/e
                   no_args_is_help=True)
 
 
+@app.callback()
+def reports() -> None:
+    """Reports made from the observatory database."""
+
+
 @app.command("annual")
 def annual(
     year: int = typer.Option(..., "--year", help="Report year; assessments use data up to it."),

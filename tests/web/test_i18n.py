@@ -1,0 +1,49 @@
+"""The phrase catalogue is complete in both languages; numbers and yuan follow the locale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from observatory.targets.rollup import NOT_AVAILABLE, SEVERITY
+from observatory.web import i18n
+
+TEMPLATES = Path(i18n.__file__).parent / "templates"
+
+
+def test_every_key_has_both_languages() -> None:
+    for key, texts in i18n.CATALOGUE.items():
+        assert set(texts) == {"zh", "en"}, key
+        assert all(v.strip() for v in texts.values()), key
+        # the language switch names the other language
+        assert re.search(r"[\u4e00-\u9fff]", texts["zh"]) or key == "language", key
+
+
+def test_every_key_used_in_templates_exists() -> None:
+    used = set()
+    for path in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r"""\bt\(\s*'([a-z_0-9]+)'""", path.read_text()))
+    assert used, "templates use the catalogue"
+    assert used <= set(i18n.CATALOGUE), used - set(i18n.CATALOGUE)
+
+
+def test_every_progress_status_has_a_label() -> None:
+    for status in [*SEVERITY, NOT_AVAILABLE]:
+        assert f"st_{status}" in i18n.CATALOGUE, status
+
+
+def test_yuan_in_each_audience_s_units() -> None:
+    # the seed's 145.9 bn yuan of guidance funds
+    assert i18n.fmt_yuan(145_900_000_000, "zh") == "1,459.00 亿元"
+    assert i18n.fmt_yuan(145_900_000_000, "en") == "145.90 bn yuan"
+    assert i18n.fmt_yuan(7_000_000, "zh") == "700.0 万元"
+    assert i18n.fmt_yuan(7_000_000, "en") == "7.0 m yuan"
+    assert i18n.fmt_yuan(None, "en") == "—"
+
+
+def test_dates_and_percentages_per_locale() -> None:
+    day = dt.date(2024, 12, 31)
+    assert i18n.fmt_date(day, "zh") == "2024年12月31日"
+    assert i18n.fmt_date(day, "en") == "31 Dec 2024"
+    assert i18n.fmt_percent(0.264, "en") == "26%"
