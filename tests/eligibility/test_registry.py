@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from observatory.cli import app
 from observatory.db import make_engine
 from observatory.eligibility.packs import get_pack
+from observatory.eligibility.pipeline import near_threshold
 from observatory.eligibility.registry import (
     RegistryInputError,
     load_designations,
@@ -118,6 +120,9 @@ def test_pipeline_ranks_and_reminds(engine: Engine) -> None:
     assert list(due["certificate_no"]) == ["GR2021001"] and due.loc[0, "days_left"] == 62
     res = registry_pipeline(engine, hte, AS_OF, include_holders=True)
     assert list(res.near.drop_duplicates("rank")["enterprise_id"]) == [USCC["B"], USCC["A"]]
+    # the batched ranking equals near_threshold over every enterprise
+    plain = near_threshold(hte, load_enterprises(engine, AS_OF), AS_OF)
+    pd.testing.assert_frame_equal(res.near, plain)
     a = res.near[res.near["enterprise_id"] == USCC["A"]].iloc[0]
     assert a["shortfall"] == pytest.approx(0.1)  # (4 % − 3.6 %) / 4 %
     assert "+0.80" in a["gap_en"]  # 4 % × 200 m − 7.2 m = 0.8 m

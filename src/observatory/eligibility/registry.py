@@ -185,17 +185,19 @@ def run_pipeline(pack: Pack, enterprises: list[Enterprise], designations: pd.Dat
                  max_shortfall: float = 0.25, include_holders: bool = False) -> PipelineResult:
     """Batch assessment, the ``top`` enterprises nearest the pack's thresholds, renewals.
 
-    Every enterprise is assessed once without gap solving; only those that can qualify for
+    Every enterprise is assessed once without gap solving. Those that can qualify for
     :func:`~observatory.eligibility.pipeline.near_threshold` (failed, at most ``max_failed``
-    failed criteria, summed shortfall within ``max_shortfall``, none of which depend on the
-    gaps) are passed to it, which then solves their gaps and ranks them. Holders of a valid
-    designation of the pack's type are left out unless ``include_holders`` (they are in the
-    renewal list instead).
+    failed criteria, summed shortfall within ``max_shortfall``: none of this depends on the
+    gaps) are ranked by its own key (failed count, shortfall, id) and handed to it in that order,
+    only as many as the ``top`` ranks need (it drops those a lever cannot close), so gaps are
+    solved for about ``top`` enterprises, not thousands. ``by_criterion`` counts, per criterion,
+    every such candidate failing it (not only the top). Holders of a valid designation of the
+    pack's type are left out unless ``include_holders`` (they are in the renewal list instead).
     """
     ev = Evaluator(pack)
     counts: dict[str, int] = defaultdict(int)
     missing: dict[str, int] = defaultdict(int)
-    candidates: list[Enterprise] = []
+    candidates: list[tuple[int, float, str, Enterprise, list[str]]] = []
     holders = 0
     for ent in enterprises:
         if not include_holders and any(
@@ -209,15 +211,27 @@ def run_pipeline(pack: Pack, enterprises: list[Enterprise], designations: pd.Dat
         for name in {f.split("].")[-1].split(".")[-1] for leaf in leaves for f in leaf.missing}:
             missing[name] += 1
         failing = a.failing()
-        if (a.status == "failed" and 0 < len(failing) <= max_failed
-                and sum(c.shortfall for c in failing) <= max_shortfall):
-            candidates.append(ent)
-    near = near_threshold(pack, candidates, as_of, max_failed, max_shortfall)
-    near = near[near["rank"] <= top].reset_index(drop=True)
-    by_criterion = (near.groupby("criterion").agg(enterprises=("enterprise_id", "nunique"),
-                                                  median_shortfall=("shortfall", "median"))
-                    .reset_index().sort_values("enterprises", ascending=False)
-                    .reset_index(drop=True))
+        total = sum(c.shortfall for c in failing)
+        if a.status == "failed" and 0 < len(failing) <= max_failed and total <= max_shortfall:
+            candidates.append((len(failing), total, str(a.enterprise_id), ent,
+                               [c.id for c in failing]))
+    candidates.sort(key=lambda t: t[:3])
+    parts, ranked, start = [], 0, 0
+    while ranked < top and start < len(candidates):
+        batch = [c[3] for c in candidates[start:start + top - ranked]]
+        start += len(batch)
+        part = near_threshold(pack, batch, as_of, max_failed, max_shortfall)
+        part["rank"] += ranked
+        ranked += part["rank"].nunique()
+        parts.append(part)
+    near = (pd.concat(parts, ignore_index=True) if parts
+            else near_threshold(pack, [], as_of, max_failed, max_shortfall))
+    per = pd.DataFrame([(cid, total) for _, total, _, _, ids in candidates for cid in ids],
+                       columns=["criterion", "shortfall"])
+    by_criterion = (per.groupby("criterion").agg(enterprises=("shortfall", "size"),
+                                                 median_shortfall=("shortfall", "median"))
+                    .reset_index().sort_values(["enterprises", "criterion"],
+                                               ascending=[False, True]).reset_index(drop=True))
     due = renewals(designations, as_of, within_days,
                    {pack.code: pack.validity_years} if pack.validity_years else None)
     return PipelineResult(pack.code, as_of, sum(counts.values()), holders, dict(counts), near,
