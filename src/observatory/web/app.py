@@ -74,6 +74,13 @@ def allow(p: auth.Principal, area: str) -> None:
         raise Denied(401 if not p.authenticated else 403)
 
 
+def create_app_from_settings() -> FastAPI:
+    """The app on the configured database (``OBSERVATORY_*``), for ``uvicorn --factory``."""
+    from observatory.db import make_engine
+
+    return create_app(make_engine())
+
+
 def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 300.0) -> FastAPI:
     """The web app on ``engine`` (migrated database). One app per database."""
     app = FastAPI(title="Innovation Observatory", version="0.1.0",
