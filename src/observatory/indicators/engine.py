@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import ibis
@@ -41,6 +42,7 @@ from observatory.indicators.entities import (
     RECORD_SETS,
     RecordSet,
     classify,
+    relation,
     table,
 )
 
@@ -93,6 +95,7 @@ def read_regions(engine: Engine) -> Regions:
 
 # -- connections ---------------------------------------------------------------------------
 
+@cache
 def used_columns() -> dict[str, list[str]]:
     """Registry table -> columns any record set reads (what the DuckDB backend copies)."""
     used: dict[str, set[str]] = {}
@@ -132,6 +135,7 @@ class Runner:
         self._copied: set[str] = set()
         self.regions = read_regions(engine)
         self.copy_seconds = 0.0
+        self.sql_cache: dict[tuple[Any, ...], str] = {}
 
     @property
     def con(self) -> Any:
@@ -154,9 +158,12 @@ class Runner:
             return
         import time
 
+        todo = sorted(set(tables) - self._copied)
+        if not todo:
+            return
         started = time.perf_counter()
         columns = used_columns()
-        for name in sorted(set(tables) - self._copied):
+        for name in todo:
             cols = columns.get(name, list(table(name).schema()))
             self._copy(name, cols)
             self._copied.add(name)
@@ -192,6 +199,26 @@ class Runner:
     def execute(self, expr: ir.Expr) -> pd.DataFrame:
         return self.con.execute(expr)
 
+    def set_context(self, closure: pd.DataFrame, periods: Sequence[int]) -> None:
+        """(Re)create the temporary tables compiled queries read: region closure, year ends."""
+        years = pd.DataFrame({"period": list(periods),
+                              "period_end": [dt.date(p, 12, 31) for p in periods]})
+        for name, frame, schema in ((CLOSURE, closure, CLOSURE_SCHEMA),
+                                    (PERIOD_ENDS, years, PERIODS_SCHEMA)):
+            self.con.create_table(name, ibis.memtable(frame, schema=schema), temp=True,
+                                  overwrite=True)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run compiled SQL text (cached per request shape) and return a DataFrame."""
+        if self.backend == "duckdb":
+            return self.con.con.execute(sql).df()
+        cursor = self.con.raw_sql(sql)
+        try:
+            columns = [d[0] for d in cursor.description]
+            return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+        finally:
+            cursor.close()
+
     def close(self) -> None:
         if self._con is not None and hasattr(self._con, "disconnect"):
             self._con.disconnect()
@@ -204,6 +231,11 @@ class Runner:
 def _memtable(frame: pd.DataFrame, prefix: str, schema: dict[str, str]) -> ir.Table:
     del prefix  # Ibis names memtables itself
     return ibis.memtable(frame, schema=schema)
+
+
+CLOSURE, PERIOD_ENDS = "ind_region_closure", "ind_period_ends"
+CLOSURE_SCHEMA = {"ancestor": "string", "descendant": "string"}
+PERIODS_SCHEMA = {"period": "int64", "period_end": "date"}
 
 
 def periods_table(periods: Sequence[int]) -> ir.Table:
@@ -223,8 +255,10 @@ def _classify(rel: ir.Table, needed: Iterable[str], catalogue: Catalogue) -> ir.
     return rel
 
 
-def _time_filter(rule: TimeRule, rel: ir.Table, periods: Sequence[int]) -> ir.Table:
-    """Attach ``period`` to every record that belongs to one of the periods."""
+def _time_filter(rule: TimeRule, rel: ir.Table, periods: Sequence[int],
+                 years: ir.Table | None = None) -> ir.Table:
+    """Attach ``period`` to every record that belongs to one of the periods (``years``: a
+    table of period ends, default an in-memory one)."""
     first, last = min(periods), max(periods)
     if rule.rule == "in_year":
         col = rel[rule.field]
@@ -236,7 +270,7 @@ def _time_filter(rule: TimeRule, rel: ir.Table, periods: Sequence[int]) -> ir.Ta
         if len(periods) != last - first + 1:
             rel = rel.filter(rel.period.isin(list(periods)))
         return rel
-    years = periods_table(periods)
+    years = periods_table(periods) if years is None else years
     rel = rel.cross_join(years)
     end = rel.period_end
     if rule.rule == "valid_at_end":
@@ -256,7 +290,7 @@ def _where(ind: CountDef, rel: ir.Table) -> ir.BooleanValue | None:
 def _base_records(ind: CountDef, catalogue: Catalogue, needed: Iterable[str] = ()
                   ) -> tuple[RecordSet, ir.Table]:
     rs = RECORD_SETS[ind.records]
-    rel = _classify(rs.build(), [*ind.where, *needed], catalogue)
+    rel = _classify(relation(rs.name), [*ind.where, *needed], catalogue)
     cond = _where(ind, rel)
     return rs, rel if cond is None else rel.filter(cond)
 
@@ -268,19 +302,20 @@ def group_key(ind: CountDef) -> tuple[str, str, str]:
 
 
 def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Sequence[int],
-                  closure: ir.Table, by: Sequence[str] = ()) -> ir.Table:
+                  closure: ir.Table, by: Sequence[str] = (), years: ir.Table | None = None
+                  ) -> ir.Table:
     """Counts and sums over the same records as one query: one scan, one aggregate per
     indicator restricted by its own filter (``value_<i>``, ``n_records_<i>``)."""
     first = inds[0]
     rs = RECORD_SETS[first.records]
     dims = {d: rs.dims[d] for d in by if d in rs.dims}
     needed = [*dims.values(), *(n for ind in inds for n in ind.where)]
-    rel = _classify(rs.build(), needed, catalogue)
+    rel = _classify(relation(rs.name), needed, catalogue)
     conds = [_where(ind, rel) for ind in inds]
     if all(c is not None for c in conds):
         rel = rel.filter(ibis.or_(*conds))
     rel = rel.join(closure, rel[first.region_field or rs.region] == closure.descendant)
-    rel = _time_filter(first.time, rel, periods)
+    rel = _time_filter(first.time, rel, periods, years)
     keys = {"region": rel.ancestor, "period": rel.period}
     for d in by:
         keys[d] = rel[dims[d]].cast("string") if d in dims else ibis.null("string")
@@ -307,8 +342,17 @@ def compile_indicator(ind: CountDef, catalogue: Catalogue, periods: Sequence[int
 def run_group(runner: Runner, inds: Sequence[CountDef], catalogue: Catalogue,
               periods: Sequence[int], closure: ir.Table, by: Sequence[str]
               ) -> dict[str, pd.DataFrame]:
-    """Run one group; a region/period with no contributing records gets no row."""
-    frame = runner.execute(compile_group(inds, catalogue, periods, closure, by))
+    """Run one group; a region/period with no contributing records gets no row.
+
+    The SQL reads the runner's context tables, so it depends only on the group, the periods
+    and the breakdowns: it is compiled once per Runner and reused."""
+    key = (tuple(i.code for i in inds), tuple(periods), tuple(by))
+    sql = runner.sql_cache.get(key)
+    if sql is None:
+        years = ibis.table(PERIODS_SCHEMA, name=PERIOD_ENDS)
+        expr = compile_group(inds, catalogue, periods, closure, by, years)
+        sql = runner.sql_cache[key] = str(ibis.to_sql(expr, dialect=DIALECTS[runner.backend]))
+    frame = runner.query(sql)
     keys = ["region", "period", *by]
     out = {}
     for i, ind in enumerate(inds):
@@ -354,20 +398,25 @@ class Request:
     extra_regions: set[str] = field(default_factory=set)
 
 
-def _observed(runner: Runner, ind: ObservedDef, periods: Sequence[int], regions: Sequence[str],
-              by: Sequence[str]) -> pd.DataFrame:
+def _observed(runner: Runner, inds: Sequence[ObservedDef], periods: Sequence[int],
+              regions: Sequence[str], by: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Published statistics of several indicators in one query (no roll-up: as published)."""
     runner.prepare(["observations"])
     o = table("observations")
-    code = ind.observation_code or ind.code
-    expr = o.filter((o.indicator_code == code) & o.region_code.isin(list(regions))
+    wanted = {ind.observation_code or ind.code: ind.code for ind in inds}
+    expr = o.filter(o.indicator_code.isin(list(wanted)) & o.region_code.isin(list(regions))
                     & o.period.isin([str(p) for p in periods]))
-    frame = runner.execute(expr.select(region=o.region_code, period=o.period, value=o.value))
-    out = pd.DataFrame({"region": frame["region"].astype(str),
-                        "period": frame["period"].astype(int),
-                        "value": frame["value"].astype(float),
-                        "n_records": 1})
-    for d in by:
-        out[d] = None
+    frame = runner.execute(expr.select(code=o.indicator_code, region=o.region_code,
+                                       period=o.period, value=o.value))
+    out = {}
+    for obs_code, code in wanted.items():
+        part = frame[frame["code"] == obs_code]
+        f = pd.DataFrame({"region": part["region"].astype(str),
+                          "period": part["period"].astype(int),
+                          "value": part["value"].astype(float), "n_records": 1})
+        for d in by:
+            f[d] = None
+        out[code] = f.reset_index(drop=True)
     return out
 
 
@@ -472,23 +521,24 @@ def compute_with(runner: Runner, codes: Sequence[str] | None = None,
     all_regions = regions + sorted(pinned - set(regions))
     base = [c for c in needed if isinstance(cat[c], CountDef)]
     runner.prepare({t for c in base for t in RECORD_SETS[cat[c].records].tables})
-    closure = closure_table(runner.regions.closure(all_regions)) if base else None
+    closure = ibis.table(CLOSURE_SCHEMA, name=CLOSURE)
+    if base:
+        runner.set_context(runner.regions.closure(all_regions), all_periods)
     frames: dict[str, pd.DataFrame] = {}
     groups: dict[tuple[str, str, str], list[CountDef]] = {}
     for c in base:
         groups.setdefault(group_key(cat[c]), []).append(cat[c])
     for members in groups.values():
         frames.update(run_group(runner, members, cat, all_periods, closure, dims))
+    observed = [cat[c] for c in needed if isinstance(cat[c], ObservedDef)]
+    if observed:
+        frames.update(_observed(runner, observed, all_periods, all_regions, dims))
     for code in needed:
         ind = cat[code]
-        if isinstance(ind, CountDef):
-            continue
-        if isinstance(ind, ObservedDef):
-            frame = _observed(runner, ind, all_periods, all_regions, dims)
-        else:
+        if isinstance(ind, DerivedDef):
             frame = _derive(ind, frames, dims)
-        frame["period"] = frame["period"].astype(int)
-        frames[code] = frame
+            frame["period"] = frame["period"].astype(int)
+            frames[code] = frame
     parts = []
     for code in codes:
         ind = cat[code]

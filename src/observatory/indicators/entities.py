@@ -207,6 +207,12 @@ RECORD_SETS: dict[str, RecordSet] = {
     )
 }
 
+@cache
+def relation(name: str) -> ir.Table:
+    """The (immutable) relation of a record set, built once per process."""
+    return RECORD_SETS[name].build()
+
+
 #: Fields classified from another field, added to a relation only when a definition uses them.
 CLASSIFIED_FIELDS: dict[str, tuple[str, str]] = {
     "industry": ("industry_code", "gb4754_section"),
