@@ -283,7 +283,7 @@ def render_pipeline(res: Any, lang: str, console: Console) -> None:
 
 def _num(v: Any) -> str:
     if isinstance(v, float):
-        return f"{v:.4g}"
+        return f"{v:.6g}"
     return "—" if v is None else str(v)
 
 
