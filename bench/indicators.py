@@ -90,7 +90,7 @@ def pandas_catalogue(frames: dict[str, pd.DataFrame], districts: list[str],
             mask &= df[name].isin(value) if isinstance(value, list) else df[name] == value
         df = df[mask]
         region = df[ind.region_field or RECORD_SETS[ind.records].region]
-        df = df[region.isin(districts)]
+        df = df[region.isin([CITY, *districts])]
         rows = []
         for year in periods:
             end = pd.Timestamp(year, 12, 31)
@@ -109,7 +109,7 @@ def pandas_catalogue(frames: dict[str, pd.DataFrame], districts: list[str],
             if sel.empty:
                 continue
             key = sel[ind.region_field or RECORD_SETS[ind.records].region]
-            groups = [(CITY, sel)] + list(sel.groupby(key))
+            groups = [(CITY, sel)] + [g for g in sel.groupby(key) if g[0] != CITY]
             for region_code, g in groups:
                 if isinstance(ind, SumDef):
                     value = float(g[ind.measure].astype(float).sum())
