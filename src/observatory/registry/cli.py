@@ -176,10 +176,25 @@ def register_generation(app: typer.Typer) -> None:
         engine = make_engine()
         built = build_demo(engine, progress_factory=lambda p: _Bar(p), progress=rich_progress())
         print_summary(engine, Console(), freshly_built=built)
-        if serve:
-            from observatory.examples.demo import serve_app
+        from observatory.examples.demo import print_accounts, serve_app
 
+        print_accounts(engine, Console())
+        if serve:
             serve_app(engine, host=host, port=port, console=Console())
+
+    @app.command()
+    def serve(
+        host: str = typer.Option("127.0.0.1"),
+        port: int = typer.Option(8000),
+        database_url: str = typer.Option(None, help="Database URL (default: settings)."),
+    ) -> None:
+        """Serve the web app and JSON API on the configured database."""
+        from observatory.examples.demo import serve_app
+        from observatory.registry.setup import init_database
+
+        engine = make_engine(database_url)
+        init_database(engine)
+        serve_app(engine, host=host, port=port, console=Console())
 
 
 def _drop_sqlite(engine) -> None:  # noqa: ANN001
