@@ -15,7 +15,7 @@ Because the mask is applied before ranking, k results come back whenever k listi
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -184,6 +184,8 @@ class _KindIndex:
         self.lex = LexicalIndex()
         self.dense = DenseIndex(dim) if dim else None
         self.row_of: dict[str, int] = {}
+        self._mask_cache: dict[tuple[HardFilters, int], np.ndarray] = {}
+        self.version = 0  # bumped whenever rows change; keys the mask cache
 
     @property
     def n(self) -> int:
@@ -205,6 +207,7 @@ class _KindIndex:
             c.money.append(float(m) if m is not None else np.nan)
             c.alive.append(True)
         c._arrays = None
+        self.version += 1
         self.lex.append(tokens)
         if self.dense is not None and vecs is not None:
             self.dense.append(vecs)
@@ -213,8 +216,35 @@ class _KindIndex:
         row = self.row_of.pop(lid)
         self.cols.alive[row] = False
         self.cols._arrays = None
+        self.version += 1
 
     def mask(self, f: HardFilters) -> np.ndarray:
+        """Boolean mask of rows passing ``f``.
+
+        The structured part is cached per filter until the rows change (``version``); the
+        per-call id lists (``exclude_ids``, ``only_ids``) are applied to a copy.
+        """
+        base = replace(f, exclude_ids=frozenset(), only_ids=None)
+        key = (base, self.version)
+        m = self._mask_cache.get(key)
+        if m is None:
+            m = self._compute_mask(base)
+            if len(self._mask_cache) >= 8:
+                self._mask_cache.pop(next(iter(self._mask_cache)))
+            self._mask_cache[key] = m
+        if not f.exclude_ids and f.only_ids is None:
+            return m
+        m = m.copy()
+        for lid in f.exclude_ids:
+            if lid in self.row_of:
+                m[self.row_of[lid]] = False
+        if f.only_ids is not None:
+            only = np.zeros_like(m)
+            only[[self.row_of[i] for i in f.only_ids if i in self.row_of]] = True
+            m &= only
+        return m
+
+    def _compute_mask(self, f: HardFilters) -> np.ndarray:
         a = self.cols.arrays()
         m = a["alive"].copy()
         if f.statuses is not None:
@@ -237,13 +267,6 @@ class _KindIndex:
             m &= ~np.isnan(a["money"]) & (a["money"] <= float(limit))
         if f.min_budget_yuan is not None:
             m &= ~np.isnan(a["money"]) & (a["money"] >= float(f.min_budget_yuan))
-        for lid in f.exclude_ids:
-            if lid in self.row_of:
-                m[self.row_of[lid]] = False
-        if f.only_ids is not None:
-            only = np.zeros_like(m)
-            only[[self.row_of[i] for i in f.only_ids if i in self.row_of]] = True
-            m &= only
         return m
 
     def compact(self) -> None:
@@ -262,6 +285,7 @@ class _KindIndex:
         ):
             setattr(new, name, [v for v, k in zip(getattr(c, name), keep, strict=True) if k])
         self.cols = new
+        self.version += 1
         self.row_of = {lid: i for i, lid in enumerate(new.ids)}
         self.lex.rebuild(keep)
         if self.dense is not None:

@@ -182,10 +182,14 @@ class DenseIndex:
                 lo, hi = self._ivf_off[c], self._ivf_off[c + 1]
                 rows = self._ivf_rows[lo:hi]
                 keep = mask[rows]
-                if keep.any():
+                n_keep = int(keep.sum())
+                if n_keep == len(rows):  # no filter here: read the slice, copy nothing
+                    all_rows.append(rows)
+                    all_sims.append(self._ivf_mat[lo:hi] @ q)
+                elif n_keep:
                     all_rows.append(rows[keep])
                     all_sims.append(self._ivf_mat[lo:hi][keep] @ q)
-                    passing += int(keep.sum())
+                passing += n_keep
                 extra = self.lists[c]
                 if len(extra):
                     extra = extra[mask[extra]]
