@@ -29,7 +29,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_embedders_load_offline_and_normalise(no_network: None, cls: type) -> None:
     emb = cls()
     assert isinstance(emb, Embedder)
-    vecs = emb.embed(["海水淡化反渗透膜", "seawater desalination membrane", "智能冰箱"], kind="passage")
+    vecs = emb.embed(
+        ["海水淡化反渗透膜", "seawater desalination membrane", "智能冰箱"], kind="passage"
+    )
     assert vecs.shape == (3, emb.dim) and vecs.dtype == np.float32
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
     q = emb.embed(["海水淡化"], kind="query")[0]

@@ -11,6 +11,12 @@ from observatory.market.cli import app
 from observatory.market.evaluation import EvalFileError, load_qrels, load_texts, metrics_at_k
 
 runner = CliRunner()
+HASH = ["--embedder", "hash"]
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBSERVATORY_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def test_metrics_by_hand() -> None:
@@ -97,7 +103,7 @@ def test_query_cli_fixture_and_errors(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "防腐" in res.output and "匹配词" in res.output and res.output.count("\n 1.") <= 1
-    res = runner.invoke(app, ["query", "offshore coating", "--k", "2", "--json"])
+    res = runner.invoke(app, ["query", "offshore coating", "--k", "2", "--json", *HASH])
     rows = json.loads(res.output)
     assert len(rows) == 2 and rows[0]["rank"] == 1
     bad = tmp_path / "l.json"

@@ -63,8 +63,15 @@ def test_csl_abstract_to_title(csl, e5) -> None:
     # Long texts search short ones: the titles keep e5's "query: " side and the abstracts the
     # "passage: " side (vectors already cached by the other tasks); cosine is symmetric.
     task = csl["csl_abstract_title"]
-    hybrid = evaluate(task.corpus, task.queries, task.qrels, e5, mode="hybrid",
-                      query_kind="passage", doc_kind="query")
+    hybrid = evaluate(
+        task.corpus,
+        task.queries,
+        task.qrels,
+        e5,
+        mode="hybrid",
+        query_kind="passage",
+        doc_kind="query",
+    )
     print(task.name, hybrid.as_dict())
     bm25 = _run(task, None, "bm25")
     assert hybrid.ndcg >= 0.98 and hybrid.ndcg > bm25.ndcg

