@@ -75,3 +75,42 @@ def uncertainty(
     rank_stats(scores, p.get(p.log[-1].params["write_to"])[top]).to_csv(out / "rank_stats.csv")
     (out / "runs.json").write_text(json.dumps({"seed": sd, "runs": rs}), encoding="utf-8")
     typer.echo(f"{n} runs (seed {sd}); wrote {out}")
+
+
+@app.command("district")
+def district(
+    runs: int = typer.Option(500, help="Monte Carlo runs for the rank intervals (0 = none)."),
+    fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+    database_url: str = typer.Option(None, help="Database URL (default: settings)."),
+) -> None:
+    """The example city's district innovation index with its uncertainty intervals."""
+    import json as _json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from observatory.db import make_engine
+    from observatory.index.district import district_index
+
+    if fmt not in ("table", "csv", "json"):
+        raise typer.BadParameter("use table, csv or json", param_hint="--format")
+    result = district_index(make_engine(database_url), runs=runs)
+    if fmt == "json":
+        typer.echo(_json.dumps({"code": result.structure.code,
+                                "name_en": result.structure.name_en,
+                                "name_zh": result.structure.name_zh,
+                                "year": result.structure.year, "runs": runs,
+                                "districts": result.as_records()}, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        typer.echo(result.results.to_csv(), nl=False)
+        return
+    s = result.structure
+    table = Table("rank", "district", "score", *[p.code for p in s.pillars],
+                  "5-95 % rank interval", title=f"{s.name_en} / {s.name_zh}, {s.year}")
+    for region, row in result.results.iterrows():
+        interval = "" if "rank_q5" not in row else f"{row['rank_q5']:.0f}-{row['rank_q95']:.0f}"
+        table.add_row(f"{row['rank']:.0f}", f"{row['name_en']} {row['name_zh']} ({region})",
+                      f"{row['score']:.1f}", *[f"{row[p.code]:.1f}" for p in s.pillars],
+                      interval)
+    Console().print(table)

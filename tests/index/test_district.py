@@ -1,0 +1,67 @@
+"""The example city's district index, from the indicator engine to rank intervals."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from observatory.cli import app
+from observatory.examples.generator import generate_city
+from observatory.index.district import district_index, load_structure, parse_structure
+from observatory.index.meta import IndexInputError
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory, sqlite_template):
+    import shutil
+
+    from observatory.db import make_engine
+
+    path = tmp_path_factory.mktemp("district") / "city.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    generate_city(engine, seed=11, scale=0.1)
+    return engine
+
+
+def test_index_of_every_district_with_intervals(city) -> None:
+    result = district_index(city, runs=200)
+    table = result.results
+    assert len(table) == 10 and sorted(table["rank"]) == list(range(1, 11))
+    pillars = [p.code for p in result.structure.pillars]
+    # Equal weights and an arithmetic mean: the index is the mean of its pillars.
+    assert np.allclose(table["score"], table[pillars].mean(axis=1))
+    assert ((table[pillars] >= 1 - 1e-9) & (table[pillars] <= 100 + 1e-9)).all().all()
+    assert (table["rank_q5"] <= table["median_rank"]).all()
+    assert (table["median_rank"] <= table["rank_q95"]).all()
+    again = district_index(city, runs=200)
+    assert again.results.equals(table)  # seeded: the same runs give the same intervals
+    # The best district on the index leads at least one pillar or is close to the top in all.
+    best = table.index[0]
+    assert table.loc[best, pillars].max() >= table[pillars].max().min()
+
+
+def test_structure_is_validated() -> None:
+    raw = load_structure().model_dump()
+    unknown = {**raw, "indicators": [*raw["indicators"],
+                                     {"code": "no_such_indicator", "pillar": "ENT"}]}
+    with pytest.raises(IndexInputError, match="not in the indicator catalogue"):
+        parse_structure(unknown)
+    orphan = {**raw, "indicators": [*raw["indicators"], {"code": "hte_count", "pillar": "XX"}]}
+    with pytest.raises(IndexInputError, match="unknown pillar"):
+        parse_structure(orphan)
+    with pytest.raises(IndexInputError):
+        parse_structure({**raw, "colour": "red"})
+
+
+def test_cli_district_json(city) -> None:
+    url = city.url.render_as_string()
+    result = CliRunner().invoke(app, ["index", "district", "--runs", "50", "--format", "json",
+                                      "--database-url", url])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["code"] == "DII" and len(payload["districts"]) == 10
+    assert {"score", "rank", "rank_q5", "rank_q95"} <= set(payload["districts"][0])
