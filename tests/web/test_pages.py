@@ -192,3 +192,14 @@ def test_eligibility_self_assessment_form(city_engine) -> None:
         "revenue": "50000000", "high_tech_revenue": "40000000", "rd_expense": "3000000",
         "employees": "100", "tech_staff": "20", "ip_class1": "2"})
     assert r.status_code == 200 and 'id="eligibility-result"' in r.text
+
+
+def test_composite_index_page_shows_the_district_index_with_intervals(shared_client) -> None:
+    payload = shared_client.get("/api/index").json()
+    assert payload["district_index_available"] is True
+    rows = payload["district_index"]
+    assert len(rows) == 10 and sorted(r["rank"] for r in rows) == list(range(1, 11))
+    assert all(r["rank_q5"] <= r["median_rank"] <= r["rank_q95"] for r in rows)
+    assert payload["structure"]["method"]["runs"] > 0
+    html = shared_client.get("/index?lang=en").text
+    assert "District innovation index" in html and rows[0]["name_en"] in html

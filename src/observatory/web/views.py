@@ -292,21 +292,24 @@ def _jsonable(v: Any) -> Any:
 
 
 # ----- composite index ----------------------------------------------------------------------
-def index_page(engine: Engine) -> dict[str, Any]:
-    """The city's GII rank history (published) and the district index when it can be built."""
-    s = observation_series(engine, "gii_rank", "370200")
-    builder = None
-    try:
-        import observatory.index as idx
+def index_page(engine: Engine, runs: int = 300) -> dict[str, Any]:
+    """The city's GII rank history (published) and the district index with rank intervals."""
+    from observatory.index.district import district_index
 
-        builder = getattr(idx, "district_index", None)
-    except ImportError:
-        builder = None
-    district = None
-    if builder is not None:
-        district = json_records(pd.DataFrame(builder(engine)))
+    s = observation_series(engine, "gii_rank", "370200")
+    result = district_index(engine, runs=runs)
+    structure = result.structure
     return {"gii_rank": [[int(y), float(v)] for y, v in s.items()],
-            "district_index_available": district is not None, "district_index": district}
+            "district_index_available": True,
+            "structure": {"code": structure.code, "name_en": structure.name_en,
+                          "name_zh": structure.name_zh, "year": structure.year,
+                          "pillars": [p.model_dump() for p in structure.pillars],
+                          "indicators": [i.model_dump() for i in structure.indicators],
+                          "method": {"normalise": "min-max 1-100", "aggregate":
+                                     "weighted arithmetic mean, equal weights",
+                                     "uncertainty": "weights ±25 %, min-max or z-score, "
+                                     "arithmetic or geometric mean", "runs": runs}},
+            "district_index": json_records(result.results.reset_index())}
 
 
 # ----- funds --------------------------------------------------------------------------------
