@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+import observatory.web.models  # noqa: F401  (the web tables share the registry's metadata)
 from observatory.registry.models import Base
-import observatory.web.models  # noqa: F401,I001  (web tables share the metadata)
 
 config = context.config
 target_metadata = Base.metadata
