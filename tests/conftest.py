@@ -132,3 +132,28 @@ def postgres_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 def empty_engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of an empty SQLite database (nothing migrated)."""
     yield f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+@pytest.fixture(scope="session")
+def example_city_path(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example city at scale 1, seed 42, generated once per session (about 12 s).
+
+    Tests must not write to this file: take ``example_city_copy`` for that.
+    """
+    from observatory.examples.generator import generate_city
+
+    path = tmp_path_factory.mktemp("example_city") / "city.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    generate_city(engine, seed=42)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def copy_example_city(example_city_path: Path, folder: Path) -> Engine:
+    """A private, writable copy of the example city."""
+    path = folder / "city.db"
+    shutil.copy(example_city_path, path)
+    return make_engine(f"sqlite:///{path}")

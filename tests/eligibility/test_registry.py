@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from observatory.cli import app
-from observatory.db import make_engine
 from observatory.eligibility.packs import get_pack
 from observatory.eligibility.pipeline import near_threshold
 from observatory.eligibility.registry import (
@@ -25,9 +23,9 @@ from observatory.eligibility.registry import (
     load_enterprises,
     registry_pipeline,
 )
-from observatory.examples.generator import generate_city
 from observatory.registry import models as m
 from observatory.registry.codes import make_uscc
+from tests.conftest import copy_example_city
 
 M = 1_000_000
 AS_OF = date(2024, 6, 30)  # fiscal year 2023: the last three years are 2021-2023
@@ -169,11 +167,8 @@ def test_cli_assess_and_pipeline(engine: Engine) -> None:
 
 # -- the example city -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def city(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    path = tmp_path_factory.mktemp("eligibility_city") / "city.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    generate_city(engine, seed=42)
+def city(example_city_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    engine = copy_example_city(example_city_path, tmp_path_factory.mktemp("eligibility_city"))
     yield engine
     engine.dispose()
 

@@ -73,9 +73,9 @@ def test_generated_usccs_are_valid_and_unique(sqlite_engine) -> None:
     assert [u for u in usccs if uscc_problem(u)] == []
 
 
-def test_calibrated_stocks_hold_exactly_at_scale_one(sqlite_engine) -> None:
+def test_calibrated_stocks_hold_exactly_at_scale_one(example_city_path: Path) -> None:
     """Direct SQL checks of the stock definitions (the indicator engine has its own test)."""
-    generate_city(sqlite_engine, seed=42)
+    sqlite_engine = make_engine(f"sqlite:///{example_city_path}")
     targets = calibration_targets()
     end = "2024-12-31"
     valid = (f"valid_from <= '{end}' AND (valid_to IS NULL OR valid_to >= '{end}') "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,12 +14,12 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from observatory.cli import app
-from observatory.db import make_engine
-from observatory.examples.generator import expected_total, generate_city
+from observatory.examples.generator import expected_total
 from observatory.funds.metrics import FundDataError
 from observatory.funds.registry import fund_report, load_fund_tables, period_end
 from observatory.registry import models as m
 from observatory.registry.codes import make_uscc
+from tests.conftest import copy_example_city
 
 AS_OF = date(2022, 1, 1)
 
@@ -180,11 +179,8 @@ def test_cli_reads_the_database(engine: Engine) -> None:
 
 # -- the example city -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def city(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    path = tmp_path_factory.mktemp("funds_city") / "city.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    generate_city(engine, seed=42)
+def city(example_city_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    engine = copy_example_city(example_city_path, tmp_path_factory.mktemp("funds_city"))
     yield engine
     engine.dispose()
 
