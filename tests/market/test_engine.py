@@ -248,3 +248,15 @@ def test_engine_with_ivf_keeps_filtered_k(fixture_listings) -> None:
     assert 0 < len(passing) < 20
     res = eng.match("D001", k=20, filters=flt)
     assert sorted(m.listing_id for m in res) == sorted(x.id for x in passing)
+
+
+def test_lexical_scores_equal_bm25s(fixture_listings) -> None:
+    from observatory.market.index import _Segment
+    from observatory.market.text import tokenise
+
+    seg = _Segment(0, [tokenise(x.text()) for x in fixture_listings], 1.5, 0.75)
+    for q in ["海上平台钢结构防腐 coating", "电池 电池 battery storage", "毫无关系的词"]:
+        qt = tokenise(q)
+        ids = [seg.vocab[t] for t in qt if t in seg.vocab]
+        ref = seg.model.get_scores_from_ids(ids) if ids else np.zeros(seg.n)
+        assert np.allclose(seg.scores(qt), ref[: seg.n], atol=1e-5)

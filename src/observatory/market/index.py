@@ -40,10 +40,20 @@ class _Segment:
         self.vocab: dict[str, int] = self.model.vocab_dict
 
     def scores(self, query: Sequence[str]) -> np.ndarray:
+        """BM25 score of every row: the sum of bm25s' precomputed per-(token, doc) scores.
+
+        bm25s sums posting lists with ``np.add.at`` (slow without numba). Within one token's
+        posting list each document appears once, so a buffered fancy-index add gives the same
+        sums; query tokens repeated are counted again, as in bm25s.
+        """
         ids = [self.vocab[t] for t in query if t in self.vocab]
-        if not ids:
-            return np.zeros(self.n, dtype=np.float32)
-        return np.asarray(self.model.get_scores_from_ids(ids), dtype=np.float32)[: self.n]
+        out = np.zeros(self.n, dtype=np.float32)
+        sc = self.model.scores
+        data, indices, indptr = sc["data"], sc["indices"], sc["indptr"]
+        for tid in ids:
+            lo, hi = indptr[tid], indptr[tid + 1]
+            out[indices[lo:hi]] += data[lo:hi]
+        return out
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of ``token`` in this segment (0 when absent)."""
