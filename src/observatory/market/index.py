@@ -178,10 +178,10 @@ class DenseIndex:
         if self.n == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if self.centroids is None:
-            sims = self.matrix @ q
+            sims = _dot(self.matrix, q)
             sims = np.where(mask[: self.n], sims, -np.inf)
             return _top(sims, k)
-        order = np.argsort(-(self.centroids @ q))
+        order = np.argsort(-_dot(self.centroids, q))
         done = 0
         probe = nprobe or self.nprobe
         all_rows: list[np.ndarray] = []
@@ -195,16 +195,16 @@ class DenseIndex:
                 n_keep = int(keep.sum())
                 if n_keep == len(rows):  # no filter here: read the slice, copy nothing
                     all_rows.append(rows)
-                    all_sims.append(self._ivf_mat[lo:hi] @ q)
+                    all_sims.append(_dot(self._ivf_mat[lo:hi], q))
                 elif n_keep:
                     all_rows.append(rows[keep])
-                    all_sims.append(self._ivf_mat[lo:hi][keep] @ q)
+                    all_sims.append(_dot(self._ivf_mat[lo:hi][keep], q))
                 passing += n_keep
                 extra = self.lists[c]
                 if len(extra):
                     extra = extra[mask[extra]]
                     all_rows.append(extra)
-                    all_sims.append(self._mat[extra] @ q)
+                    all_sims.append(_dot(self._mat[extra], q))
                     passing += len(extra)
             done = min(probe, len(order))
             if passing >= k or done >= len(order):
@@ -217,7 +217,16 @@ class DenseIndex:
         return rows_cat[top_rows], top_sims
 
     def cosines(self, q: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        return self._mat[rows] @ q
+        return _dot(self._mat[rows], q)
+
+
+def _dot(mat: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Matrix-vector product on one thread (einsum, not BLAS).
+
+    On a shared 2-core machine OpenBLAS's threaded sgemv collapsed: 32 products of 3,000 x 384
+    took 167 ms with ``@`` against 20 ms with einsum (measured 2026-11-28).
+    """
+    return np.einsum("ij,j->i", mat, q)
 
 
 def _top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
