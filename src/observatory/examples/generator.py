@@ -879,6 +879,7 @@ class CityBuilder:
         target_2024 = round(self.target("fund_invested_projects"))
         investable = [f + 1 for f in range(total_funds) if f >= n_mothers]
         fund_vintage = {row[0]: row[10] for row in funds.rows}
+        fund_size = {row[0]: row[11] for row in funds.rows}
         count_2025 = self.n(70)
         for i in range(target_2024 + count_2025):
             if i < target_2024:
@@ -892,7 +893,9 @@ class CityBuilder:
             iid = invs.next_id()
             invs.rows.append((iid, f"IV{iid:06d}", fid, investee, None, _date(year, rng),
                               self.pick(["seed", "A", "B", "C", "pre-IPO"]),
-                              int(rng.integers(5, 300)) * 1_000_000, bool(in_region),
+                              # 2-12 % of the fund's size per deal, in 10,000-yuan units
+                              max(10_000, int(fund_size[fid] * rng.uniform(0.02, 0.12))
+                                  // 10_000 * 10_000), bool(in_region),
                               self.source_id, None))
 
     def observations(self) -> None:
