@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from observatory.db import make_engine
 from observatory.examples.generator import generate_city
+from observatory.market.listings import registry_engine
 from observatory.registry import models as m
 from observatory.web.accounts import ensure_demo_accounts
 from observatory.web.app import create_app
 from observatory.web.auth import create_api_token
+from observatory.web.marketplace import choose_embedder
 from observatory.web.models import User
 
 ROLES = ("anonymous", "public", "admin", "analyst", "fund_manager", "broker", "enterprise")
@@ -30,6 +32,8 @@ def city_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
     engine = make_engine(f"sqlite:///{path}")
     generate_city(engine, seed=5, scale=0.02)
     ensure_demo_accounts(engine)
+    # cache the listing vectors of the app's default embedder, as a served database has them
+    registry_engine(engine, choose_embedder("auto"))
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()

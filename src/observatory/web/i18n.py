@@ -136,6 +136,56 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "by_district": {"en": "By district", "zh": "分区县"},
     "all_years": {"en": "All years", "zh": "全部年份"},
     "language": {"en": "中文", "zh": "English"},
+    # marketplace: broker board and contract registration
+    "board": {"en": "Broker pipeline", "zh": "经纪人工作台"},
+    "broker": {"en": "Broker", "zh": "技术经纪人"},
+    "broker_stats": {"en": "Broker statistics", "zh": "经纪人统计"},
+    "handled": {"en": "Matches handled", "zh": "经手匹配"},
+    "open": {"en": "Open", "zh": "进行中"},
+    "conversion": {"en": "Conversion (contracted / closed)", "zh": "成交率（成交/已结束）"},
+    "median_days": {"en": "Median days to contract", "zh": "成交天数中位数"},
+    "tech_amount": {"en": "Technology transaction amount", "zh": "技术交易额"},
+    "no_matches_yet": {"en": "No matches yet.", "zh": "尚无匹配。"},
+    "decline_reasons": {"en": "Decline reasons given", "zh": "拒绝原因统计"},
+    "decline_reason": {"en": "Reason (needed to decline)", "zh": "原因（拒绝时必填）"},
+    "note": {"en": "Note", "zh": "备注"},
+    "move": {"en": "Move", "zh": "推进"},
+    "propose": {"en": "Propose match", "zh": "提议匹配"},
+    "register_contract": {"en": "Register the contract", "zh": "登记技术合同"},
+    "seller": {"en": "Seller", "zh": "卖方"},
+    "buyer": {"en": "Buyer", "zh": "买方"},
+    "contract_invalid": {"en": "The contract was not registered; nothing was written.",
+                         "zh": "合同未登记，未写入任何数据。"},
+    "registration_no": {"en": "Registration no.", "zh": "登记编号"},
+    "contract_type": {"en": "Contract type", "zh": "合同类型"},
+    "total_amount": {"en": "Total amount (yuan)", "zh": "合同总额（元）"},
+    "non_technical_amount": {"en": "Non-technical part (yuan)", "zh": "非技术性支出（元）"},
+    "signed_on": {"en": "Signed on (YYYY-MM-DD)", "zh": "签订日期（YYYY-MM-DD）"},
+    "registered_on": {"en": "Registered on (YYYY-MM-DD)", "zh": "登记日期（YYYY-MM-DD）"},
+    "contract_note": {"en": "Technology amount = total less the non-technical part (equipment, "
+                               "materials, construction); it counts in the technology-market "
+                               "indicators of the seller's and buyer's districts.",
+                      "zh": "技术交易额 = 合同总额减去非技术性支出（设备、材料、施工等），"
+                            "计入卖方和买方所在区（市）的技术市场指标。"},
+    "ct_development": {"en": "technology development", "zh": "技术开发"},
+    "ct_transfer": {"en": "technology transfer", "zh": "技术转让"},
+    "ct_licensing": {"en": "technology licensing", "zh": "技术许可"},
+    "ct_consulting": {"en": "technology consulting", "zh": "技术咨询"},
+    "ct_service": {"en": "technology service", "zh": "技术服务"},
+    "st_proposed": {"en": "proposed", "zh": "已提议"},
+    "st_contacted": {"en": "contacted", "zh": "已联系"},
+    "st_nda": {"en": "NDA signed", "zh": "已签保密协议"},
+    "st_negotiating": {"en": "negotiating", "zh": "洽谈中"},
+    "st_contracted": {"en": "contracted", "zh": "已成交"},
+    "st_declined": {"en": "declined", "zh": "已拒绝"},
+    "mode_hybrid": {"en": "Hybrid matching: BM25 and the semantic model",
+                    "zh": "混合匹配：BM25 与语义模型"},
+    "mode_bm25": {"en": "Keyword matching (BM25); the semantic model is still loading",
+                  "zh": "关键词匹配（BM25）；语义模型仍在加载"},
+    # indicators explorer
+    "xlsx": {"en": "Download XLSX", "zh": "下载 XLSX"},
+    "sdmx": {"en": "SDMX-CSV", "zh": "SDMX-CSV"},
+    "district_comparison": {"en": "Districts compared", "zh": "各区（市）比较"},
     # statuses (Open SDG / forecast, Destatis weather)
     "st_target_achieved": {"en": "target achieved", "zh": "已达成"},
     "st_substantial_progress": {"en": "on track", "zh": "进展显著"},
@@ -198,15 +248,32 @@ def fmt_yuan(value: float | Decimal | None, lang: str) -> str:
     return f"{fmt_number(v, lang)} yuan"
 
 
+PER_UNIT_ZH = {"contract": "项合同", "fund": "只基金", "enterprise": "家企业", "project": "个项目"}
+
+
 def fmt_value(value: float | None, unit: str | None, lang: str) -> str:
-    """A statistic with its unit; yuan amounts scaled, others with sensible decimals."""
+    """A statistic with its unit; yuan amounts scaled (亿元 / bn yuan), others with sensible
+    decimals."""
     if value is None:
         return "—"
     if unit == "yuan":
         return fmt_yuan(value, lang)
+    if unit and unit.startswith("yuan per "):
+        per = unit.removeprefix("yuan per ")
+        if lang == "zh":
+            return f"{fmt_yuan(value, lang)}/{PER_UNIT_ZH.get(per, per)}"
+        return f"{fmt_yuan(value, lang)} per {per}"
     digits = 0 if float(value).is_integer() or abs(value) >= 100 else 2
     text = fmt_number(value, lang, digits)
     return f"{text} {unit}" if unit else text
+
+
+def yuan_scale(values: list[float | None], lang: str) -> tuple[float, str]:
+    """Divisor and unit label for a chart axis of yuan amounts, in the readers' units."""
+    top = max((abs(v) for v in values if v is not None), default=0.0)
+    if lang == "zh":
+        return (1e8, "亿元") if top >= 1e8 else (1e4, "万元") if top >= 1e4 else (1.0, "元")
+    return (1e9, "bn yuan") if top >= 1e9 else (1e6, "m yuan") if top >= 1e6 else (1.0, "yuan")
 
 
 def status_label(status: str, lang: str) -> str:

@@ -114,7 +114,22 @@ def _series_provider(engine: Engine) -> Callable[[str, str], pd.Series]:
     return series_for
 
 
-def _target_dict(ts: Any, origin: str) -> dict[str, Any]:
+def indicator_unit(engine: Engine, code: str | None) -> str | None:
+    """The unit of an indicator: the catalogue's, else the recorded observations'."""
+    if not code:
+        return None
+    ind = _indicator_engine()
+    if ind is not None:
+        try:
+            return getattr(ind.load_catalogue()[code], "unit", None)
+        except (KeyError, LookupError):
+            pass
+    with Session(engine) as session:
+        return session.scalar(select(m.Observation.unit)
+                              .where(m.Observation.indicator_code == code).limit(1))
+
+
+def _target_dict(ts: Any, origin: str, unit: str | None = None) -> dict[str, Any]:
     """A ``targets.plans.TargetStatus`` as the pages and the report show it."""
     d = ts.as_dict()
     fan = []
@@ -123,7 +138,7 @@ def _target_dict(ts: Any, origin: str) -> dict[str, Any]:
         fan.append([int(year), _num(rec.get("p10")), _num(rec.get("p50")), _num(rec.get("p90"))])
     return {
         "code": d["code"], "name_en": d["name_en"], "name_zh": d["name_zh"],
-        "indicator": d["indicator"], "region": d["region"], "form": d["form"],
+        "indicator": d["indicator"], "unit": unit, "region": d["region"], "form": d["form"],
         "item": d["item"], "owner": d["owner"], "illustrative": d["illustrative"],
         "method": d["method"], "status": d["status"], "probability": _num(d["probability"]),
         "base_year": d["base_year"], "current_year": d["current_year"],
@@ -149,6 +164,7 @@ def plans_tree(engine: Engine, assessment_year: int | None = None) -> dict[str, 
                                                             .order_by(m.Plan.id)))}
         items = {i.code: i for i in session.scalars(select(m.PlanItem))}
     origins: dict[str | None, str] = {}
+    units: dict[str | None, str | None] = {}
     out = []
     for ps in sorted(statuses, key=lambda p: order.get(p.code, 0)):
         targets = []
@@ -157,7 +173,9 @@ def plans_tree(engine: Engine, assessment_year: int | None = None) -> dict[str, 
             if key not in origins:
                 origins[key] = target_series(engine, ts.indicator, ts.region or "")[1] \
                     if ts.indicator else "none"
-            targets.append(_target_dict(ts, origins[key]))
+            if key not in units:
+                units[key] = indicator_unit(engine, key)
+            targets.append(_target_dict(ts, origins[key], units[key]))
         by_item: dict[str | None, list[dict[str, Any]]] = {}
         for tg in targets:
             by_item.setdefault(tg["item"], []).append(tg)
@@ -258,6 +276,73 @@ def indicator_values(engine: Engine, code: str, by: str = "year",
                 for o, src, syn in rows]}
 
 
+def district_comparison(engine: Engine, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The districts of ``data``'s region in the latest period that has a value for them,
+    with each value's position between the smallest and largest (for the tile colours)."""
+    with Session(engine) as session:
+        names = {c: (zh, en) for c, zh, en in session.execute(
+            select(m.Region.code, m.Region.name_zh, m.Region.name_en)
+            .where(m.Region.parent_code == data["region"]))}
+    rows = [r for r in data["rows"] if r.get("region") in names and r.get("value") is not None
+            and len([k for k in r if k not in FIXED_COLUMNS]) == 0]
+    if not rows:
+        return None
+    period = max(int(r["period"]) for r in rows)
+    latest = sorted((r for r in rows if int(r["period"]) == period),
+                    key=lambda r: -float(r["value"]))
+    values = [float(r["value"]) for r in latest]
+    lo, hi = min(values), max(values)
+    return {"period": period, "unit": latest[0].get("unit"), "districts": [
+        {"code": r["region"], "name_zh": names[r["region"]][0], "name_en": names[r["region"]][1],
+         "value": float(r["value"]),
+         "share": (float(r["value"]) - lo) / (hi - lo) if hi > lo else 1.0} for r in latest]}
+
+
+FIXED_COLUMNS = {"indicator", "region", "period", "value", "unit", "n_records", "method",
+                 "source", "synthetic", "source_ref", "note"}
+EXPORT_COLUMNS = ["indicator", "region", "period", "value", "unit"]
+
+
+def indicator_frame(data: dict[str, Any]) -> pd.DataFrame:
+    """The rows of an indicator page as the export functions take them."""
+    frame = pd.DataFrame(data["rows"])
+    if data["source"] != "indicators":  # recorded observations: only the SDMX columns
+        frame = frame[EXPORT_COLUMNS]
+    return frame[frame["value"].notna()].reset_index(drop=True)
+
+
+def indicator_sdmx_csv(data: dict[str, Any]) -> str:
+    """SDMX-CSV by ``observatory.indicators.export`` (dataflow OBSERVATORY:INDICATORS)."""
+    from observatory.indicators.export import to_sdmx_csv
+
+    frame = indicator_frame(data)
+    frame["period"] = frame["period"].astype(str)
+    return to_sdmx_csv(frame)
+
+
+def indicator_xlsx(data: dict[str, Any]) -> bytes:
+    """A workbook: the values with the catalogue's bilingual metadata, and a sheet saying
+    what was computed and how (the same content as ``observatory indicators export``)."""
+    import io
+
+    from observatory.indicators.export import with_metadata
+
+    frame = indicator_frame(data)
+    if data["source"] == "indicators":
+        frame = with_metadata(frame)
+    about = pd.DataFrame({"item": ["indicator", "name_en", "name_zh", "source", "generated",
+                                   "method"],
+                          "value": [data["code"], data.get("name_en"), data.get("name_zh"),
+                                    data["source"],
+                                    dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                                    "docs/methodology/indicators.md"]})
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name="data", index=False)
+        about.to_excel(writer, sheet_name="about", index=False)
+    return buffer.getvalue()
+
+
 def indicator_records(engine: Engine, code: str, region: str, period: int,
                       limit: int = 500) -> dict[str, Any] | None:
     """The records behind one figure (drill-down); None when the engine cannot say."""
@@ -355,55 +440,6 @@ def _listing_record(row: Any, kind: str) -> dict[str, Any]:
     rec["price_yuan" if kind == "achievement" else "budget_yuan"] = (
         None if money is None else str(money))
     return rec
-
-
-def build_match_engine(engine: Engine) -> Any:
-    """A lexical (BM25, jieba for Chinese) match engine over every listing in the database.
-
-    The web app uses the lexical mode so pages answer without loading an embedding model; the
-    hybrid mode stays with ``observatory match`` (see docs/web.md).
-    """
-    from observatory.market.engine import MatchEngine
-    from observatory.market.listing import ListingsFileError, listing_from_record
-
-    listings = []
-    with Session(engine) as session:
-        for model, kind in ((m.Achievement, "achievement"), (m.Demand, "demand")):
-            for row in session.scalars(select(model)):
-                try:
-                    listings.append(listing_from_record(_listing_record(row, kind)))
-                except ListingsFileError:
-                    continue  # a listing without text cannot be matched
-    eng = MatchEngine(None, mode="bm25")
-    eng.add(listings)
-    return eng
-
-
-def _match_rows(eng: Any, results: list[Any], lang: str) -> list[dict[str, Any]]:
-    out = []
-    for r in results:
-        listing = eng.listings[r.listing_id]
-        out.append({"code": r.listing_id, "kind": listing.kind, "rank": r.rank,
-                    "score": round(float(r.score), 4), "title": listing.title(lang),
-                    "title_en": listing.title("en"), "title_zh": listing.title("zh"),
-                    "field": listing.field, "trl": listing.trl,
-                    "why": r.explanation.lines(lang),
-                    "explanation": r.explanation.to_dict()})
-    return out
-
-
-def market_search(eng: Any, q: str, kind: str, lang: str, k: int = 20) -> dict[str, Any]:
-    results = eng.query(q, target_kind=kind, k=k) if q.strip() else []
-    return {"q": q, "kind": kind, "results": _match_rows(eng, results, lang)}
-
-
-def market_match(eng: Any, code: str, lang: str, k: int = 10) -> dict[str, Any] | None:
-    if code not in eng.listings:
-        return None
-    src = eng.listings[code]
-    results = eng.match(code, k=k)
-    return {"source": {"code": code, "kind": src.kind, "title": src.title(lang)},
-            "results": _match_rows(eng, results, lang)}
 
 
 # ----- enterprises --------------------------------------------------------------------------
