@@ -15,6 +15,9 @@ up: district > city > province > nation.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -135,7 +138,6 @@ class Runner:
         self._copied: set[str] = set()
         self.regions = read_regions(engine)
         self.copy_seconds = 0.0
-        self.sql_cache: dict[tuple[Any, ...], str] = {}
 
     @property
     def con(self) -> Any:
@@ -258,7 +260,10 @@ def _classify(rel: ir.Table, needed: Iterable[str], catalogue: Catalogue) -> ir.
 def _time_filter(rule: TimeRule, rel: ir.Table, periods: Sequence[int],
                  years: ir.Table | None = None) -> ir.Table:
     """Attach ``period`` to every record that belongs to one of the periods (``years``: a
-    table of period ends, default an in-memory one)."""
+    table of period ends, default an in-memory one).
+
+    Stocks join the period ends on the rule's own (range) predicates, so a record meets only
+    the year ends it covers instead of every year end; DuckDB runs this as a range join."""
     first, last = min(periods), max(periods)
     if rule.rule == "in_year":
         col = rel[rule.field]
@@ -271,14 +276,27 @@ def _time_filter(rule: TimeRule, rel: ir.Table, periods: Sequence[int],
             rel = rel.filter(rel.period.isin(list(periods)))
         return rel
     years = periods_table(periods) if years is None else years
-    rel = rel.cross_join(years)
-    end = rel.period_end
+    end = years.period_end
     if rule.rule == "valid_at_end":
         start, stop = rel[rule.valid_from], rel[rule.valid_to]
         still = stop >= end if rule.to_inclusive else stop > end
-        return rel.filter((start <= end) & (stop.isnull() | still))
+        return rel.join(years, [start <= end, stop.isnull() | still])
     col = rel[rule.field]
-    return rel.filter(col <= end if col.type().is_date() else col <= rel.period)
+    return rel.join(years, [col <= end if col.type().is_date() else col <= years.period])
+
+
+def _period_bounds(rule: TimeRule, rel: ir.Table, periods: Sequence[int]) -> ir.Table:
+    """Drop records that belong to none of the periods before anything is joined to them
+    (the same test as :func:`_time_filter` against the first and last year ends)."""
+    first, last = dt.date(min(periods), 12, 31), dt.date(max(periods), 12, 31)
+    if rule.rule == "valid_at_end":
+        start, stop = rel[rule.valid_from], rel[rule.valid_to]
+        still = stop >= first if rule.to_inclusive else stop > first
+        return rel.filter((start <= last) & (stop.isnull() | still))
+    if rule.rule == "up_to_end":
+        col = rel[rule.field]
+        return rel.filter(col <= last if col.type().is_date() else col <= last.year)
+    return rel  # in_year: _time_filter bounds it already
 
 
 def _where(ind: CountDef, rel: ir.Table) -> ir.BooleanValue | None:
@@ -295,17 +313,29 @@ def _base_records(ind: CountDef, catalogue: Catalogue, needed: Iterable[str] = (
     return rs, rel if cond is None else rel.filter(cond)
 
 
-def group_key(ind: CountDef) -> tuple[str, str, str]:
-    """Indicators with the same key share one scan: same records, time rule and region."""
+def _distinct(ind: CountDef) -> str | None:
+    """The field a count counts distinct values of (None: sums and plain counts)."""
+    return None if isinstance(ind, SumDef) else ind.distinct
+
+
+def group_key(ind: CountDef) -> tuple[str, str, str, str]:
+    """Indicators with the same key share one scan: same records, time rule and region, and
+    (for distinct counts) the same distinct field."""
     rs = RECORD_SETS[ind.records]
-    return ind.records, ind.time.model_dump_json(), ind.region_field or rs.region
+    return (ind.records, ind.time.model_dump_json(), ind.region_field or rs.region,
+            _distinct(ind) or "")
 
 
 def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Sequence[int],
                   closure: ir.Table, by: Sequence[str] = (), years: ir.Table | None = None
                   ) -> ir.Table:
     """Counts and sums over the same records as one query: one scan, one aggregate per
-    indicator restricted by its own filter (``value_<i>``, ``n_records_<i>``)."""
+    indicator restricted by its own filter (``value_<i>``, ``n_records_<i>``).
+
+    Several distinct counts of the same field share one de-duplication: the records are
+    first grouped by (region, period, breakdowns, distinct value) counting each indicator's
+    matching records, then each indicator counts the groups where it matched. One grouping
+    replaces a COUNT(DISTINCT) per indicator, and gives the same integers."""
     first = inds[0]
     rs = RECORD_SETS[first.records]
     dims = {d: rs.dims[d] for d in by if d in rs.dims}
@@ -314,11 +344,26 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
     conds = [_where(ind, rel) for ind in inds]
     if all(c is not None for c in conds):
         rel = rel.filter(ibis.or_(*conds))
+    rel = _period_bounds(first.time, rel, periods)
     rel = rel.join(closure, rel[first.region_field or rs.region] == closure.descendant)
+    if years is not None:
+        years = years.filter(years.period.isin(list(periods))
+                             if len(periods) != max(periods) - min(periods) + 1
+                             else years.period.between(min(periods), max(periods)))
     rel = _time_filter(first.time, rel, periods, years)
     keys = {"region": rel.ancestor, "period": rel.period}
     for d in by:
         keys[d] = rel[dims[d]].cast("string") if d in dims else ibis.null("string")
+    distinct = _distinct(first)
+    if distinct is not None and len(inds) > 1:
+        matched = {f"m_{i}": rel.count(where=_where(ind, rel)) for i, ind in enumerate(inds)}
+        per_value = rel.group_by(**keys, _value=rel[distinct]).aggregate(**matched)
+        aggs = {}
+        for i in range(len(inds)):
+            m = per_value[f"m_{i}"]
+            aggs[f"value_{i}"] = per_value._value.count(where=m > 0)
+            aggs[f"n_records_{i}"] = m.sum().cast("int64")
+        return per_value.group_by(list(keys)).aggregate(**aggs)
     aggs = {}
     for i, ind in enumerate(inds):
         cond = _where(ind, rel)
@@ -339,20 +384,40 @@ def compile_indicator(ind: CountDef, catalogue: Catalogue, periods: Sequence[int
     return expr.rename(value="value_0", n_records="n_records_0")
 
 
-def run_group(runner: Runner, inds: Sequence[CountDef], catalogue: Catalogue,
-              periods: Sequence[int], closure: ir.Table, by: Sequence[str]
-              ) -> dict[str, pd.DataFrame]:
-    """Run one group; a region/period with no contributing records gets no row.
+_SQL_CACHE: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_SQL_CACHE_SIZE = 512
+_SQL_LOCK = threading.Lock()
 
-    The SQL reads the runner's context tables, so it depends only on the group, the periods
-    and the breakdowns: it is compiled once per Runner and reused."""
-    key = (tuple(i.code for i in inds), tuple(periods), tuple(by))
-    sql = runner.sql_cache.get(key)
-    if sql is None:
-        years = ibis.table(PERIODS_SCHEMA, name=PERIOD_ENDS)
-        expr = compile_group(inds, catalogue, periods, closure, by, years)
-        sql = runner.sql_cache[key] = str(ibis.to_sql(expr, dialect=DIALECTS[runner.backend]))
-    frame = runner.query(sql)
+
+def group_sql(backend: str, inds: Sequence[CountDef], catalogue: Catalogue,
+              periods: Sequence[int], by: Sequence[str]) -> str:
+    """The SQL of one group, compiled once per process (least recently used of 512 dropped).
+
+    It reads the runner's context tables, so it depends only on the definitions (with the
+    classifications they use), the periods and the breakdowns, which make up the key:
+    every request of the same shape, from any Runner, reuses it."""
+    key = (backend, tuple(i.model_dump_json() for i in inds),
+           json.dumps(catalogue.classifications, sort_keys=True), tuple(periods), tuple(by))
+    with _SQL_LOCK:
+        sql = _SQL_CACHE.get(key)
+        if sql is not None:
+            _SQL_CACHE.move_to_end(key)
+            return sql
+    closure = ibis.table(CLOSURE_SCHEMA, name=CLOSURE)
+    years = ibis.table(PERIODS_SCHEMA, name=PERIOD_ENDS)
+    expr = compile_group(inds, catalogue, periods, closure, by, years)
+    sql = str(ibis.to_sql(expr, dialect=DIALECTS[backend]))
+    with _SQL_LOCK:
+        _SQL_CACHE[key] = sql
+        while len(_SQL_CACHE) > _SQL_CACHE_SIZE:
+            _SQL_CACHE.popitem(last=False)
+    return sql
+
+
+def run_group(runner: Runner, inds: Sequence[CountDef], catalogue: Catalogue,
+              periods: Sequence[int], by: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Run one group; a region/period with no contributing records gets no row."""
+    frame = runner.query(group_sql(runner.backend, inds, catalogue, periods, by))
     keys = ["region", "period", *by]
     out = {}
     for i, ind in enumerate(inds):
@@ -491,6 +556,41 @@ def _resolve_regions(runner: Runner, region: str | Sequence[str], by: Sequence[s
     return wanted
 
 
+def needed_periods(cat: Catalogue, needed: Sequence[str], codes: Sequence[str],
+                   periods: Sequence[int]) -> dict[str, set[int]]:
+    """The periods each indicator in ``needed`` (inputs before users) must be computed for:
+    the requested ones for the requested codes, and for an input what its users read (the
+    period minus the input's lag; for growth also the base period). Computing no more than
+    that leaves every figure unchanged: each period's figure depends on its own records."""
+    need: dict[str, set[int]] = {c: set() for c in needed}
+    for c in codes:
+        need[c].update(periods)
+    for code in reversed(needed):  # users before their inputs
+        ind = cat[code]
+        if not isinstance(ind, DerivedDef):
+            continue
+        for inp in ind.inputs:
+            need[inp.code].update(p - inp.lag for p in need[code])
+        if ind.op in ("yoy_growth", "cagr"):
+            span = 1 if ind.op == "yoy_growth" else int(ind.years or 1)
+            first = ind.inputs[0]
+            need[first.code].update(p - span - first.lag for p in need[code])
+    return need
+
+
+def pinned_at(cat: Catalogue, needed: Sequence[str]) -> set[str]:
+    """Regions some count or sum is read at because a derived input is pinned there."""
+    out: set[str] = set()
+    for code in needed:
+        ind = cat[code]
+        if isinstance(ind, DerivedDef):
+            for inp in ind.inputs:
+                if inp.region and any(isinstance(cat[d], CountDef)
+                                      for d in cat.dependencies(inp.code)):
+                    out.add(inp.region)
+    return out
+
+
 def compute_with(runner: Runner, codes: Sequence[str] | None = None,
                  periods: Iterable[int] = DEFAULT_PERIODS,
                  region: str | Sequence[str] = DEFAULT_REGION, by: Sequence[str] = (),
@@ -514,25 +614,32 @@ def compute_with(runner: Runner, codes: Sequence[str] | None = None,
         for d in cat.dependencies(c):
             if d not in needed:
                 needed.append(d)
-    lag = max((cat.max_lag(c) for c in codes), default=0)
-    all_periods = list(range(periods[0] - lag, periods[-1] + 1))
+    need = needed_periods(cat, needed, codes, periods)
     pinned = {i.region for c in needed if isinstance(cat[c], DerivedDef)
               for i in cat[c].inputs if i.region}
     all_regions = regions + sorted(pinned - set(regions))
     base = [c for c in needed if isinstance(cat[c], CountDef)]
     runner.prepare({t for c in base for t in RECORD_SETS[cat[c].records].tables})
-    closure = ibis.table(CLOSURE_SCHEMA, name=CLOSURE)
-    if base:
-        runner.set_context(runner.regions.closure(all_regions), all_periods)
     frames: dict[str, pd.DataFrame] = {}
-    groups: dict[tuple[str, str, str], list[CountDef]] = {}
+    groups: dict[tuple[str, ...], list[CountDef]] = {}
     for c in base:
         groups.setdefault(group_key(cat[c]), []).append(cat[c])
+    if base:
+        # Pinned regions (a national total as a denominator) join the closure only when a
+        # count or sum is read at one; otherwise every record would be rolled up twice.
+        counted = regions + sorted(r for r in pinned_at(cat, needed) if r not in regions)
+        context = sorted({p for c in base for p in need[c]})
+        runner.set_context(runner.regions.closure(counted), list(range(context[0],
+                                                                       context[-1] + 1)))
     for members in groups.values():
-        frames.update(run_group(runner, members, cat, all_periods, closure, dims))
+        wanted = sorted({p for ind in members for p in need[ind.code]})
+        frames.update(run_group(runner, members, cat, list(range(wanted[0], wanted[-1] + 1)),
+                                dims))
     observed = [cat[c] for c in needed if isinstance(cat[c], ObservedDef)]
     if observed:
-        frames.update(_observed(runner, observed, all_periods, all_regions, dims))
+        wanted = sorted({p for ind in observed for p in need[ind.code]})
+        frames.update(_observed(runner, observed, list(range(wanted[0], wanted[-1] + 1)),
+                                all_regions, dims))
     for code in needed:
         ind = cat[code]
         if isinstance(ind, DerivedDef):
