@@ -96,6 +96,25 @@ def test_browser_walkthrough(server: str, tmp_path: Path) -> None:
         page.wait_for_selector("#match-results")
         assert page.locator("#match-results tr").count() > 1
         page.screenshot(path=str(ARTIFACTS / "match.png"), full_page=True)
+        # propose the best achievement, move it to negotiation on the broker board
+        page.click("#match-results button.propose >> nth=0")
+        page.wait_for_selector("#board .match-card")
+        for step in ("contacted", "negotiating"):
+            page.select_option("#board form.advance select[name=to] >> nth=0", step)
+            page.click("#board form.advance button >> nth=0")
+            page.wait_for_selector("#workflow-done")
+        assert page.locator("#col-negotiating .match-card").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "board.png"), full_page=True)
+        # a contract whose non-technical part exceeds its total: refused field by field
+        page.click("a.contract-link")
+        page.fill("#contract-form input[name=registration_no]", "2024370200BROWSER")
+        page.fill("#contract-form input[name=total_amount_yuan]", "100000")
+        page.fill("#contract-form input[name=non_technical_amount_yuan]", "250000")
+        page.click("#contract-form button")
+        page.wait_for_selector("#contract-errors")
+        err = page.inner_text(".field-error[data-field=non_technical_amount_yuan]")
+        assert "exceeds the total amount" in err and "超过合同总额" in err
+        page.screenshot(path=str(ARTIFACTS / "contract-errors.png"), full_page=True)
         bad = tmp_path / "observations.csv"
         bad.write_text("indicator_code,region_code,period,value,unit\n"
                        "browser_test,370200,2024,not-a-number,percent\n", encoding="utf-8")

@@ -24,6 +24,10 @@ STATIC_MATRIX: dict[str, dict[str, int]] = {
     "/api/index": EVERYONE,
     "/api/market?q=technology": EVERYONE,
     "/api/market/matches": _only(AD, AN, BR),
+    "/api/market/board": _only(AD, AN, BR),
+    "/api/market/engine": EVERYONE,
+    "/api/indicators/hte_count.xlsx": EVERYONE,
+    "/api/indicators/hte_count.sdmx.csv?by=district": EVERYONE,
     "/api/funds": _only(AD, AN, FM),
     "/api/enterprises": _only(AD, AN, EN),
     "/api/data": _only(AD, AN),
@@ -105,3 +109,24 @@ def test_enterprise_edits_only_its_own_listings(shared_client, shared_engine, to
         entry = session.scalars(select(m.AuditLog).where(m.AuditLog.entity_key == own)
                                 .order_by(m.AuditLog.id.desc())).first()
     assert entry.actor == "demo-enterprise" and entry.after == {"title_en": "Renamed need"}
+
+
+def test_pipeline_writes_by_role(shared_client, tokens) -> None:
+    """Proposing, moving a match and registering a contract: staff and brokers only (an
+    unknown match answers 404 to them, so the role check comes first for everyone else)."""
+    writes = [("/api/market/matches", {"demand": "NOPE", "achievement": "NOPE"}),
+              ("/api/market/matches/NOPE/advance", {"to": "contacted"}),
+              ("/api/market/matches/NOPE/contract", {"registration_no": "X"})]
+    for route, body in writes:
+        got = {role: shared_client.post(route, json=body, headers=bearer(tokens, role))
+               .status_code for role in ROLES}
+        allowed = 409 if route == "/api/market/matches" else 404
+        assert got == {r: allowed if r in (AD, AN, BR) else 401 if r == A else 403
+                       for r in ROLES}, route
+    pages = ("/market/board", "/market/matches/NOPE/contract")
+    for path in pages:
+        got = {role: shared_client.get(path, headers=bearer(tokens, role),
+                                       follow_redirects=False).status_code for role in ROLES}
+        ok = 200 if path == "/market/board" else 404
+        assert got == {r: ok if r in (AD, AN, BR) else 303 if r == A else 403
+                       for r in ROLES}, path
