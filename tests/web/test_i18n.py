@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from observatory.market.contracts import CONTRACT_TYPES
+from observatory.market.workflow import STATUSES
 from observatory.targets.rollup import NOT_AVAILABLE, SEVERITY
 from observatory.web import i18n
 
@@ -25,7 +27,18 @@ def test_every_key_used_in_templates_exists() -> None:
     for path in TEMPLATES.glob("*.html"):
         used |= set(re.findall(r"""\bt\(\s*'([a-z_0-9]+)'""", path.read_text()))
     assert used, "templates use the catalogue"
+    # keys built from a value (t('ct_' ~ type)): every value of that family needs a phrase
+    families = {"ct_": CONTRACT_TYPES, "mode_": ("bm25", "hybrid")}
+    for prefix in {k for k in used if k.endswith("_") and k not in i18n.CATALOGUE}:
+        assert prefix in families, prefix
+        used.discard(prefix)
+        used |= {prefix + v for v in families[prefix]}
     assert used <= set(i18n.CATALOGUE), used - set(i18n.CATALOGUE)
+
+
+def test_every_workflow_status_has_a_label() -> None:
+    for status in STATUSES:
+        assert f"st_{status}" in i18n.CATALOGUE, status
 
 
 def test_every_progress_status_has_a_label() -> None:

@@ -184,7 +184,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
                   "zh": "关键词匹配（BM25）；语义模型仍在加载"},
     # indicators explorer
     "xlsx": {"en": "Download XLSX", "zh": "下载 XLSX"},
-    "sdmx": {"en": "SDMX-CSV", "zh": "SDMX-CSV"},
+    "sdmx": {"en": "Download SDMX-CSV", "zh": "下载 SDMX-CSV"},
     "district_comparison": {"en": "Districts compared", "zh": "各区（市）比较"},
     # statuses (Open SDG / forecast, Destatis weather)
     "st_target_achieved": {"en": "target achieved", "zh": "已达成"},
