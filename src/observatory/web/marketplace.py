@@ -106,6 +106,8 @@ class SharedMatcher:
             if self._embedder is None:
                 self._embedder = choose_embedder(self.choice)
             matcher = registry_engine(self.engine, self._embedder)
+            self._embedder.embed(["warm up"], kind="query")  # a lazy model loads here, not
+            # in the first hybrid request
         except Exception as exc:  # noqa: BLE001 - keep serving lexical results, say why
             log.exception("hybrid match engine failed to build")
             with self._lock:
