@@ -485,27 +485,73 @@ def _observed(runner: Runner, inds: Sequence[ObservedDef], periods: Sequence[int
     return out
 
 
+def _key_tuples(frame: pd.DataFrame, on: Sequence[str], lag: int = 0) -> list[tuple[Any, ...]]:
+    """Row keys for matching (period moved forward by ``lag``; any missing value as None, as
+    pandas' merge matches missing with missing)."""
+    cols: list[list[Any]] = []
+    for k in on:
+        if k == "period":
+            cols.append((frame[k].to_numpy(dtype="int64") + lag).tolist())
+        else:
+            values = frame[k].to_numpy(dtype=object)
+            cols.append(np.where(pd.isna(values), None, values).tolist())
+    return list(zip(*cols, strict=True))
+
+
+def _match(ind: DerivedDef, frames: dict[str, pd.DataFrame], keys: list[str]
+           ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Inner join of a derived indicator's inputs on their keys (an input's period moved by
+    its lag; a pinned input matched on everything but the region): positions in the first
+    input's frame and, per input, the positions of the matching rows, in the order successive
+    pandas inner merges give."""
+    first = ind.inputs[0]
+    if first.region is not None:
+        raise IndicatorError(f"{ind.code}: the first input cannot be pinned to a region")
+    left = frames[first.code]
+    lookups: list[tuple[list[int], dict[tuple[Any, ...], list[int]]]] = []
+    for inp in ind.inputs[1:]:
+        f = frames[inp.code]
+        on = keys
+        rows = list(range(len(f)))
+        if inp.region is not None:
+            on = [k for k in keys if k != "region"]
+            rows = np.flatnonzero((f["region"] == inp.region).to_numpy(dtype=bool)).tolist()
+            f = f.iloc[rows]
+        lookup: dict[tuple[Any, ...], list[int]] = {}
+        for row, key in zip(rows, _key_tuples(f, on, inp.lag), strict=True):
+            lookup.setdefault(key, []).append(row)
+        positions = [keys.index(k) for k in on]
+        lookups.append(([*positions], lookup))
+    taken: list[list[int]] = [[] for _ in ind.inputs]
+    for row, key in enumerate(_key_tuples(left, keys, first.lag)):
+        combos: list[list[int]] = [[row]]
+        for positions, lookup in lookups:
+            found = lookup.get(tuple(key[i] for i in positions))
+            if not found:
+                combos = []
+                break
+            combos = [[*c, r] for c in combos for r in found]
+        for combo in combos:
+            for n, r in enumerate(combo):
+                taken[n].append(r)
+    arrays = [np.asarray(t, dtype=np.intp) for t in taken]
+    return arrays[0], arrays
+
+
 def _derive(ind: DerivedDef, frames: dict[str, pd.DataFrame], by: Sequence[str]
             ) -> pd.DataFrame:
+    """A derived indicator from its inputs' frames. The inputs are matched in plain Python
+    (frames are small; pandas' merge costs more in fixed overhead than in work) and the
+    arithmetic is the same NumPy arithmetic on the same values."""
     keys = ["region", "period", *by]
-    merged: pd.DataFrame | None = None
-    for n, inp in enumerate(ind.inputs):
-        f = frames[inp.code].copy()
-        f["period"] = f["period"] + inp.lag
-        on = keys
-        if inp.region is not None:
-            f = f[f["region"] == inp.region].drop(columns="region")
-            on = [k for k in keys if k != "region"]
-        f = f[[*on, "value", "n_records"]].rename(columns={"value": f"v{n}",
-                                                           "n_records": f"n{n}"})
-        if merged is None:
-            if inp.region is not None:
-                raise IndicatorError(f"{ind.code}: the first input cannot be pinned to a region")
-            merged = f
-        else:
-            merged = merged.merge(f, on=on, how="inner")
-    assert merged is not None
-    v = [merged[f"v{n}"].astype(float) for n in range(len(ind.inputs))]
+    rows, taken = _match(ind, frames, keys)
+    v = [frames[inp.code]["value"].to_numpy(dtype=float)[t] for inp, t in zip(ind.inputs, taken,
+                                                                              strict=True)]
+    counts = [frames[inp.code]["n_records"].to_numpy()[t]
+              for inp, t in zip(ind.inputs, taken, strict=True)]
+    first = frames[ind.inputs[0].code]
+    out = first.iloc[rows][keys].reset_index(drop=True)
+    out["period"] = out["period"] + ind.inputs[0].lag
     with np.errstate(divide="ignore", invalid="ignore"):
         if ind.op in ("ratio", "per_capita", "per_gdp"):
             value = v[0] / v[1] * ind.scale
@@ -515,30 +561,35 @@ def _derive(ind: DerivedDef, frames: dict[str, pd.DataFrame], by: Sequence[str]
             value = v[0] - v[1]
         elif ind.op == "sum":
             value = sum(v[1:], v[0])
-        elif ind.op == "yoy_growth":
-            prev = frames[ind.inputs[0].code].copy()
-            return _growth(ind, merged, prev, keys, 1)
-        else:  # cagr
-            prev = frames[ind.inputs[0].code].copy()
-            return _growth(ind, merged, prev, keys, int(ind.years or 1))
-    merged["value"] = value
-    merged["n_records"] = sum(merged[f"n{n}"] for n in range(len(ind.inputs)))
-    out = merged[keys + ["value", "n_records"]]
-    return out[np.isfinite(out["value"])]
+        else:  # yoy_growth, cagr: against the first input ``span`` years earlier
+            span = 1 if ind.op == "yoy_growth" else int(ind.years or 1)
+            return _growth(ind, out, v[0], counts[0], first, keys, span)
+    out["value"] = value
+    out["n_records"] = sum(counts[1:], counts[0])
+    return out[np.isfinite(out["value"].to_numpy())]
 
 
-def _growth(ind: DerivedDef, current: pd.DataFrame, prev: pd.DataFrame, keys: list[str],
-            span: int) -> pd.DataFrame:
-    prev = prev[[*keys, "value", "n_records"]].copy()
-    prev["period"] = prev["period"] + span + ind.inputs[0].lag
-    prev = prev.rename(columns={"value": "base", "n_records": "nb"})
-    m = current.merge(prev, on=keys, how="inner")
+def _growth(ind: DerivedDef, current: pd.DataFrame, v0: np.ndarray, n: np.ndarray,
+            prev: pd.DataFrame, keys: list[str], span: int) -> pd.DataFrame:
+    """Growth of the first input over ``span`` years: the current rows matched with the same
+    input's rows ``span`` years earlier."""
+    lookup: dict[tuple[Any, ...], list[int]] = {}
+    for row, key in enumerate(_key_tuples(prev, keys, span + ind.inputs[0].lag)):
+        lookup.setdefault(key, []).append(row)
+    rows: list[int] = []
+    base_rows: list[int] = []
+    for row, key in enumerate(_key_tuples(current, keys)):
+        for b in lookup.get(key, ()):
+            rows.append(row)
+            base_rows.append(b)
+    r, b = np.asarray(rows, dtype=np.intp), np.asarray(base_rows, dtype=np.intp)
+    base = prev["value"].to_numpy(dtype=float)[b]
+    out = current.iloc[r].reset_index(drop=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = m["v0"].astype(float) / m["base"].astype(float)
-        m["value"] = 100 * (ratio ** (1 / span) - 1)
-    m["n_records"] = m["n0"] + m["nb"]
-    out = m[keys + ["value", "n_records"]]
-    return out[np.isfinite(out["value"])]
+        ratio = v0[r] / base
+        out["value"] = 100 * (ratio ** (1 / span) - 1)
+    out["n_records"] = n[r] + prev["n_records"].to_numpy()[b]
+    return out[np.isfinite(out["value"].to_numpy())]
 
 
 def _resolve_regions(runner: Runner, region: str | Sequence[str], by: Sequence[str]
@@ -646,21 +697,20 @@ def compute_with(runner: Runner, codes: Sequence[str] | None = None,
             frame = _derive(ind, frames, dims)
             frame["period"] = frame["period"].astype(int)
             frames[code] = frame
-    parts = []
-    for code in codes:
-        ind = cat[code]
-        f = frames[code]
-        f = f[f["region"].isin(regions) & f["period"].isin(periods)].copy()
-        f["indicator"] = code
-        f["unit"] = ind.unit
-        f["method"] = method_of(ind)
-        parts.append(f)
     columns = ["indicator", "region", "period", *dims, "value", "unit", "n_records", "method"]
-    if not parts:
+    if not codes:
         return pd.DataFrame(columns=columns)
-    out = pd.concat([p.reindex(columns=columns) for p in parts], ignore_index=True)
+    # One concatenation, one filter, one sort for every requested indicator.
+    parts = [frames[code] for code in codes]
+    sizes = [len(p) for p in parts]
+    out = pd.concat(parts, ignore_index=True)
     order = {c: i for i, c in enumerate(codes)}
-    out["_o"] = out["indicator"].map(order)
+    out["indicator"] = np.repeat(np.array(codes, dtype=object), sizes)
+    out["unit"] = np.repeat(np.array([cat[c].unit for c in codes], dtype=object), sizes)
+    out["method"] = np.repeat(np.array([method_of(cat[c]) for c in codes], dtype=object), sizes)
+    out["_o"] = np.repeat(np.array([order[c] for c in codes], dtype="int64"), sizes)
+    out = out[(out["region"].isin(regions) & out["period"].isin(periods)).to_numpy(dtype=bool)]
+    out = out.reindex(columns=[*columns, "_o"])
     out = out.sort_values(["_o", "region", "period", *dims], na_position="first")
     return out.drop(columns="_o").reset_index(drop=True)
 
