@@ -96,3 +96,38 @@ def test_publishing_an_achievement_alerts_the_saved_demand(market) -> None:
         ops = set(session.scalars(select(m.AuditLog.operation)))
         assert "publish" in ops
     assert engine_id("achievement", "ACH3") in matcher.listings
+
+
+def test_declines_recorded_by_brokers_penalise_the_pair_next_time(market) -> None:
+    from observatory.market.workflow import advance, propose
+
+    with Session(market) as session, session.begin():
+        match = propose(session, demand="DEM1", achievement="ACH1", actor="b",
+                        on=dt.date(2025, 2, 1))
+        advance(session, match.code, "declined", actor="b", reason="price",
+                on=dt.date(2025, 2, 3))
+    before = registry_engine(market, HashingEmbedder(), mode="bm25")
+    pair = (engine_id("demand", "DEM1"), engine_id("achievement", "ACH1"))
+    assert before.pair_penalty[pair] > 0
+    penalised = {h.listing_id: h.score for h in match_listing(before, "demand", "DEM1", k=2)}
+    before.pair_penalty.clear()
+    plain = {h.listing_id: h.score for h in before.match(pair[0], k=2)}
+    assert penalised[pair[1]] < plain[pair[1]]
+
+
+def test_match_demand_command_on_the_registry(market) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from observatory.cli import app
+
+    url = market.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["match", "demand", "DEM1", "--embedder", "hash", "--k",
+                                      "2", "--json", "--explain", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows[0]["code"] == "ACH1" and rows[0]["explanation"]["zh"]
+    missing = CliRunner().invoke(app, ["match", "demand", "NOPE", "--embedder", "hash",
+                                       "--database-url", url])
+    assert missing.exit_code == 2 and "NOPE" in missing.output

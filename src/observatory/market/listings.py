@@ -192,15 +192,41 @@ class _BulkStore(DatabaseVectorStore):
 
 
 def registry_engine(engine: Engine, embedder: Embedder | None = None,
-                    today: dt.date | None = None) -> MatchEngine:
-    """A matching engine over the registry's published listings, vectors cached in the DB."""
+                    today: dt.date | None = None, mode: str = "hybrid") -> MatchEngine:
+    """A matching engine over the registry's published listings, vectors cached in the DB.
+
+    Brokers' closed matches are replayed as feedback (declines penalise their pair and nudge
+    the soft-feature weights, contracts reward them), so what brokers learn is kept in the
+    registry's own match records rather than in a separate model file.
+    """
     embedder = embedder or HashingEmbedder()
     store = _BulkStore(engine, embedder)
-    matcher = MatchEngine(embedder, store=store, today=today)
+    matcher = MatchEngine(embedder, store=store, today=today, mode=mode)
     with Session(engine) as session:
         matcher.add(load_listings(session))
+        apply_broker_feedback(session, matcher)
     store.flush()
     return matcher
+
+
+def apply_broker_feedback(session: Session, matcher: MatchEngine) -> int:
+    """Replay declined and contracted matches, oldest first, into the engine; returns how many."""
+    from observatory.market.feedback import FeedbackEvent, FeedbackLearner
+
+    rows = session.execute(
+        select(m.Demand.code, m.Achievement.code, m.Match.status)
+        .join(m.Demand, m.Demand.id == m.Match.demand_id)
+        .join(m.Achievement, m.Achievement.id == m.Match.achievement_id)
+        .where(m.Match.status.in_(("declined", "contracted")))
+        .order_by(m.Match.closed_on, m.Match.id)).all()
+    learner = FeedbackLearner(matcher)
+    applied = 0
+    for demand, achievement, status in rows:
+        source, target = engine_id("demand", demand), engine_id("achievement", achievement)
+        if source in matcher.listings and target in matcher.listings:
+            learner.record(FeedbackEvent(source, target, status))
+            applied += 1
+    return applied
 
 
 def match_listing(matcher: MatchEngine, kind: str, code: str, k: int = 10,
