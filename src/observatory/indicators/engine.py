@@ -138,6 +138,7 @@ class Runner:
         self._copied: set[str] = set()
         self.regions = read_regions(engine)
         self.copy_seconds = 0.0
+        self._context: tuple[Any, ...] | None = None
 
     @property
     def con(self) -> Any:
@@ -202,13 +203,47 @@ class Runner:
         return self.con.execute(expr)
 
     def set_context(self, closure: pd.DataFrame, periods: Sequence[int]) -> None:
-        """(Re)create the temporary tables compiled queries read: region closure, year ends."""
-        years = pd.DataFrame({"period": list(periods),
-                              "period_end": [dt.date(p, 12, 31) for p in periods]})
-        for name, frame, schema in ((CLOSURE, closure, CLOSURE_SCHEMA),
-                                    (PERIOD_ENDS, years, PERIODS_SCHEMA)):
-            self.con.create_table(name, ibis.memtable(frame, schema=schema), temp=True,
-                                  overwrite=True)
+        """(Re)create the temporary tables compiled queries read: region closure, year ends.
+
+        Unchanged context is kept; SQLite and DuckDB tables are written directly (Ibis'
+        memtables cost more than the queries on small requests)."""
+        pairs = [(str(a), str(d)) for a, d in closure.itertuples(index=False, name=None)]
+        key = (tuple(pairs), tuple(periods))
+        if key == self._context:
+            return
+        if self.backend == "sqlite":
+            raw = self.con.con
+            for name, columns, rows in (
+                    (CLOSURE, '"ancestor" TEXT, "descendant" TEXT', pairs),
+                    (PERIOD_ENDS, '"period" INTEGER, "period_end" DATE',
+                     [(p, dt.date(p, 12, 31).isoformat()) for p in periods])):
+                raw.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+                raw.execute(f'CREATE TEMP TABLE "{name}" ({columns})')
+                raw.executemany(f'INSERT INTO temp."{name}" VALUES (?, ?)', rows)
+            if raw.in_transaction:
+                raw.commit()
+        elif self.backend == "duckdb":
+            raw = self.con.con
+            frames = (
+                (CLOSURE, pd.DataFrame(pairs, columns=["ancestor", "descendant"]),
+                 "CAST(ancestor AS VARCHAR) AS ancestor, CAST(descendant AS VARCHAR) AS "
+                 "descendant"),
+                (PERIOD_ENDS, pd.DataFrame({"period": list(periods)}),
+                 "CAST(period AS BIGINT) AS period, "
+                 "make_date(CAST(period AS BIGINT), 12, 31) AS period_end"))
+            for name, frame, select in frames:
+                raw.register("_ind_context", frame)
+                raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select} '
+                            "FROM _ind_context")
+                raw.unregister("_ind_context")
+        else:
+            years = pd.DataFrame({"period": list(periods),
+                                  "period_end": [dt.date(p, 12, 31) for p in periods]})
+            for name, frame, schema in ((CLOSURE, closure, CLOSURE_SCHEMA),
+                                        (PERIOD_ENDS, years, PERIODS_SCHEMA)):
+                self.con.create_table(name, ibis.memtable(frame, schema=schema), temp=True,
+                                      overwrite=True)
+        self._context = key
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run compiled SQL text (cached per request shape) and return a DataFrame."""
@@ -226,6 +261,7 @@ class Runner:
             self._con.disconnect()
         self._con = None
         self._copied.clear()
+        self._context = None
 
 
 # -- compiling -----------------------------------------------------------------------------
@@ -326,6 +362,19 @@ def group_key(ind: CountDef) -> tuple[str, str, str, str]:
             _distinct(ind) or "")
 
 
+def _rolls_up(inds: Sequence[CountDef]) -> bool:
+    """Whether the group can be counted per record region first and then added up over the
+    region closure: counts only (integers add up exactly; a sum of floating-point amounts
+    would change in its last digits), and a distinct field must fix the region."""
+    first = inds[0]
+    rs = RECORD_SETS[first.records]
+    if any(isinstance(ind, SumDef) for ind in inds):
+        return False
+    distinct = _distinct(first)
+    return distinct is None or ((first.region_field or rs.region) == rs.region
+                                and distinct in rs.region_fixed_by)
+
+
 def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Sequence[int],
                   closure: ir.Table, by: Sequence[str] = (), years: ir.Table | None = None
                   ) -> ir.Table:
@@ -335,7 +384,11 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
     Several distinct counts of the same field share one de-duplication: the records are
     first grouped by (region, period, breakdowns, distinct value) counting each indicator's
     matching records, then each indicator counts the groups where it matched. One grouping
-    replaces a COUNT(DISTINCT) per indicator, and gives the same integers."""
+    replaces a COUNT(DISTINCT) per indicator, and gives the same integers.
+
+    Counts that add up over regions (see :func:`_rolls_up`) are counted per record region
+    and only those few rows are joined to the region closure and added up, instead of every
+    record once per ancestor."""
     first = inds[0]
     rs = RECORD_SETS[first.records]
     dims = {d: rs.dims[d] for d in by if d in rs.dims}
@@ -345,13 +398,16 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
     if all(c is not None for c in conds):
         rel = rel.filter(ibis.or_(*conds))
     rel = _period_bounds(first.time, rel, periods)
-    rel = rel.join(closure, rel[first.region_field or rs.region] == closure.descendant)
+    region_field = first.region_field or rs.region
+    rolls_up = _rolls_up(inds)
+    if not rolls_up:
+        rel = rel.join(closure, rel[region_field] == closure.descendant)
     if years is not None:
         years = years.filter(years.period.isin(list(periods))
                              if len(periods) != max(periods) - min(periods) + 1
                              else years.period.between(min(periods), max(periods)))
     rel = _time_filter(first.time, rel, periods, years)
-    keys = {"region": rel.ancestor, "period": rel.period}
+    keys = {"region": rel[region_field] if rolls_up else rel.ancestor, "period": rel.period}
     for d in by:
         keys[d] = rel[dims[d]].cast("string") if d in dims else ibis.null("string")
     distinct = _distinct(first)
@@ -363,18 +419,25 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
             m = per_value[f"m_{i}"]
             aggs[f"value_{i}"] = per_value._value.count(where=m > 0)
             aggs[f"n_records_{i}"] = m.sum().cast("int64")
-        return per_value.group_by(list(keys)).aggregate(**aggs)
-    aggs = {}
-    for i, ind in enumerate(inds):
-        cond = _where(ind, rel)
-        if isinstance(ind, SumDef):
-            aggs[f"value_{i}"] = rel[ind.measure].sum(where=cond)
-        elif ind.distinct:
-            aggs[f"value_{i}"] = rel[ind.distinct].nunique(where=cond)
-        else:
-            aggs[f"value_{i}"] = rel.count(where=cond)
-        aggs[f"n_records_{i}"] = rel.count(where=cond)
-    return rel.group_by(**keys).aggregate(**aggs)
+        counted = per_value.group_by(list(keys)).aggregate(**aggs)
+    else:
+        aggs = {}
+        for i, ind in enumerate(inds):
+            cond = _where(ind, rel)
+            if isinstance(ind, SumDef):
+                aggs[f"value_{i}"] = rel[ind.measure].sum(where=cond)
+            elif ind.distinct:
+                aggs[f"value_{i}"] = rel[ind.distinct].nunique(where=cond)
+            else:
+                aggs[f"value_{i}"] = rel.count(where=cond)
+            aggs[f"n_records_{i}"] = rel.count(where=cond)
+        counted = rel.group_by(**keys).aggregate(**aggs)
+    if not rolls_up:
+        return counted
+    up = counted.join(closure, counted.region == closure.descendant)
+    totals = {c: up[c].sum().cast("int64") for c in aggs}
+    return up.group_by(region=up.ancestor, **{k: up[k] for k in keys if k != "region"}
+                       ).aggregate(**totals)
 
 
 def compile_indicator(ind: CountDef, catalogue: Catalogue, periods: Sequence[int],

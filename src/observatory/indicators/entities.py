@@ -76,6 +76,9 @@ class RecordSet:
     dims: dict[str, str]
     #: tables the relation reads (copied into DuckDB when that backend is used)
     tables: tuple[str, ...]
+    #: fields whose value fixes the record's (default) region: all records with the same
+    #: value lie in one region, so distinct values counted per region add up over regions
+    region_fixed_by: tuple[str, ...] = ()
 
     @property
     def fields(self) -> dict[str, str]:
@@ -177,7 +180,8 @@ RECORD_SETS: dict[str, RecordSet] = {
     r.name: r for r in (
         RecordSet("designations", _designations, "region_code", "id", "certificate_no",
                   {"designation_type": "type_code", "level": "level", "industry": "industry",
-                   "org_kind": "org_kind"}, ("designations", "organisations")),
+                   "org_kind": "org_kind"}, ("designations", "organisations"),
+                  region_fixed_by=("organisation_id",)),  # the organisation's region
         RecordSet("platforms", _platforms, "region_code", "id", "name",
                   {"platform_type": "type_code", "level": "level", "field": "field_code"},
                   ("platforms",)),
@@ -195,7 +199,8 @@ RECORD_SETS: dict[str, RecordSet] = {
                   {"programme": "programme_code", "field": "field_code"}, ("projects",)),
         RecordSet("rd_expenditures", _rd_expenditures, "region_code", "id", "organisation",
                   {"funding_source": "funding_source", "org_kind": "org_kind",
-                   "industry": "industry"}, ("rd_expenditures", "organisations")),
+                   "industry": "industry"}, ("rd_expenditures", "organisations"),
+                  region_fixed_by=("organisation_id",)),
         RecordSet("technology_contracts", _technology_contracts, "seller_region_code", "id",
                   "registration_no", {"contract_type": "contract_type", "field": "field_code"},
                   ("technology_contracts",)),
