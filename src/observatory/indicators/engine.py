@@ -245,9 +245,16 @@ class Runner:
                                       overwrite=True)
         self._context = key
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """Run compiled SQL text (cached per request shape) and return a DataFrame."""
+    def query(self, sql: str, exact_decimals: bool = False) -> pd.DataFrame:
+        """Run compiled SQL text (cached per request shape) and return a DataFrame.
+
+        ``exact_decimals``: DuckDB hands decimals over as Python Decimals (through Arrow, as
+        Ibis does) instead of converting them to floats itself."""
         if self.backend == "duckdb":
+            if exact_decimals:
+                table = self.con.con.sql(sql).to_arrow_table()
+                return pd.DataFrame({name: col.to_pandas() for name, col
+                                     in zip(table.column_names, table.columns, strict=True)})
             return self.con.con.execute(sql).df()
         cursor = self.con.raw_sql(sql)
         try:
@@ -483,13 +490,15 @@ def run_group(runner: Runner, inds: Sequence[CountDef], catalogue: Catalogue,
     frame = runner.query(group_sql(runner.backend, inds, catalogue, periods, by))
     keys = ["region", "period", *by]
     out = {}
+    key_frame = frame[keys]
+    key_frame["period"] = key_frame["period"].astype(int)
     for i, ind in enumerate(inds):
-        part = frame[frame[f"n_records_{i}"] > 0]
-        part = pd.DataFrame({**{k: part[k] for k in keys},
-                             "value": part[f"value_{i}"].astype(float),
-                             "n_records": part[f"n_records_{i}"].astype(int)})
-        part["period"] = part["period"].astype(int)
-        out[ind.code] = part.reset_index(drop=True)
+        counts = frame[f"n_records_{i}"]
+        mask = (counts > 0).to_numpy(dtype=bool)
+        part = key_frame[mask].reset_index(drop=True)
+        part["value"] = frame[f"value_{i}"][mask].astype(float).to_numpy()
+        part["n_records"] = counts[mask].astype(int).to_numpy()
+        out[ind.code] = part
     return out
 
 
@@ -530,12 +539,22 @@ def _observed(runner: Runner, inds: Sequence[ObservedDef], periods: Sequence[int
               regions: Sequence[str], by: Sequence[str]) -> dict[str, pd.DataFrame]:
     """Published statistics of several indicators in one query (no roll-up: as published)."""
     runner.prepare(["observations"])
-    o = table("observations")
     wanted = {ind.observation_code or ind.code: ind.code for ind in inds}
-    expr = o.filter(o.indicator_code.isin(list(wanted)) & o.region_code.isin(list(regions))
-                    & o.period.isin([str(p) for p in periods]))
-    frame = runner.execute(expr.select(code=o.indicator_code, region=o.region_code,
-                                       period=o.period, value=o.value))
+    key = ("observed", runner.backend, tuple(wanted), tuple(regions), tuple(periods))
+    with _SQL_LOCK:
+        sql = _SQL_CACHE.get(key)
+    if sql is None:
+        o = table("observations")
+        expr = o.filter(o.indicator_code.isin(list(wanted)) & o.region_code.isin(list(regions))
+                        & o.period.isin([str(p) for p in periods]))
+        expr = expr.select(code=o.indicator_code, region=o.region_code, period=o.period,
+                           value=o.value)
+        sql = str(ibis.to_sql(expr, dialect=DIALECTS[runner.backend]))
+        with _SQL_LOCK:
+            _SQL_CACHE[key] = sql
+            while len(_SQL_CACHE) > _SQL_CACHE_SIZE:
+                _SQL_CACHE.popitem(last=False)
+    frame = runner.query(sql, exact_decimals=True)
     out = {}
     for obs_code, code in wanted.items():
         part = frame[frame["code"] == obs_code]
