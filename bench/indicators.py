@@ -188,7 +188,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     cat = load_catalogue()
-    print(f"machine: {os.cpu_count()} cores; catalogue: {len(cat)} indicators "
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start "
+          f"(shared machines inflate wall times); catalogue: {len(cat)} indicators "
           f"({sum(isinstance(cat[c], CountDef) for c in cat)} counts/sums), "
           f"periods {PERIODS[0]}-{PERIODS[-1]}, region {CITY} and every district")
     with tempfile.TemporaryDirectory() as tmp:
@@ -240,6 +241,7 @@ def main() -> None:
         print(f"pandas baseline  : {pandas_s:7.3f} s  (frames already in memory)")
         print(f"five key indicators: engine on DuckDB {key_s:.3f} s, hand-written DuckDB SQL "
               f"{hand_s:.3f} s, engine/hand = {key_s / hand_s:4.2f}x  (goal <= 1.5x)")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
         duck.close()
         native.close()
 
