@@ -1,15 +1,18 @@
 """Compile catalogue definitions to Ibis expressions and run them where the data lives.
 
-Counts and sums compile to one SQL query each, run on SQLite or PostgreSQL (the registry's own
-database) or on DuckDB. DuckDB cannot read the SQLite file here: its ``sqlite_scanner``
+Counts and sums over the same records and time rule compile to one SQL query per group
+(compiled once per process, see :func:`group_sql`), run on SQLite or PostgreSQL (the registry's
+own database) or on DuckDB. DuckDB cannot read the SQLite file here: its ``sqlite_scanner``
 extension is downloaded on first use and nothing downloads at run time, so the DuckDB backend
 copies the columns the record sets read into an in-memory DuckDB (through pandas/Arrow, decimals
 and dates cast back to their types) once per :class:`Runner`. Derived indicators are computed
-from their inputs' results in pandas; observed ones are read from the observations table.
+from their inputs' results (matched in Python, NumPy arithmetic); observed ones are read from
+the observations table. Each indicator is computed only for the periods its users read.
 
 Every query joins the records to a region-closure table (ancestor, descendant) built from the
 ``regions`` table, so one query returns each requested region with everything below it rolled
-up: district > city > province > nation.
+up: district > city > province > nation. Counts that add up over regions are counted per record
+region before that join (docs/methodology/indicators.md, "Engine").
 """
 
 from __future__ import annotations
