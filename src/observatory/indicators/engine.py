@@ -493,15 +493,14 @@ def run_group(runner: Runner, inds: Sequence[CountDef], catalogue: Catalogue,
     frame = runner.query(group_sql(runner.backend, inds, catalogue, periods, by))
     keys = ["region", "period", *by]
     out = {}
-    key_frame = frame[keys]
-    key_frame["period"] = key_frame["period"].astype(int)
+    key_columns = {k: (frame[k].astype(int) if k == "period" else frame[k]).array for k in keys}
     for i, ind in enumerate(inds):
         counts = frame[f"n_records_{i}"]
-        mask = (counts > 0).to_numpy(dtype=bool)
-        part = key_frame[mask].reset_index(drop=True)
-        part["value"] = frame[f"value_{i}"][mask].astype(float).to_numpy()
-        part["n_records"] = counts[mask].astype(int).to_numpy()
-        out[ind.code] = part
+        rows = np.flatnonzero((counts > 0).to_numpy(dtype=bool))
+        part = {k: column.take(rows) for k, column in key_columns.items()}
+        part["value"] = frame[f"value_{i}"].astype(float).to_numpy()[rows]
+        part["n_records"] = counts.astype(int).to_numpy()[rows]
+        out[ind.code] = pd.DataFrame(part)
     return out
 
 
@@ -635,8 +634,8 @@ def _derive(ind: DerivedDef, frames: dict[str, pd.DataFrame], by: Sequence[str]
     counts = [frames[inp.code]["n_records"].to_numpy()[t]
               for inp, t in zip(ind.inputs, taken, strict=True)]
     first = frames[ind.inputs[0].code]
-    out = first.iloc[rows][keys].reset_index(drop=True)
-    out["period"] = out["period"] + ind.inputs[0].lag
+    out = {k: first[k].array.take(rows) for k in keys}
+    out["period"] = first["period"].to_numpy()[rows] + ind.inputs[0].lag
     with np.errstate(divide="ignore", invalid="ignore"):
         if ind.op in ("ratio", "per_capita", "per_gdp"):
             value = v[0] / v[1] * ind.scale
@@ -651,10 +650,10 @@ def _derive(ind: DerivedDef, frames: dict[str, pd.DataFrame], by: Sequence[str]
             return _growth(ind, out, v[0], counts[0], first, keys, span)
     out["value"] = value
     out["n_records"] = sum(counts[1:], counts[0])
-    return out[np.isfinite(out["value"].to_numpy())]
+    return pd.DataFrame(out)[np.isfinite(value)]
 
 
-def _growth(ind: DerivedDef, current: pd.DataFrame, v0: np.ndarray, n: np.ndarray,
+def _growth(ind: DerivedDef, current: dict[str, Any], v0: np.ndarray, n: np.ndarray,
             prev: pd.DataFrame, keys: list[str], span: int) -> pd.DataFrame:
     """Growth of the first input over ``span`` years: the current rows matched with the same
     input's rows ``span`` years earlier."""
@@ -663,18 +662,18 @@ def _growth(ind: DerivedDef, current: pd.DataFrame, v0: np.ndarray, n: np.ndarra
         lookup.setdefault(key, []).append(row)
     rows: list[int] = []
     base_rows: list[int] = []
-    for row, key in enumerate(_key_tuples(current, keys)):
+    for row, key in enumerate(_key_tuples(pd.DataFrame(current), keys)):
         for b in lookup.get(key, ()):
             rows.append(row)
             base_rows.append(b)
     r, b = np.asarray(rows, dtype=np.intp), np.asarray(base_rows, dtype=np.intp)
     base = prev["value"].to_numpy(dtype=float)[b]
-    out = current.iloc[r].reset_index(drop=True)
+    out = {k: column[r] for k, column in current.items()}
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = v0[r] / base
-        out["value"] = 100 * (ratio ** (1 / span) - 1)
+        out["value"] = value = 100 * (ratio ** (1 / span) - 1)
     out["n_records"] = n[r] + prev["n_records"].to_numpy()[b]
-    return out[np.isfinite(out["value"].to_numpy())]
+    return pd.DataFrame(out)[np.isfinite(value)]
 
 
 def _resolve_regions(runner: Runner, region: str | Sequence[str], by: Sequence[str]
