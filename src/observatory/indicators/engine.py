@@ -433,7 +433,9 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
     else:
         aggs = {}
         for i, ind in enumerate(inds):
-            cond = _where(ind, rel)
+            # One indicator: its condition is the scan's filter already, and an aggregate
+            # without FILTER runs faster (DuckDB's DISTINCT with FILTER especially).
+            cond = None if len(inds) == 1 else _where(ind, rel)
             if isinstance(ind, SumDef):
                 aggs[f"value_{i}"] = rel[ind.measure].sum(where=cond)
             elif ind.distinct:
