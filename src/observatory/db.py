@@ -49,3 +49,16 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit on success, roll back everything on any error."""
     with session_factory(engine)() as session, session.begin():
         yield session
+
+
+@contextmanager
+def session_for(db: Session | Engine) -> Iterator[Session]:
+    """Use the caller's session as is, or open (and close) one on an engine.
+
+    Lets a loader serve both a caller already inside a transaction and a plain engine.
+    """
+    if isinstance(db, Session):
+        yield db
+    else:
+        with Session(db) as session:
+            yield session

@@ -10,8 +10,6 @@ as insufficient data) is listed in docs/methodology/eligibility.md ("From the re
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from observatory.db import session_for
 from observatory.eligibility.evaluator import Evaluator
 from observatory.eligibility.model import Enterprise
 from observatory.eligibility.packs import Pack
@@ -59,15 +58,6 @@ class RegistryInputError(ValueError):
         super().__init__(f"{self.message_en}\n{self.message_zh}")
 
 
-@contextmanager
-def _session(db: Session | Engine) -> Iterator[Session]:
-    if isinstance(db, Session):
-        yield db
-    else:
-        with Session(db) as session:
-            yield session
-
-
 def designation_type(pack_code: str) -> str:
     """The registry designation type a pack certifies (the pack code itself if unmapped)."""
     return next((t for t, p in DESIGNATION_PACKS.items() if p == pack_code), pack_code)
@@ -88,7 +78,7 @@ def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None 
     or before ``as_of`` (the evaluator checks validity at the date).
     """
     oy, rd, d, o = m.OrganisationYear, m.RdExpenditure, m.Designation, m.Organisation
-    with _session(db) as session:
+    with session_for(db) as session:
         s = session.connection()  # Core rows: no ORM row processing on 100k+ rows
         q = select(o.id, o.uscc, o.name_zh, o.founded_on).where(
             o.founded_on.is_not(None), o.founded_on <= as_of)
@@ -136,7 +126,7 @@ def load_enterprise(db: Session | Engine, uscc: str, as_of: date) -> Enterprise:
     if problem:
         raise RegistryInputError("USCC", uscc, f"not a valid unified social credit code "
                                  f"({problem})", f"不是有效的统一社会信用代码（{problem}）")
-    with _session(db) as s:
+    with session_for(db) as s:
         row = s.execute(select(m.Organisation.founded_on).where(
             m.Organisation.uscc == uscc)).first()
         if row is None:
@@ -154,7 +144,7 @@ def load_enterprise(db: Session | Engine, uscc: str, as_of: date) -> Enterprise:
 def load_designations(db: Session | Engine, pack_code: str) -> pd.DataFrame:
     """Granted designations of the type a pack certifies (the input of ``renewals``)."""
     d, o = m.Designation, m.Organisation
-    with _session(db) as s:
+    with session_for(db) as s:
         rows = s.execute(select(o.uscc, o.name_zh, d.certificate_no, d.valid_from, d.valid_to)
                          .join(o, o.id == d.organisation_id)
                          .where(d.type_code == designation_type(pack_code),
@@ -241,7 +231,7 @@ def run_pipeline(pack: Pack, enterprises: list[Enterprise], designations: pd.Dat
 def registry_pipeline(db: Session | Engine, pack: Pack, as_of: date, **options: Any
                       ) -> PipelineResult:
     """:func:`run_pipeline` over every enterprise in the registry with yearly figures."""
-    with _session(db) as s:
+    with session_for(db) as s:
         enterprises = load_enterprises(s, as_of)
         designations = load_designations(s, pack.code)
     return run_pipeline(pack, enterprises, designations, as_of, **options)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, aliased
 
+from observatory.db import session_for
 from observatory.funds.metrics import (
     FundDataError,
     direct_alpha,
@@ -38,15 +37,6 @@ from observatory.registry.codes import INDUSTRY_SECTIONS, industry_section
 #: Portfolio views: name -> investment column grouped by.
 VIEWS = ("industry", "field", "stage", "district", "year")
 UNSPECIFIED = "(unspecified)"
-
-
-@contextmanager
-def _session(db: Session | Engine) -> Iterator[Session]:
-    if isinstance(db, Session):
-        yield db
-    else:
-        with Session(db) as session:
-            yield session
 
 
 def _money(v: Any) -> float:
@@ -84,7 +74,7 @@ def load_fund_tables(db: Session | Engine, as_of: date | None = None) -> FundTab
     ``district`` = its region code; ``stage`` = the round; ``field`` = the linked project's field.
     """
     parent = aliased(m.Fund)
-    with _session(db) as s:
+    with session_for(db) as s:
         q = (select(m.Fund.code, parent.code, m.Fund.name_zh, m.Fund.name_en, m.Fund.kind,
                     m.Fund.vintage, m.Fund.size_yuan, m.Fund.return_investment_multiple)
              .outerjoin(parent, parent.id == m.Fund.parent_fund_id).order_by(m.Fund.code))
@@ -166,7 +156,7 @@ def load_benchmark(db: Session | Engine, indicator: str, region: str | None = No
     Raises :class:`FundDataError` when the indicator has no observations, when it is observed
     for several regions and none is chosen, or when a period cannot be read as a date.
     """
-    with _session(db) as s:
+    with session_for(db) as s:
         q = select(m.Observation.region_code, m.Observation.period, m.Observation.value).where(
             m.Observation.indicator_code == indicator)
         rows = s.execute(q).all()
@@ -249,7 +239,7 @@ def fund_report(db: Session | Engine, as_of: date, fund: str | None = None,
     tables = load_fund_tables(db, as_of)
     if fund is not None:
         if fund not in set(tables.funds["fund"]):
-            with _session(db) as s:
+            with session_for(db) as s:
                 exists = s.scalar(select(m.Fund.vintage).where(m.Fund.code == fund))
             why = (f"the fund's vintage {exists} is after {as_of}" if exists is not None
                    else "no fund with this code in the registry")
@@ -298,7 +288,7 @@ def _named(df: pd.DataFrame, view: str, db: Session | Engine) -> pd.DataFrame:
         df.insert(1, "name_en", [INDUSTRY_SECTIONS.get(c, ("", "", c, c))[2] for c in df[view]])
         df.insert(2, "name_zh", [INDUSTRY_SECTIONS.get(c, ("", "", c, c))[3] for c in df[view]])
     elif view == "district" and len(df):
-        with _session(db) as s:
+        with session_for(db) as s:
             names = {c: (en, zh) for c, en, zh in s.execute(
                 select(m.Region.code, m.Region.name_en, m.Region.name_zh)
                 .where(m.Region.code.in_(list(df[view]))))}
