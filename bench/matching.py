@@ -10,7 +10,7 @@ What is synthetic, and how:
   multilingual-e5-small), not model output: latency depends on shapes, not meaning;
 - structured fields (region, field, TRL, price, status) are random.
 Baseline, in the same process: brute-force NumPy exact dense search (matrix @ q, argpartition)
-over the same vectors. From 50,000 rows the engine's dense retriever switches to its IVF index
+over the same vectors. From 250,000 rows the engine's dense retriever switches to its IVF index
 (nlist = sqrt(n), nprobe 32, vectors stored contiguously per list); recall@10 against the exact
 search is reported. Embedding throughput is measured
 on real Chinese abstracts (CSL, from ../shared) when present, else on fixture texts.

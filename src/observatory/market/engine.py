@@ -312,7 +312,7 @@ class MatchEngine:
         mode: Mode = "hybrid",
         today: date | None = None,
         compact_ratio: float = 0.2,
-        ann_threshold: int = 50_000,
+        ann_threshold: int = 250_000,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
