@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -396,7 +395,6 @@ class CityBuilder:
                 for source, value in (("government", gov), ("other", amount - gov)):
                     rd_id += 1
                     rd.rows.append((rd_id, org, year, source, value, self.source_id, None))
-        self.industry_rd_share = {}
 
     def platforms(self) -> None:
         rng = self.rng
@@ -427,21 +425,14 @@ class CityBuilder:
                  first_year: int = 2010) -> None:
             path = stock_path(figure_or_value, growth, rng, noise=0.0)
             previous = 0
-            label = texts.FIELD_WORDS
             for year in YEARS:
-                new = path[year] - previous
-                if year == YEARS[0]:
-                    for k in range(path[year]):
-                        fld = self.pick(fields or FIELDS)
-                        est = int(rng.integers(first_year, YEARS[0] + 1))
-                        add(type_code, level, self.pick(regions or DISTRICTS), fld, est,
-                            self._platform_name(type_code, level, fld, pid + 1))
-                        _ = k, label
-                else:
-                    for _k in range(new):
-                        fld = self.pick(fields or FIELDS)
-                        add(type_code, level, self.pick(regions or DISTRICTS), fld, year,
-                            self._platform_name(type_code, level, fld, pid + 1))
+                for _ in range(path[year] - previous):
+                    fld = self.pick(fields or FIELDS)
+                    # The first year's stock was established over the years before it.
+                    est = (int(rng.integers(first_year, YEARS[0] + 1)) if year == YEARS[0]
+                           else year)
+                    add(type_code, level, self.pick(regions or DISTRICTS), fld, est,
+                        self._platform_name(type_code, level, fld, pid + 1))
                 previous = path[year]
 
         grow("incubator", "national", self.target("national_incubator_count"), 0.08)
@@ -1009,12 +1000,3 @@ def generate_city(engine: Engine, seed: int = 42, scale: float = 1.0, baseline_y
              "operation": f"generate qingdao-example seed={seed} scale={scale}"}
             for name in INSERT_ORDER])
     return GenerationReport(seed, scale, counts, time.perf_counter() - started)
-
-
-def expected_total(code: str) -> float:
-    """A published calibrated figure (for tests and the demo summary)."""
-    return calibration_targets()[code]
-
-
-__all__ = ["CityBuilder", "GenerationReport", "generate_city", "published_figures",
-           "calibration_targets", "existing_generation", "expected_total", "math"]

@@ -299,7 +299,7 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
     # Existing rows by natural key (model level), fetched in chunks on the first key column.
     existing: dict[tuple[Any, ...], dict[str, Any]] = {}
     first = getattr(model, key_attrs[0])
-    columns = [getattr(model, pk)] + [getattr(model, r) for r in rows[0]] if rows else []
+    columns = [getattr(model, pk), *(getattr(model, a) for a in (rows[0] if rows else ()))]
     firsts = list({r[key_attrs[0]] for r in rows})
     for start in range(0, len(firsts), CHUNK):
         chunk = firsts[start:start + CHUNK]
