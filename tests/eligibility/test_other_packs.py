@@ -133,9 +133,23 @@ def ism_firm() -> dict[str, Any]:
                        rd_expense=[None, 1.2 * M], total_liabilities=[None, 22 * M],
                        total_assets=[None, 40 * M]),
         "ip": {"class1": 1, "class1_own_rd": 0, "class1_high_value": 0, "class2": 3},
-        "facts": {"is_sme": True, "strategic_emerging_field": False, "st_award_3y": False,
-                  "innovation_or_ip_demonstration": False, "provincial_rd_institution": False},
+        "facts": {"is_sme": True, "compliant_operation": True, "strategic_emerging_field": False,
+                  "st_award_3y": False, "innovation_or_ip_demonstration": False,
+                  "provincial_rd_institution": False},
     }
+
+
+def test_innovative_sme_needs_compliant_operation():
+    # 63号 general condition (合规经营): a firm with a passing score but a major accident or
+    # tax evasion in the last 3 years is not eligible; without the fact the outcome is unknown.
+    pack = get_pack("innovative_sme")
+    d = ism_firm()
+    d["facts"]["compliant_operation"] = False
+    a = assess(pack, d)
+    assert crit(a, "compliant").status == "failed"
+    assert a.status == "failed"
+    del d["facts"]["compliant_operation"]
+    assert assess(pack, d).status == "insufficient_data"
 
 
 def test_innovative_sme_worked_example():
@@ -222,6 +236,84 @@ def test_little_giant_switch(revenue, band, rd_each, status):
     c = crit(assess(get_pack("little_giant"), d), "innovation_input")
     assert c.band_en == band
     assert c.status == status
+
+
+def giant_firm() -> dict[str, Any]:
+    """A firm meeting all six little-giant indicators, most of them exactly at the boundary."""
+    return {
+        "founded": "2010-01-01", "as_of": "2025-04-01",
+        "years": years(revenue=[None, 110 * M, 120 * M],
+                       main_business_revenue=[80 * M, 88 * M, 96.8 * M],
+                       rd_expense=[None, 3.3 * M, 3.6 * M],
+                       total_liabilities=[None, None, 84 * M], total_assets=[None, None, 120 * M]),
+        "ip": {"class1": 2, "class2": 0},
+        "facts": {"is_sme": True, "compliant_operation": True, "niche_years": 3,
+                  "core_business_information_system": True, "qms_certified": True,
+                  "national_market_share": 0.10, "own_brand": True, "rd_institution": True,
+                  "key_chain_link": True, "priority_field_product": True,
+                  "national_st_award_top3_3y": False, "maker_china_top50_3y": False},
+    }
+
+
+def test_little_giant_all_six_indicators_at_the_boundary():
+    a = assess(get_pack("little_giant"), giant_firm())
+    # main business 96.8/120 = 80.7 % ≥ 70 %; growth ½(88/80 + 96.8/88) − 1 = 10 % ≥ 5 %
+    assert crit(a, "main_business_growth").value == pytest.approx(0.10)
+    # debt 84/120 = 70 % ≤ 70 % (不高于); share exactly 10 % (达到10%以上)
+    assert crit(a, "debt_ratio").status == "passed"
+    assert crit(a, "market_share").status == "passed"
+    # revenue 120 m ≥ 100 m: R&D 3.3/110 = 3 % and 3.6/120 = 3 % in each of the 2 years
+    assert crit(a, "innovation_input").status == "passed"
+    assert crit(a, "general").status == "passed"
+    assert a.status == "passed"
+
+
+@pytest.mark.parametrize(("fact", "value", "failed"),
+                         [("national_market_share", 0.0999, "market_share"),
+                          ("priority_field_product", False, "lead_product_field"),
+                          ("compliant_operation", False, "compliant")])
+def test_little_giant_each_indicator_required(fact, value, failed):
+    d = giant_firm()
+    d["facts"][fact] = value
+    a = assess(get_pack("little_giant"), d)
+    assert crit(a, failed).status == "failed"
+    assert a.status == "failed"
+
+
+def test_little_giant_debt_ratio_just_above_70_percent_fails():
+    d = giant_firm()
+    d["years"][-1]["total_liabilities"] = 84.0012 * M  # 70.001 % > 70 %
+    a = assess(get_pack("little_giant"), d)
+    assert crit(a, "debt_ratio").status == "failed"
+    assert crit(a, "debt_ratio").gap.delta == pytest.approx(-0.0012 * M, rel=1e-3)
+
+
+def test_little_giant_direct_through_replaces_only_the_innovation_conditions():
+    # Annex 3 §四: the direct-through conditions stand in for the three general innovation
+    # conditions; the specialisation, refinement, characteristic, chain and field indicators
+    # still apply (the earlier pack let a direct-through firm skip all of them).
+    pack = get_pack("little_giant")
+    d = giant_firm()
+    d["ip"]["class1"] = 1  # general innovation conditions fail (needs 2 Class I IP)
+    a = assess(pack, d)
+    assert crit(a, "general").status == "failed"
+    assert a.status == "failed"
+    d["facts"]["national_st_award_top3_3y"] = True
+    a = assess(pack, d)
+    assert crit(a, "innovation").status == "passed"
+    assert a.status == "passed"
+    d["years"][-1]["revenue"] = 140 * M  # main business 96.8/140 = 69.1 % < 70 %
+    a = assess(pack, d)
+    assert crit(a, "innovation").status == "passed"
+    assert crit(a, "main_business_share").status == "failed"
+    assert a.status == "failed"
+
+
+def test_hte_field_is_one_of_the_eight_2016_fields(hte):
+    assert set(next(c for c in hte.criteria if c.id == "field").values) == {
+        "electronic_information", "biology_new_medicine", "aerospace", "new_materials",
+        "high_tech_services", "new_energy_energy_saving", "resources_environment",
+        "advanced_manufacturing_automation"}
 
 
 # -- local packs ----------------------------------------------------------------------------------
