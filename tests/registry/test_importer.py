@@ -219,3 +219,41 @@ def test_self_references_within_one_file(engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         sub = session.scalars(select(m.Fund).where(m.Fund.code == "SUB1")).one()
         assert session.get(m.Fund, sub.parent_fund_id).code == "MOTHER"
+
+
+def test_organisation_facts_and_yearly_calibers(engine, tmp_path: Path) -> None:
+    """Dated facts hold exactly one value; parts may not exceed their wholes; both round-trip."""
+    import_path(engine, write(tmp_path, "o.csv", to_csv(org_rows(2))), "organisations")
+    head = "uscc,fact_code,observed_on,value_bool,value_number,value_text\n"
+    good = (f"{uscc(0)},hte_field,2015-03-01,,,electronic_information\n"
+            f"{uscc(0)},major_incident_last_year,2023-09-01,true,,\n"
+            f"{uscc(1)},niche_years,2024-12-31,,7,\n")
+    result = import_path(engine, write(tmp_path, "f.csv", head + good), "organisation_facts")
+    assert result.as_dict()["organisation_facts"]["inserted"] == 3
+    with Session(engine) as s:
+        rows = {r.fact_code: r for r in s.scalars(select(m.OrganisationFact))}
+    assert rows["hte_field"].value_text == "electronic_information"
+    assert rows["major_incident_last_year"].value_bool is True
+    assert float(rows["niche_years"].value_number) == 7.0
+    bad = (f"{uscc(0)},no_value,2024-01-01,,,\n"              # row 2: no value at all
+           f"{uscc(0)},two_values,2024-01-01,true,1,\n"       # row 3: two values
+           f"{uscc(0)},Bad-Code,2024-01-01,true,,\n"          # row 4: not a pack name
+           f"{uscc(1)},niche_years,2024-12-31,,8,\n"          # row 5: fine (an update)
+           f"{uscc(1)},niche_years,2024-12-31,,9,\n")         # row 6: same key as row 5
+    errors = failing(engine, write(tmp_path, "g.csv", head + bad), "organisation_facts")
+    by_row = {e.row: e for e in errors}
+    assert set(by_row) == {2, 3, 4, 6}
+    assert "found: none" in by_row[2].reason_en and "须且仅须" in by_row[2].reason_zh
+    assert "value_bool, value_number" in by_row[3].reason_en
+    assert by_row[4].column == "fact_code" and by_row[4].value == "Bad-Code"
+    assert count(engine, m.OrganisationFact) == 3  # nothing written, not even row 5's update
+
+    years = ("uscc,year,revenue_yuan,main_business_revenue_yuan,employees,rd_staff,ip_class1,"
+             "ip_class1_own_rd\n")
+    ok = f"{uscc(0)},2023,100,90,10,4,3,2\n"
+    import_path(engine, write(tmp_path, "y.csv", years + ok), "organisation_years")
+    bad_year = f"{uscc(1)},2023,100,120,10,11,3,4\n"
+    errors = failing(engine, write(tmp_path, "z.csv", years + bad_year), "organisation_years")
+    assert {e.column for e in errors} == {"main_business_revenue_yuan", "rd_staff",
+                                          "ip_class1_own_rd"}
+    assert all(e.row == 2 and "exceeds" in e.reason_en and "超过" in e.reason_zh for e in errors)

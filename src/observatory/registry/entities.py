@@ -8,6 +8,7 @@ the same spec, which is what makes export -> import -> export byte-identical.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +96,37 @@ def _tech_amount_within_total(row: dict[str, Any]) -> list[tuple[str, str, str]]
     return []
 
 
+def _part_within(part: str, whole: str) -> RowCheck:
+    """A part (R&D staff, high-tech revenue...) may not exceed the whole it is part of."""
+    def check(row: dict[str, Any]) -> list[tuple[str, str, str]]:
+        a, b = row.get(part), row.get(whole)
+        if a is not None and b is not None and a > b:
+            return [(part, f"{part} {a} exceeds {whole} {b}", f"{part}（{a}）超过{whole}（{b}）")]
+        return []
+
+    return check
+
+
+_FACT_CODE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+
+
+def _fact_code(value: str) -> str | None:
+    if _FACT_CODE.match(value):
+        return None
+    return ("must be lower-case letters, digits and underscores starting with a letter (the "
+            "name a rule pack uses), at most 60 characters")
+
+
+def _one_value(row: dict[str, Any]) -> list[tuple[str, str, str]]:
+    set_ = [c for c in ("value_bool", "value_number", "value_text") if row.get(c) is not None]
+    if len(set_) == 1:
+        return []
+    found = ", ".join(set_) or "none"
+    return [("value_bool", f"exactly one of value_bool, value_number, value_text must be "
+             f"given (found: {found})",
+             f"value_bool、value_number、value_text 须且仅须填写一项（已填：{found}）")]
+
+
 def _uscc(value: str) -> str | None:
     return uscc_problem(value)
 
@@ -175,8 +207,40 @@ _register(EntitySpec(
         Field("net_assets_yuan", "decimal"),
         Field("employees", "int", min_value=0),
         Field("tech_staff", "int", min_value=0),
+        Field("main_business_revenue_yuan", **MONEY),
+        Field("total_revenue_yuan", **MONEY),
+        Field("rd_expense_domestic_yuan", **MONEY),
+        Field("total_cost_expense_yuan", **MONEY),
+        Field("net_profit_yuan", "decimal"),
+        Field("total_assets_yuan", **MONEY),
+        Field("total_liabilities_yuan", **MONEY),
+        Field("equity_financing_yuan", **MONEY),
+        Field("rd_staff", "int", min_value=0),
+        Field("achievements_transformed", "int", min_value=0),
+        Field("ip_class1", "int", min_value=0),
+        Field("ip_class1_own_rd", "int", min_value=0),
+        Field("ip_class1_high_value", "int", min_value=0),
+        Field("ip_class2", "int", min_value=0),
         SOURCE, SOURCE_REF,
-    ), depends=(ORG,), name_en="Organisation yearly figures", name_zh="机构年度数据"))
+    ), depends=(ORG,), row_checks=(_part_within("main_business_revenue_yuan", "revenue_yuan"),
+                                   _part_within("high_tech_revenue_yuan", "total_revenue_yuan"),
+                                   _part_within("tech_staff", "employees"),
+                                   _part_within("rd_staff", "employees"),
+                                   _part_within("ip_class1_own_rd", "ip_class1"),
+                                   _part_within("ip_class1_high_value", "ip_class1")),
+    name_en="Organisation yearly figures", name_zh="机构年度数据"))
+
+_register(EntitySpec(
+    "organisation_facts", m.OrganisationFact, ("uscc", "fact_code", "observed_on"), (
+        Field("uscc", required=True, ref=Ref(ORG, "organisation_id")),
+        Field("fact_code", required=True, check=_fact_code),
+        Field("observed_on", "date", required=True),
+        Field("value_bool", "bool"),
+        Field("value_number", "decimal"),
+        Field("value_text", max_len=200),
+        SOURCE, SOURCE_REF,
+    ), depends=(ORG,), row_checks=(_one_value,),
+    name_en="Organisation facts", name_zh="机构事实信息"))
 
 _register(EntitySpec(
     "designations", m.Designation, ("certificate_no",), (
@@ -410,6 +474,7 @@ _register(EntitySpec(
         Field("code", required=True, max_len=60),
         Field("fund", required=True, ref=Ref("funds", "fund_id")),
         Field("lp_uscc", ref=Ref(ORG, "lp_organisation_id")),
+        Field("lp_fund", ref=Ref("funds", "lp_fund_id")),
         Field("lp_name", required=True, max_len=200),
         Field("lp_type", required=True, vocab="lp_type"),
         Field("amount_yuan", required=True, **MONEY),

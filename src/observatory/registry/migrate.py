@@ -20,12 +20,12 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Apply every pending migration in one transaction."""
+def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
+    """Apply every pending migration (up to ``revision``) in one transaction."""
     cfg = alembic_config(engine)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -164,6 +164,47 @@ class OrganisationYear(Sourced, Base):
     net_assets_yuan: Mapped[Decimal | None] = mapped_column(Money)
     employees: Mapped[int | None] = mapped_column(Integer)
     tech_staff: Mapped[int | None] = mapped_column(Integer)
+    # The designation rules' financial calibers (domain_rules.md §2-3; added in migration 0004).
+    main_business_revenue_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    total_revenue_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    rd_expense_domestic_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    total_cost_expense_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    net_profit_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    total_assets_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    total_liabilities_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    equity_financing_yuan: Mapped[Decimal | None] = mapped_column(Money)
+    rd_staff: Mapped[int | None] = mapped_column(Integer)
+    achievements_transformed: Mapped[int | None] = mapped_column(Integer)
+    # Valid intellectual property held at year end, by the HTE guidelines' classes.
+    ip_class1: Mapped[int | None] = mapped_column(Integer)
+    ip_class1_own_rd: Mapped[int | None] = mapped_column(Integer)
+    ip_class1_high_value: Mapped[int | None] = mapped_column(Integer)
+    ip_class2: Mapped[int | None] = mapped_column(Integer)
+
+
+class OrganisationFact(Sourced, Base):
+    """A dated single fact about an organisation that a designation rule refers to by name.
+
+    Yes/no conditions (``major_incident_last_year``), codes (``hte_field``) and numbers
+    (``national_market_share``). The newest observation on or before a date is the one in force.
+    Exactly one of the three value columns is set.
+    """
+
+    __tablename__ = "organisation_facts"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "fact_code", "observed_on", name="org_fact_date"),
+        CheckConstraint(
+            "(CASE WHEN value_bool IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN value_number IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN value_text IS NULL THEN 0 ELSE 1 END) = 1", name="one_value"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    fact_code: Mapped[str] = mapped_column(String(60), index=True)
+    observed_on: Mapped[dt.date] = mapped_column(Date)
+    value_bool: Mapped[bool | None] = mapped_column(Boolean)
+    value_number: Mapped[Decimal | None] = mapped_column(Numeric(24, 6))
+    value_text: Mapped[str | None] = mapped_column(String(200))
 
 
 class Identifier(Sourced, Base):
@@ -477,6 +518,8 @@ class FundCommitment(Sourced, Base):
     code: Mapped[str] = mapped_column(String(60), unique=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
     lp_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # When the LP is itself a fund of the registry (a mother fund in its sub-fund).
+    lp_fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id"), index=True)
     lp_name: Mapped[str] = mapped_column(String(200))
     lp_type: Mapped[str] = mapped_column(String(30), index=True)
     amount_yuan: Mapped[Decimal] = mapped_column(Money)
