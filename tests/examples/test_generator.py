@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,8 @@ def test_every_generated_record_says_it_is_synthetic(engine) -> None:
         synthetic = session.scalar(select(m.Source.id).where(m.Source.code == SYNTHETIC_SOURCE))
         assert session.get(m.Source, synthetic).synthetic is True
         for model in (m.Organisation, m.Designation, m.Platform, m.TechnologyContract, m.Fund,
-                      m.FundInvestment, m.Achievement, m.Demand, m.Project, m.RdExpenditure):
+                      m.FundInvestment, m.Achievement, m.Demand, m.Project, m.RdExpenditure,
+                      m.OrganisationYear, m.OrganisationFact, m.FundCommitment):
             sources = set(session.scalars(select(model.source_id).distinct()))
             assert sources == {synthetic}, model.__tablename__
         # The article's figures cite the article, the synthetic series cite the generator.
@@ -153,3 +155,69 @@ def test_xlsx_bundle_round_trip_keeps_every_value(sqlite_engine, sqlite_template
         export_bundle(session, tmp_path / "after", "csv")
     for path in sorted((tmp_path / "before").iterdir()):
         assert path.read_bytes() == (tmp_path / "after" / path.name).read_bytes(), path.name
+
+
+def _facts_named(node: object) -> set[str]:
+    """Every ``{fact: NAME}`` in a parsed rule pack."""
+    if isinstance(node, dict):
+        found = {node["fact"]} if isinstance(node.get("fact"), str) else set()
+        return found.union(*(_facts_named(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_facts_named(v) for v in node))
+    return set()
+
+
+def test_designation_inputs_are_consistent_and_cover_the_packs(example_city_path: Path) -> None:
+    """Calibers nest (total ≥ sales ≥ main business...), IP stocks never shrink, the facts
+    survey answers every fact the national and provincial packs name, mother funds are linked."""
+    import yaml
+
+    from observatory.eligibility.packs import pack_files
+
+    engine = make_engine(f"sqlite:///{example_city_path}")
+    with engine.connect() as conn:
+        def zero(where: str, table: str = "organisation_years y") -> None:
+            bad = conn.execute(text(f"SELECT COUNT(*) FROM {table} WHERE {where}")).scalar()
+            assert bad == 0, where
+
+        zero("y.total_revenue_yuan < y.revenue_yuan OR y.main_business_revenue_yuan > "
+             "y.revenue_yuan OR y.high_tech_revenue_yuan > y.total_revenue_yuan")
+        zero("y.rd_staff > y.tech_staff OR y.tech_staff > y.employees")
+        zero("y.ip_class1_own_rd > y.ip_class1 OR y.ip_class1_high_value > y.ip_class1")
+        zero("y.total_assets_yuan <> y.net_assets_yuan + y.total_liabilities_yuan")
+        zero("y.rd_expense_domestic_yuan > (SELECT SUM(r.amount_yuan) FROM rd_expenditures r "
+             "WHERE r.organisation_id = y.organisation_id AND r.year = y.year)")
+        zero("n.year = y.year + 1 AND (n.ip_class1 < y.ip_class1 OR n.ip_class2 < y.ip_class2)",
+             "organisation_years y JOIN organisation_years n "
+             "ON n.organisation_id = y.organisation_id")
+        zero("y.main_business_revenue_yuan IS NULL OR y.ip_class1 IS NULL "
+             "OR y.achievements_transformed IS NULL")
+        with_years, surveyed = conn.execute(text(
+            "SELECT COUNT(DISTINCT y.organisation_id), COUNT(DISTINCT f.organisation_id) FROM "
+            "organisation_years y LEFT JOIN organisation_facts f "
+            "ON f.organisation_id = y.organisation_id")).one()
+        assert 0.22 < surveyed / with_years < 0.28  # SURVEY_SHARE = 0.25
+        codes = {c for (c,) in conn.execute(text(
+            "SELECT DISTINCT fact_code FROM organisation_facts"))}
+        # a major incident: True on its date, then False 365 days later
+        series = conn.execute(text(
+            "SELECT organisation_id, observed_on, value_bool FROM organisation_facts WHERE "
+            "fact_code = 'major_incident_last_year' AND organisation_id IN (SELECT "
+            "organisation_id FROM organisation_facts WHERE fact_code = "
+            "'major_incident_last_year' AND value_bool) ORDER BY 1, 2")).all()
+        assert series and len(series) % 3 == 0
+        for start in range(0, len(series), 3):
+            (_, _, a), (_, on, b), (_, off, c) = series[start:start + 3]
+            assert (a, b, c) == (False, True, False)
+            assert (date.fromisoformat(str(off)) - date.fromisoformat(str(on))).days == 365
+        links = conn.execute(text(
+            "SELECT c.lp_type, c.lp_fund_id, f.parent_fund_id FROM fund_commitments c "
+            "JOIN funds f ON f.id = c.fund_id")).all()
+    engine.dispose()
+    assert all(lp == (parent if t == "guidance_fund" else None) for t, lp, parent in links)
+    assert sum(lp is not None for _, lp, _ in links) > 100
+    for path in pack_files():
+        pack = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(pack, dict) and pack.get("level") in ("national", "provincial"):
+            missing = _facts_named(pack) - codes
+            assert not missing, (path.name, missing)

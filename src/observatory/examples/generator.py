@@ -26,6 +26,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from observatory.examples import texts
+from observatory.examples.eligibility_profiles import EligibilityProfiles
 from observatory.registry import models as m
 from observatory.registry.codes import make_uscc
 
@@ -196,6 +197,7 @@ class CityBuilder:
         self.org_field: list[str] = []
         self.org_region: list[str] = []
         self.enterprise_ids: list[int] = []
+        self.founded_on: dict[int, dt.date] = {}
         org_id = 0
 
         def add(kind: str, region: str, fld: str, name_zh: str, name_en: str, year: int,
@@ -204,6 +206,7 @@ class CityBuilder:
             org_id += 1
             uscc = make_uscc(("91" if kind == "enterprise" else "12") + region, _base31(org_id))
             founded = dt.date(int(year), 1 + org_id % 12, 1 + org_id % 28)
+            self.founded_on[org_id] = founded
             rows.rows.append((org_id, uscc, name_zh, name_en, kind, region,
                               texts.FIELD_INDUSTRY[fld] if kind == "enterprise" else
                               ("8341" if kind == "university" else "7310"),
@@ -360,13 +363,17 @@ class CityBuilder:
         rng = self.rng
         oy = self.table("organisation_years", [
             "id", "organisation_id", "year", "revenue_yuan", "high_tech_revenue_yuan",
-            "net_assets_yuan", "employees", "tech_staff", "source_id", "source_ref"])
+            "net_assets_yuan", "employees", "tech_staff", *EligibilityProfiles.YEAR_COLUMNS,
+            "source_id", "source_ref"])
         rd = self.table("rd_expenditures", ["id", "organisation_id", "year", "funding_source",
                                             "amount_yuan", "source_id", "source_ref"])
         active = sorted(set().union(*self.hte_holders.values(), *self.tsme_holders.values()))
         base_revenue = np.exp(rng.normal(17.3, 1.2, size=len(active)))  # ~30 m yuan median
         growth = rng.normal(0.10, 0.12, size=len(active))
         rd_ratio = np.clip(rng.normal(0.055, 0.02, size=len(active)), 0.01, 0.2)
+        hte_ever = set().union(*self.hte_holders.values())
+        profiles = EligibilityProfiles(np.random.default_rng([self.seed, 4]),
+                                       [org in hte_ever for org in active])
         oy_id = 0
         rd_id = 0
         self.rd_total: dict[int, int] = {}
@@ -376,13 +383,17 @@ class CityBuilder:
                 revenue = max(revenue, 100_000)
                 oy_id += 1
                 staff = max(5, int(revenue / 900_000))
+                tech_staff = max(1, int(staff * 0.18))
+                amount = int(revenue * rd_ratio[i])
                 oy.rows.append((oy_id, int(org), year, revenue, int(revenue * 0.65),
-                                int(revenue * 0.8), staff, max(1, int(staff * 0.18)),
+                                int(revenue * 0.8), staff, tech_staff,
+                                *profiles.year(i, year, revenue, int(revenue * 0.8), amount,
+                                               tech_staff, staff),
                                 self.source_id, None))
                 rd_id += 1
-                amount = int(revenue * rd_ratio[i])
                 rd.rows.append((rd_id, int(org), year, "enterprise", amount, self.source_id, None))
                 self.rd_total[year] = self.rd_total.get(year, 0) + amount
+        self.organisation_facts(active, profiles)
         # Universities and institutes: sized so that industry's share is about 64 % each year.
         share_target = 0.64
         for year in YEARS:
@@ -395,6 +406,39 @@ class CityBuilder:
                 for source, value in (("government", gov), ("other", amount - gov)):
                     rd_id += 1
                     rd.rows.append((rd_id, org, year, source, value, self.source_id, None))
+
+    def organisation_facts(self, active: list[int], profiles: EligibilityProfiles) -> None:
+        """The single facts the designation rule packs name, from one synthetic survey.
+
+        The bureau's cultivation survey reaches a quarter of the enterprises with yearly figures
+        (``EligibilityProfiles.SURVEY_SHARE``); the others have no facts, so criteria that need
+        one come out as insufficient data for them. Lasting facts (technology field, residence)
+        are observed on the founding date; the rest on the survey date, 31 Dec 2024. A major
+        incident is a True observation on its date followed by False a year later, so "in the
+        last year" holds for exactly 365 days.
+        """
+        facts = self.table("organisation_facts", [
+            "id", "organisation_id", "fact_code", "observed_on", "value_bool", "value_number",
+            "value_text", "source_id", "source_ref"])
+        survey = dt.date(ANCHOR_YEAR, 12, 31)
+        surveyed = profiles.rng.random(len(active)) < profiles.SURVEY_SHARE
+        for i, org in enumerate(active):
+            if not surveyed[i]:
+                continue
+            founded = self.founded_on[int(org)]
+            for code, value, lasting in profiles.facts(i, founded, self.org_field[int(org) - 1]):
+                on = founded if lasting else survey
+                if isinstance(value, tuple):  # (date, bool) transitions
+                    for when, flag in value:
+                        facts.rows.append((facts.next_id(), int(org), code, when, flag, None,
+                                           None, self.source_id, None))
+                    continue
+                facts.rows.append((facts.next_id(), int(org), code, on,
+                                   value if isinstance(value, bool) else None,
+                                   value if isinstance(value, int | float)
+                                   and not isinstance(value, bool) else None,
+                                   value if isinstance(value, str) else None,
+                                   self.source_id, None))
 
     def platforms(self) -> None:
         rng = self.rng
@@ -787,9 +831,9 @@ class CityBuilder:
                                      "term_years", "return_investment_multiple", "source_id",
                                      "source_ref"])
         commits = self.table("fund_commitments", ["id", "code", "fund_id",
-                                                  "lp_organisation_id", "lp_name", "lp_type",
-                                                  "amount_yuan", "committed_on", "source_id",
-                                                  "source_ref"])
+                                                  "lp_organisation_id", "lp_fund_id", "lp_name",
+                                                  "lp_type", "amount_yuan", "committed_on",
+                                                  "source_id", "source_ref"])
         flows = self.table("fund_cash_flows", ["id", "code", "fund_id", "kind", "flow_on",
                                                "amount_yuan", "source_id", "source_ref"])
         navs = self.table("fund_valuations", ["id", "fund_id", "as_of", "nav_yuan",
@@ -844,10 +888,13 @@ class CityBuilder:
             committed = dt.date(vintage, 3, 1)
             for lp_type, amount in parts:
                 cid = commits.next_id()
+                # A sub-fund's guidance money comes from its mother fund (an LP that is a fund).
+                lp_fund = parent if lp_type == "guidance_fund" else None
                 lp_name = {"fiscal": "青岛市财政局",
-                           "guidance_fund": "青岛市科技创新母基金"}.get(lp_type, f"出资人{cid}")
-                commits.rows.append((cid, f"CM{cid:06d}", fid, None, lp_name, lp_type, amount,
-                                     committed, self.source_id, None))
+                           "guidance_fund": f"青岛科技创新母基金{parent}号"}.get(
+                               lp_type, f"出资人{cid}")
+                commits.rows.append((cid, f"CM{cid:06d}", fid, None, lp_fund, lp_name, lp_type,
+                                     amount, committed, self.source_id, None))
             # Calls 25 % a year from vintage, fees 2 % a year, distributions from year 4.
             called = 0
             for year in range(vintage, 2026):
@@ -918,6 +965,7 @@ class CityBuilder:
 # -- writing ---------------------------------------------------------------------------------
 
 INSERT_ORDER = ["sources", "organisations", "designations", "organisation_years",
+                "organisation_facts",
                 "rd_expenditures", "platforms", "platform_links", "persons",
                 "broker_qualifications", "talent_recruitments", "employments", "plans",
                 "plan_items", "targets", "projects", "project_participants", "achievements",
