@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from observatory.cli import app
+from observatory.eligibility.evaluator import Evaluator
 from observatory.eligibility.packs import get_pack
 from observatory.eligibility.pipeline import near_threshold
 from observatory.eligibility.registry import (
@@ -89,9 +90,69 @@ def test_loader_builds_the_enterprise_input(engine: Engine) -> None:
     y = a.year(2023)
     assert y.revenue == 80 * M and y.rd_expense == pytest.approx(2.4 * M)  # 1.8 m + 0.6 m
     assert (y.employees, y.tech_staff, y.net_assets) == (100, 20, 40 * M)
-    assert y.total_revenue is None and a.ip.class1 is None  # not held in the registry
+    assert y.total_revenue is None and a.ip.class1 is None  # not recorded for firm A
+    assert a.facts == {}
     assert sorted(d.code for d in a.designations) == ["hte", "tsme"]  # revoked one left out
     assert load_enterprise(engine, USCC["A"], AS_OF) == a  # the single path, same result
+
+
+def add_inputs(s: Session, org: m.Organisation) -> None:
+    """Firm G's calibers, IP stocks (2022, 2023, and an unfinished 2024) and dated facts."""
+    for oy in s.scalars(select(m.OrganisationYear).where(
+            m.OrganisationYear.organisation_id == org.id)):
+        k = oy.year - 2020  # 1, 2, 3, 4
+        oy.total_revenue_yuan = oy.revenue_yuan * Decimal("1.05")
+        oy.main_business_revenue_yuan = oy.revenue_yuan * Decimal("0.9")
+        oy.rd_expense_domestic_yuan = Decimal(M)  # of 2 m R&D a year
+        oy.rd_staff, oy.achievements_transformed = 12, k
+        oy.ip_class1, oy.ip_class2 = (None, None) if oy.year == 2023 else (k, 2 * k)
+    on = {"founded": date(2015, 3, 1), "incident": date(2023, 9, 1),
+          "clear": date(2024, 8, 31), "survey": date(2024, 12, 31)}
+    for code, when, value in [
+            ("hte_field", "founded", "electronic_information"),
+            ("major_incident_last_year", "founded", False),
+            ("major_incident_last_year", "incident", True),
+            ("major_incident_last_year", "clear", False),
+            ("niche_years", "founded", Decimal("7.000000")),
+            ("national_market_share", "founded", Decimal("0.125")),
+            ("took_part_in_standards", "survey", True)]:  # after mid-2024: not yet known
+        s.add(m.OrganisationFact(
+            organisation_id=org.id, fact_code=code, observed_on=on[when],
+            value_bool=value if isinstance(value, bool) else None,
+            value_number=value if isinstance(value, Decimal) else None,
+            value_text=value if isinstance(value, str) else None))
+
+
+def test_loader_reads_calibers_ip_and_the_facts_in_force(engine: Engine) -> None:
+    with Session(engine) as s, s.begin():
+        add_inputs(s, add_firm(s, "G", [30 * M] * 3, [2 * M] * 3))
+    g = load_enterprise(engine, USCC["G"], AS_OF)
+    y = g.year(2023)
+    assert y.total_revenue == pytest.approx(31.5 * M)
+    assert y.main_business_revenue == pytest.approx(27 * M)
+    assert (y.rd_expense_domestic, y.rd_staff, y.transformations) == (M, 12, 3)
+    # IP: the fiscal year 2023's stock, which the registry lacks (2022's is not carried over)
+    assert (g.ip.class1, g.ip.class2) == (None, None)
+    # facts in force on 2024-06-30: the incident of 2023-09-01 (cleared only on 2024-08-31);
+    # numbers come back as the int or float a pack compares; the survey is not known yet
+    assert g.facts == {"hte_field": "electronic_information", "major_incident_last_year": True,
+                       "niche_years": 7, "national_market_share": 0.125}
+    later = load_enterprise(engine, USCC["G"], date(2025, 3, 1))
+    assert later.facts["major_incident_last_year"] is False
+    assert later.facts["took_part_in_standards"] is True
+    assert (later.ip.class1, later.ip.class2) == (4, 8)  # the 2024 row is final in 2025
+    assert later.ip.class1_own_rd is None
+    assert load_enterprise(engine, USCC["G"], date(2023, 5, 1)).ip.class1 == 2  # 2022's
+    # what the HTE pack makes of it
+    a = {c.id: c for c in Evaluator(get_pack("hte")).assess(g, AS_OF).criteria}
+    assert a["field"].status == "passed" and a["owns_ip"].status == "insufficient_data"
+    assert a["no_major_incident"].status == "failed"
+    # 3 m of 6 m R&D in China over 2021-2023 = 50 % < 60 %
+    assert a["rd_domestic_share"].status == "failed"
+    assert a["rd_domestic_share"].value == pytest.approx(0.5)
+    # high-tech revenue 0.7 × 30 m over total revenue 31.5 m = 66.7 % ≥ 60 %
+    assert a["high_tech_revenue_share"].status == "passed"
+    assert a["high_tech_revenue_share"].value == pytest.approx(0.7 / 1.05)
 
 
 def test_single_enterprise_errors_are_precise(engine: Engine) -> None:
@@ -201,3 +262,38 @@ def test_example_city_pipeline(city: Engine) -> None:
     assert ranks["shortfall"].is_monotonic_increasing  # one failed condition each, ranked
     assert (ranks["n_failed"] == 1).all() and (ranks["shortfall"] <= 0.25).all()
     assert res.status_counts.get("passed", 0) == 0  # IP, field, total revenue not held
+
+
+@pytest.mark.slow
+def test_example_city_firms_are_judged_on_every_hte_condition(city: Engine) -> None:
+    """A surveyed firm lacks only the expert grades: every HTE condition but the score is
+    decided from the registry, through Python and through the CLI alike."""
+    as_of = date(2025, 6, 30)
+    surveyed = [e for e in load_enterprises(city, as_of) if e.facts]
+    assert len(surveyed) > 4000
+    ev = Evaluator(get_pack("hte"))
+    outcomes: dict[str, set[str]] = {}
+    for ent in surveyed[:300]:
+        a = ev.assess(ent, as_of, gaps=False)
+        for c in a.criteria:
+            outcomes.setdefault(c.id, set()).add(c.status)
+            if c.id != "innovation_score":
+                assert c.status in ("passed", "failed"), (ent.id, c.id, c.missing)
+            else:
+                assert all(f.startswith("self_grades.") for f in c.missing), c.missing
+    # the synthetic firms are not all alike: each of these conditions both passes and fails
+    for cid in ("field", "rd_ratio", "high_tech_revenue_share"):
+        assert {"passed", "failed"} <= outcomes[cid], cid
+    assert "failed" in outcomes["innovation_score"]  # too low even with the best grades
+    res = registry_pipeline(city, get_pack("hte"), as_of)
+    assert {"rd_ratio", "high_tech_revenue_share"} <= set(res.by_criterion["criterion"])
+    firm = surveyed[0]
+    url = city.url.render_as_string(hide_password=False)
+    out = CliRunner().invoke(app, ["eligibility", "assess", "--pack", "hte", "--org", str(firm.id),
+                                   "--as-of", "2025-06-30", "--database-url", url,
+                                   "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    decided = {c["id"]: c["status"] for c in data["criteria"]}
+    direct = {c.id: c.status for c in ev.assess(firm, as_of).criteria}
+    assert decided == direct

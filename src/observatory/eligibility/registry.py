@@ -1,10 +1,11 @@
 """Enterprises from the registry: build :class:`Enterprise` inputs in bulk and run the pipeline.
 
 The evaluator and the pipeline are database-agnostic; this module is the only place that knows
-the registry's tables. Everything loads with four queries whatever the number of enterprises
-(organisations, yearly figures, R&D by year, designations), which is what keeps a city of
-20,000+ enterprises quick. What the registry holds and what it does not (those figures come out
-as insufficient data) is listed in docs/methodology/eligibility.md ("From the registry").
+the registry's tables. Everything loads with five queries whatever the number of enterprises
+(organisations, yearly figures with IP counts, R&D by year, facts, designations), which keeps
+a city of 20,000+ enterprises quick. What the registry holds and what it does not (those
+figures come out as insufficient data) is listed in docs/methodology/eligibility.md ("From the
+registry").
 """
 
 from __future__ import annotations
@@ -45,6 +46,24 @@ YEAR_COLUMNS: dict[str, str] = {
     "net_assets_yuan": "net_assets",
     "employees": "employees",
     "tech_staff": "tech_staff",
+    "main_business_revenue_yuan": "main_business_revenue",
+    "total_revenue_yuan": "total_revenue",
+    "rd_expense_domestic_yuan": "rd_expense_domestic",
+    "total_cost_expense_yuan": "total_cost_expense",
+    "net_profit_yuan": "net_profit",
+    "total_assets_yuan": "total_assets",
+    "total_liabilities_yuan": "total_liabilities",
+    "equity_financing_yuan": "equity_financing",
+    "rd_staff": "rd_staff",
+    "achievements_transformed": "transformations",
+}
+
+#: organisation_years column (year-end stock of valid IP) -> Enterprise ``ip`` field.
+IP_COLUMNS: dict[str, str] = {
+    "ip_class1": "class1",
+    "ip_class1_own_rd": "class1_own_rd",
+    "ip_class1_high_value": "class1_high_value",
+    "ip_class2": "class2",
 }
 
 
@@ -67,17 +86,26 @@ def _num(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
+def _plain_number(v: Any) -> int | float:
+    """A stored number as the int or float a pack compares (3.000000 -> 3)."""
+    f = float(v)
+    return int(f) if f.is_integer() else f
+
+
 def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None = None,
                      with_years_only: bool = True) -> list[Enterprise]:
-    """Enterprises as of ``as_of`` from four bulk queries.
+    """Enterprises as of ``as_of`` from five bulk queries.
 
     Only enterprises founded on or before ``as_of``; with ``with_years_only``, only those with
     at least one year of figures (the others can only be insufficient data). Fiscal years before
     ``as_of``'s year are loaded (a year's figures are not final until it ends). R&D expense of a
-    year is the sum over every funding source; designations are the granted ones that started on
+    year is the sum over every funding source; IP counts are the year-end stock of the fiscal
+    year (the year before ``as_of``; an older stock is not carried forward); each fact is its
+    newest observation on or before ``as_of``; designations are the granted ones that started on
     or before ``as_of`` (the evaluator checks validity at the date).
     """
     oy, rd, d, o = m.OrganisationYear, m.RdExpenditure, m.Designation, m.Organisation
+    of = m.OrganisationFact
     with session_for(db) as session:
         s = session.connection()  # Core rows: no ORM row processing on 100k+ rows
         q = select(o.id, o.uscc, o.name_zh, o.founded_on).where(
@@ -91,15 +119,29 @@ def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None 
             return q.where(col.in_(select(o.id).where(o.uscc.in_(usccs)))) if usccs else q
 
         years: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-        cols = [getattr(oy, c) for c in YEAR_COLUMNS]
+        ip: dict[int, dict[str, int]] = {}
+        cols = [getattr(oy, c) for c in (*YEAR_COLUMNS, *IP_COLUMNS)]
         q = scoped(select(oy.organisation_id, oy.year, *cols).where(oy.year < as_of.year),
                    oy.organisation_id)
+        n_year = len(YEAR_COLUMNS)
         for oid, year, *values in s.execute(q):
             if oid in orgs:
                 rec = {"year": year}
-                rec.update({f: _num(v) for f, v in zip(YEAR_COLUMNS.values(), values, strict=True)
-                            if v is not None})
+                rec.update({f: _num(v) for f, v in zip(YEAR_COLUMNS.values(), values[:n_year],
+                                                       strict=True) if v is not None})
                 years[oid][year] = rec
+                if year == as_of.year - 1:  # the fiscal year's year-end stock, nothing older
+                    ip[oid] = {f: int(v) for f, v in zip(IP_COLUMNS.values(), values[n_year:],
+                                                         strict=True) if v is not None}
+        facts: dict[int, dict[str, Any]] = defaultdict(dict)
+        q = scoped(select(of.organisation_id, of.fact_code, of.value_bool, of.value_number,
+                          of.value_text).where(of.observed_on <= as_of)
+                   .order_by(of.organisation_id, of.fact_code, of.observed_on),
+                   of.organisation_id)
+        for oid, code, flag, number, text in s.execute(q):
+            if oid in orgs:  # in date order: the newest observation wins
+                facts[oid][code] = (flag if flag is not None else
+                                    _plain_number(number) if number is not None else text)
         q = scoped(select(rd.organisation_id, rd.year, func.sum(rd.amount_yuan))
                    .where(rd.year < as_of.year).group_by(rd.organisation_id, rd.year),
                    rd.organisation_id)
@@ -116,7 +158,8 @@ def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None 
                                   "valid_from": start, "valid_to": end})
     return [Enterprise.model_validate({
         "id": uscc, "name": name, "founded": founded,
-        "years": [years[oid][y] for y in sorted(years[oid])], "designations": held[oid]})
+        "years": [years[oid][y] for y in sorted(years[oid])], "ip": ip.get(oid, {}),
+        "facts": facts.get(oid, {}), "designations": held[oid]})
         for oid, (uscc, name, founded) in orgs.items()]
 
 
@@ -237,6 +280,6 @@ def registry_pipeline(db: Session | Engine, pack: Pack, as_of: date, **options: 
     return run_pipeline(pack, enterprises, designations, as_of, **options)
 
 
-__all__ = ["DESIGNATION_PACKS", "PipelineResult", "RegistryInputError", "designation_type",
-           "load_designations", "load_enterprise", "load_enterprises", "registry_pipeline",
-           "run_pipeline"]
+__all__ = ["DESIGNATION_PACKS", "IP_COLUMNS", "YEAR_COLUMNS", "PipelineResult",
+           "RegistryInputError", "designation_type", "load_designations", "load_enterprise",
+           "load_enterprises", "registry_pipeline", "run_pipeline"]
