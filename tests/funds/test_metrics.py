@@ -152,8 +152,17 @@ def test_family_no_double_counting():
     assert pooled["committed"] == 1000
     assert (pooled["G"], pooled["S"], pooled["P"]) == (500, 200, 300)
     assert pooled["fiscal_leverage_F_over_G"] == pytest.approx(2.0)
-    # only the mother's flows are capital from outside LPs: paid-in 300, NAV 330
-    assert pooled["paid_in"] == 300 and pooled["tvpi"] == pytest.approx(1.1)
+    # flows pro-rated to outside LPs: all of M's call 300; S1's 250 × 300/400 (the private LP's
+    # share; 100 is the mother's) = 187.5; S2's 100 × 200/400 = 50 -> paid-in 537.5, NAV 330
+    assert pooled["paid_in"] == pytest.approx(537.5)
+    assert pooled["nav"] == pytest.approx(330)
+    assert pooled["tvpi"] == pytest.approx(330 / 537.5)
+    # the mother alone (S1, S2 outside the scope) keeps its own flows in full
+    alone = pooled_metrics({"M"}, cm, cf, val, inv, date(2024, 12, 31))
+    assert alone["paid_in"] == 300 and alone["tvpi"] == pytest.approx(1.1)
+    # a sub-fund's own family: its mother is outside, so every LP is outside (share 1)
+    s1 = pooled_metrics({"S1"}, cm, cf, val, inv, date(2024, 12, 31))
+    assert s1["paid_in"] == 250 and s1["committed"] == 400
     assert pooled["invested"] == 570  # every fund's deals: 100 + 20 + 50 + 400
     rows = fund_metrics(funds, cm, cf, val, inv, date(2024, 12, 31)).set_index("fund")
     # look-through: sub-fund sizes (400 + 400) / mother's G 500 = 1.6

@@ -41,8 +41,8 @@ def build_family(engine: Engine, benchmark: bool = True) -> None:
         s1 = m.Fund(code="S1", name_zh="子基金", kind="sub", level="city", vintage=2020,
                     size_yuan=Decimal(400), parent_fund_id=m1.id,
                     return_investment_multiple=Decimal("1.5"))
-        later = m.Fund(code="L1", name_zh="后设基金", kind="direct", level="city", vintage=2023,
-                       size_yuan=Decimal(500))
+        later = m.Fund(code="L1", name_zh="后设基金", kind="sub", level="city", vintage=2023,
+                       size_yuan=Decimal(700), parent_fund_id=m1.id)
         s.add_all([s1, later])
         s.flush()
         day = date(2020, 1, 1)
@@ -50,11 +50,15 @@ def build_family(engine: Engine, benchmark: bool = True) -> None:
             m.FundCommitment(code="C1", fund_id=m1.id, lp_name="财政", lp_type="fiscal",
                              amount_yuan=Decimal(1000), committed_on=day),
             m.FundCommitment(code="C2", fund_id=s1.id, lp_name="母基金", lp_type="guidance_fund",
-                             amount_yuan=Decimal(100), committed_on=day),
+                             amount_yuan=Decimal(100), committed_on=day, lp_fund_id=m1.id),
             m.FundCommitment(code="C3", fund_id=s1.id, lp_name="民企", lp_type="private",
                              amount_yuan=Decimal(300), committed_on=day),
             m.FundCommitment(code="C4", fund_id=later.id, lp_name="财政", lp_type="fiscal",
                              amount_yuan=Decimal(500), committed_on=date(2023, 3, 1)),
+            # guidance money from the province's fund, which is not in the registry: no link
+            m.FundCommitment(code="C5", fund_id=later.id, lp_name="省引导基金",
+                             lp_type="guidance_fund", amount_yuan=Decimal(200),
+                             committed_on=date(2023, 3, 1)),
             m.FundCashFlow(code="F1", fund_id=s1.id, kind="call", flow_on=date(2021, 1, 1),
                            amount_yuan=Decimal(100)),
             m.FundCashFlow(code="F2", fund_id=s1.id, kind="distribution",
@@ -81,7 +85,7 @@ def test_loader_maps_the_registry_to_the_engine_contract(engine: Engine) -> None
     assert sorted(t.funds["fund"]) == ["M1", "S1"]  # L1's vintage 2023 is after the date
     assert t.funds.set_index("fund").loc["S1", "parent"] == "M1"
     cm = t.commitments.set_index("lp_type")
-    assert cm.loc["guidance_fund", "lp_fund"] == "M1"  # the mother is the guidance LP
+    assert cm.loc["guidance_fund", "lp_fund"] == "M1"  # FundCommitment.lp_fund_id
     assert pd.isna(cm.loc["private", "lp_fund"])
     inv = t.investments.set_index("investee_name")
     assert inv.loc["甲公司", "industry"] == "C" and inv.loc["乙公司", "industry"] == "I"
@@ -108,6 +112,10 @@ def test_hand_computed_family(engine: Engine) -> None:
     assert p["funds"] == 2 and p["declared_size"] == 1400 and p["deals"] == 2
     assert (p["committed"], p["G"], p["P"]) == (1300, 1000, 300)
     assert p["fiscal_leverage_F_over_G"] == pytest.approx(1.3)
+    # pooled flows, pro-rated to outside LPs: M1's call 100 in full; S1's flows × 300/400
+    # (the private LP's share): call 75, distribution 45, NAV 45
+    assert p["paid_in"] == pytest.approx(175) and p["distributed"] == pytest.approx(45)
+    assert p["nav"] == pytest.approx(45) and p["tvpi"] == pytest.approx(90 / 175)
     assert list(r.families["family"]) == ["M1"]
     ind = r.portfolio["industry"].set_index("industry")
     assert ind.loc["C", "amount"] == 150 and ind.loc["C", "share"] == pytest.approx(0.75)
@@ -119,7 +127,9 @@ def test_hand_computed_family(engine: Engine) -> None:
 def test_later_date_brings_in_the_later_fund(engine: Engine) -> None:
     build_family(engine)
     r = fund_report(engine, date(2023, 12, 31))
-    assert r.programme["funds"] == 3 and r.programme["declared_size"] == 1900
+    assert r.programme["funds"] == 3 and r.programme["declared_size"] == 2100
+    # L1's guidance LP is a fund outside the registry: kept (only the linked C2 is dropped)
+    assert r.programme["committed"] == 1000 + 300 + 500 + 200
 
 
 def test_benchmark_absent_or_too_short(engine: Engine) -> None:
@@ -200,8 +210,8 @@ def test_example_city_programme_matches_the_published_totals(city: Engine) -> No
     # committed = every commitment made by then less the mothers' guidance money in sub-funds
     with city.connect() as conn:
         total, inner = conn.execute(text(
-            "SELECT SUM(c.amount_yuan), SUM(CASE WHEN c.lp_type = 'guidance_fund' AND "
-            "f.parent_fund_id IS NOT NULL THEN c.amount_yuan ELSE 0 END) FROM fund_commitments c "
+            "SELECT SUM(c.amount_yuan), SUM(CASE WHEN c.lp_fund_id IS NOT NULL "
+            "THEN c.amount_yuan ELSE 0 END) FROM fund_commitments c "
             "JOIN funds f ON f.id = c.fund_id WHERE f.vintage <= 2024 "
             "AND c.committed_on <= '2024-12-31'")).one()
     assert p["committed"] == pytest.approx(float(total - inner))

@@ -252,6 +252,30 @@ def dedup_commitments(commitments: pd.DataFrame, funds_in_scope: set[str]) -> pd
     return cm[~inner]
 
 
+def outside_shares(commitments: pd.DataFrame, funds_in_scope: set[str]) -> dict[str, float]:
+    """Per fund in scope, the share of its commitments held by LPs outside the scope.
+
+    A mother fund (all LPs outside) gets 1; a sub-fund with 100 from its mother and 300 from a
+    bank gets 0.75 when the mother is in scope. A fund with no commitments gets 1 (nothing of
+    it is owned from inside). These weights pro-rate a fund's flows and NAV to its outside LPs,
+    since the registry records flows per fund, not per LP.
+
+    >>> cm = pd.DataFrame({"fund": ["M", "S", "S"], "amount": [500, 100, 300],
+    ...                    "lp_fund": [None, "M", None]})
+    >>> outside_shares(cm, {"M", "S"})
+    {'M': 1.0, 'S': 0.75}
+    """
+    shares = {}
+    inner = (commitments["lp_fund"].notna() & commitments["lp_fund"].isin(funds_in_scope)
+             if "lp_fund" in commitments.columns else pd.Series(False, index=commitments.index))
+    for fund in sorted(funds_in_scope):
+        mine = commitments["fund"] == fund
+        total = float(commitments.loc[mine, "amount"].sum())
+        inside = float(commitments.loc[mine & inner, "amount"].sum())
+        shares[fund] = (total - inside) / total if total > 0 else 1.0
+    return shares
+
+
 def family_members(funds: pd.DataFrame, root: str) -> set[str]:
     """The fund and all its descendants (mother > sub-funds > SPVs)."""
     parent = dict(zip(funds["fund"], funds.get("parent", pd.Series([None] * len(funds))),
@@ -380,23 +404,24 @@ def pooled_metrics(funds_in_scope: set[str], commitments: pd.DataFrame, cashflow
     """Totals for a family or the programme, without double counting fund-to-fund money.
 
     Commitments: those whose LP is a fund in scope are dropped (:func:`dedup_commitments`).
-    Cash flows and NAV: only flows of funds with no parent in scope count (the outermost funds,
-    i.e. the money between outside LPs and the structure); a sub-fund's call from its mother is
-    the mother's investment, not new capital. Investments into portfolio companies are summed
-    over every fund in scope (they are distinct real-economy deals).
+    Cash flows and NAV: each fund's flows and NAV count in proportion to the share of its
+    commitments held by LPs outside the scope (:func:`outside_shares`): all of a mother fund's,
+    the social LPs' part of a sub-fund's. That is the money between outside LPs and the
+    structure; a sub-fund's call on its mother is the mother's investment, not new capital.
+    Investments into portfolio companies are summed over every fund in scope (they are
+    distinct real-economy deals).
     """
     cm = check_commitments(commitments, lp_class)
-    cm = dedup_commitments(cm[cm["fund"].isin(funds_in_scope)], funds_in_scope)
+    in_scope = cm[cm["fund"].isin(funds_in_scope)]
+    share = outside_shares(in_scope, funds_in_scope)
+    cm = dedup_commitments(in_scope, funds_in_scope)
     classes = capital_classes(cm, lp_class)
-    inner_lp = set(commitments.loc[commitments.get("lp_fund", pd.Series(dtype=object))
-                                   .isin(funds_in_scope), "fund"]) \
-        if "lp_fund" in commitments.columns else set()
-    outer = funds_in_scope - inner_lp
     cf = check_cashflows(cashflows)
     val = _require(valuations, "valuations", ["fund", "date", "nav"])
     inv = _require(investments, "investments", ["fund", "date", "amount"])
-    pooled_cf = cf[cf["fund"].isin(outer)]
-    navs = [nav_at(val[val["fund"] == f], as_of)[0] for f in outer]
+    pooled_cf = cf[cf["fund"].isin(funds_in_scope)]
+    pooled_cf = pooled_cf.assign(amount=pooled_cf["amount"] * pooled_cf["fund"].map(share))
+    navs = [nav_at(val[val["fund"] == f], as_of)[0] * share[f] for f in funds_in_scope]
     paid_in = float(pooled_cf.loc[(pooled_cf["date"] <= as_of)
                                   & pooled_cf["kind"].isin(CONTRIBUTION_KINDS), "amount"].sum())
     dist = float(pooled_cf.loc[(pooled_cf["date"] <= as_of)
@@ -440,6 +465,7 @@ def portfolio_breakdown(investments: pd.DataFrame, by: str, as_of: date | None =
 __all__ = [
     "DEFAULT_LP_CLASS", "LP_TYPES", "FundDataError", "Performance", "capital_classes",
     "dedup_commitments", "direct_alpha", "family_members", "flags", "fund_metrics",
-    "index_at", "ks_pme", "leverage", "moic", "nav_at", "net_flows", "performance",
+    "index_at", "ks_pme", "leverage", "moic", "nav_at", "net_flows", "outside_shares",
+    "performance",
     "pooled_metrics", "portfolio_breakdown", "return_investment", "xirr_or_none",
 ]

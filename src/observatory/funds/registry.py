@@ -67,13 +67,13 @@ def load_fund_tables(db: Session | Engine, as_of: date | None = None) -> FundTab
     With ``as_of``, only funds of a vintage up to that year exist, and only commitments made by
     then count (flows, NAVs and deals after ``as_of`` are kept: the engine cuts them itself).
 
-    Mapping: ``fund`` = Fund.code; ``parent`` = the parent fund's code; ``lp_fund`` = the parent
-    fund's code for a ``guidance_fund`` commitment to a fund that has a parent (the registry has
-    no LP-fund link, so the mother fund is taken to be the guidance-fund LP of its sub-funds);
+    Mapping: ``fund`` = Fund.code; ``parent`` = the parent fund's code; ``lp_fund`` = the code
+    of the registry fund that is the commitment's LP (``FundCommitment.lp_fund_id``);
     ``investee`` = the investee's USCC; ``industry`` = its GB/T 4754 section;
     ``district`` = its region code; ``stage`` = the round; ``field`` = the linked project's field.
     """
     parent = aliased(m.Fund)
+    lp_fund = aliased(m.Fund)
     with session_for(db) as s:
         q = (select(m.Fund.code, parent.code, m.Fund.name_zh, m.Fund.name_en, m.Fund.kind,
                     m.Fund.vintage, m.Fund.size_yuan, m.Fund.return_investment_multiple)
@@ -88,13 +88,14 @@ def load_fund_tables(db: Session | Engine, as_of: date | None = None) -> FundTab
         parents = dict(zip(funds["fund"], funds["parent"], strict=True))
 
         q = (select(m.Fund.code, m.FundCommitment.lp_type, m.FundCommitment.amount_yuan,
-                    m.FundCommitment.committed_on, m.FundCommitment.lp_name)
-             .join(m.Fund, m.Fund.id == m.FundCommitment.fund_id).order_by(m.FundCommitment.id))
+                    m.FundCommitment.committed_on, m.FundCommitment.lp_name, lp_fund.code)
+             .join(m.Fund, m.Fund.id == m.FundCommitment.fund_id)
+             .outerjoin(lp_fund, lp_fund.id == m.FundCommitment.lp_fund_id)
+             .order_by(m.FundCommitment.id))
         if as_of is not None:
             q = q.where(m.FundCommitment.committed_on <= as_of)
         commitments = pd.DataFrame(
-            [(f, t, _money(a), d, n, parents.get(f) if t == "guidance_fund" else None)
-             for f, t, a, d, n in s.execute(q) if f in parents],
+            [(f, t, _money(a), d, n, lp) for f, t, a, d, n, lp in s.execute(q) if f in parents],
             columns=["fund", "lp_type", "amount", "date", "lp_name", "lp_fund"])
 
         q = (select(m.Fund.code, m.FundCashFlow.flow_on, m.FundCashFlow.kind,
