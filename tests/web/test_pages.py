@@ -203,3 +203,50 @@ def test_composite_index_page_shows_the_district_index_with_intervals(shared_cli
     assert payload["structure"]["method"]["runs"] > 0
     html = shared_client.get("/index?lang=en").text
     assert "District innovation index" in html and rows[0]["name_en"] in html
+
+
+def test_enterprise_assessed_from_the_registry(shared_client, shared_engine, tokens) -> None:
+    """The page shows the firm's IP, dated facts and a registry-based assessment; its JSON twin
+    matches the CLI path; pack names are codes, never file paths."""
+    from datetime import date
+
+    from observatory.eligibility.evaluator import Evaluator
+    from observatory.eligibility.packs import get_pack
+    from observatory.eligibility.registry import load_enterprise
+
+    with Session(shared_engine) as s:
+        org_id, uscc = s.execute(
+            select(m.Organisation.id, m.Organisation.uscc)
+            .join(m.OrganisationFact, m.OrganisationFact.organisation_id == m.Organisation.id)
+            .order_by(m.Organisation.id).limit(1)).one()
+    h = bearer(tokens, "analyst")
+    data = shared_client.get(f"/api/enterprises/{org_id}", headers=h).json()
+    assert any(f["code"] == "hte_field" for f in data["facts"])
+    assert data["years"] and "ip_class1" in data["years"][-1]
+    r = shared_client.get(f"/api/enterprises/{org_id}/eligibility?pack=hte&as_of=2025-06-30"
+                          "&lang=en", headers=h)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    direct = Evaluator(get_pack("hte")).assess(
+        load_enterprise(shared_engine, uscc, date(2025, 6, 30)), date(2025, 6, 30))
+    assert got["status"] == direct.status and got["source"] == "registry"
+    assert [c["status"] for c in got["criteria"]] == [c.status for c in direct.criteria]
+    assert all(f.startswith("self_grades.") for f in got["missing"])
+    html = shared_client.get(f"/enterprises/{org_id}?lang=en&pack=tsme&as_of=2025-06-30",
+                             headers=h).text
+    assert 'id="registry-result"' in html and 'id="facts"' in html and "hte_field" in html
+    for bad in ("nope", "../../etc/passwd.yaml"):
+        r = shared_client.get(f"/api/enterprises/{org_id}/eligibility?pack={bad}", headers=h)
+        assert r.status_code == 422 and "no such pack" in r.text and "没有该规则包" in r.text
+    r = shared_client.get(f"/api/enterprises/{org_id}/eligibility?as_of=2025-13-01", headers=h)
+    assert r.status_code == 422 and "YYYY-MM-DD" in r.text
+    # the page still shows the profile, with the reason in place of the assessment
+    r = shared_client.get(f"/enterprises/{org_id}?lang=en&as_of=1990-01-01", headers=h)
+    assert r.status_code == 200 and 'id="registry-error"' in r.text
+    assert "before the organisation" in r.text
+    # an enterprise account sees only its own organisation
+    own = demo_user(shared_engine, "enterprise").organisation_id
+    other = org_id if org_id != own else org_id + 1
+    r = shared_client.get(f"/api/enterprises/{other}/eligibility",
+                          headers=bearer(tokens, "enterprise"))
+    assert r.status_code == 404

@@ -851,13 +851,38 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
 
+    def registry_assessment(p: auth.Principal, org_id: int, pack: str, as_of: str | None,
+                            lang: str) -> dict[str, Any]:
+        enterprise_data(p, org_id)
+        try:
+            day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        except ValueError:
+            raise HTTPException(422, f"as_of {as_of!r}: expected YYYY-MM-DD / "
+                                     "评价日期应为 YYYY-MM-DD") from None
+        try:
+            return views.registry_assessment(engine, org_id, pack, day, lang)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+
+    @app.get("/api/enterprises/{org_id}/eligibility", tags=["enterprises"])
+    def api_enterprise_registry_assessment(request: Request, org_id: int, pack: str = "hte",
+                                           as_of: str | None = None) -> dict[str, Any]:
+        """The enterprise assessed from the registry's records (figures, IP, dated facts)."""
+        return registry_assessment(principal(request), org_id, pack, as_of, lang_of(request))
+
     @app.get("/enterprises/{org_id}", include_in_schema=False)
-    def enterprise_html(request: Request, org_id: int) -> HTMLResponse:
+    def enterprise_html(request: Request, org_id: int, pack: str = "hte",
+                        as_of: str | None = None) -> HTMLResponse:
         p = principal(request)
         data = enterprise_data(p, org_id)
+        try:
+            registry = registry_assessment(p, org_id, pack, as_of, lang_of(request))
+        except HTTPException as exc:  # the profile still shows; the assessment says why not
+            registry = {"error": str(exc.detail), "as_of": as_of or ""}
         return page(request, "enterprise.html", p,
                     {"e": data, "packs": views.eligibility_packs(), "result": None,
-                     "form": {}}, f"/api/enterprises/{org_id}")
+                     "form": {}, "registry": registry, "pack": pack},
+                    f"/api/enterprises/{org_id}")
 
     @app.post("/enterprises/{org_id}/eligibility", include_in_schema=False)
     async def enterprise_assess(request: Request, org_id: int) -> HTMLResponse:
@@ -868,7 +893,7 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
         result = assessment_from(form, lang_of(request))
         return page(request, "enterprise.html", p,
                     {"e": data, "packs": views.eligibility_packs(), "result": result,
-                     "form": form})
+                     "form": form, "registry": None, "pack": None})
 
     @app.post("/api/enterprises/{org_id}/eligibility", tags=["enterprises"])
     async def api_enterprise_assess(request: Request, org_id: int) -> dict[str, Any]:

@@ -457,6 +457,16 @@ def enterprise_profile(engine: Engine, org_id: int) -> dict[str, Any] | None:
         rd = session.execute(select(m.RdExpenditure.year, func.sum(m.RdExpenditure.amount_yuan))
                              .where(m.RdExpenditure.organisation_id == org_id)
                              .group_by(m.RdExpenditure.year)).all()
+        in_force: dict[str, m.OrganisationFact] = {}
+        for fact in session.scalars(select(m.OrganisationFact).where(
+                m.OrganisationFact.organisation_id == org_id,
+                m.OrganisationFact.observed_on <= dt.date.today())
+                .order_by(m.OrganisationFact.observed_on)):
+            in_force[fact.fact_code] = fact  # date order: the newest observation wins
+        facts = [{"code": f.fact_code, "observed_on": f.observed_on.isoformat(),
+                  "value": f.value_bool if f.value_bool is not None else
+                  _num(f.value_number) if f.value_number is not None else f.value_text}
+                 for _, f in sorted(in_force.items())]
         listings = []
         for model, kind in ((m.Achievement, "achievement"), (m.Demand, "demand")):
             for row in session.scalars(select(model).where(
@@ -474,9 +484,14 @@ def enterprise_profile(engine: Engine, org_id: int) -> dict[str, Any] | None:
                           "valid_to": d.valid_to.isoformat() if d.valid_to else None}
                          for d in designations],
         "years": [{"year": y.year, "revenue": _num(y.revenue_yuan),
+                   "total_revenue": _num(y.total_revenue_yuan),
                    "high_tech_revenue": _num(y.high_tech_revenue_yuan),
                    "employees": y.employees, "tech_staff": y.tech_staff,
-                   "rd_expense": rd_by_year.get(y.year)} for y in years],
+                   "rd_expense": rd_by_year.get(y.year),
+                   "rd_expense_domestic": _num(y.rd_expense_domestic_yuan),
+                   "transformations": y.achievements_transformed,
+                   "ip_class1": y.ip_class1, "ip_class2": y.ip_class2} for y in years],
+        "facts": facts,
         "listings": listings,
     }
 
@@ -492,18 +507,61 @@ def self_assess(pack_code: str, founded: dt.date, figures: dict[str, float | Non
                 ip_class1: int | None, year: int, lang: str) -> dict[str, Any]:
     """Run the eligibility evaluator on figures a user typed in (nothing is stored)."""
     from observatory.eligibility.evaluator import assess as assess_pack
-    from observatory.eligibility.packs import get_pack
 
     enterprise = {"founded": founded, "fiscal_year": year,
                   "as_of": dt.date(year + 1, 6, 30),
                   "years": [{"year": year, **{k: v for k, v in figures.items()
                                               if v is not None}}],
                   "ip": {"class1": ip_class1} if ip_class1 is not None else {}}
-    result = assess_pack(get_pack(pack_code), enterprise)
+    result = assess_pack(bundled_pack(pack_code), enterprise)
     failing = result.failing()
     return {"pack": result.pack, "status": result.status, "as_of": result.as_of.isoformat(),
             "shortfall": _num(result.shortfall), "unverified": list(result.unverified),
             "failing": [_criterion_text(c, lang) for c in failing],
+            "criteria": [_criterion_text(c, lang) for c in result.criteria]}
+
+
+def bundled_pack(code: str) -> Any:
+    """A pack shipped with the platform, by code. Never a path: web input must not name files.
+
+    >>> bundled_pack("../../etc/passwd.yaml")
+    Traceback (most recent call last):
+    ...
+    ValueError: pack '../../etc/passwd.yaml': no such pack / 没有该规则包
+    """
+    from observatory.eligibility.packs import get_pack, pack_files
+
+    if code not in {p.stem for p in pack_files()}:
+        raise ValueError(f"pack {code!r}: no such pack / 没有该规则包")
+    return get_pack(code)
+
+
+def registry_assessment(engine: Engine, org_id: int, pack_code: str, as_of: dt.date,
+                        lang: str) -> dict[str, Any]:
+    """Assess an organisation from what the registry holds (the CLI's ``--org`` path).
+
+    Raises ``ValueError`` (bilingual message) for an unknown pack or an organisation that
+    cannot be assessed at ``as_of`` (no founding date, founded later).
+    """
+    from observatory.eligibility.evaluator import Evaluator
+    from observatory.eligibility.registry import RegistryInputError, load_enterprise
+
+    pack = bundled_pack(pack_code)
+    with Session(engine) as session:
+        uscc = session.scalar(select(m.Organisation.uscc).where(m.Organisation.id == org_id))
+        if uscc is None:
+            raise ValueError(f"organisation {org_id}: not in the registry / 登记库中没有该组织")
+        try:
+            enterprise = load_enterprise(session, uscc, as_of)
+        except RegistryInputError as exc:
+            raise ValueError(f"{exc.message_en} / {exc.message_zh}") from None
+    result = Evaluator(pack).assess(enterprise, as_of)
+    missing = sorted({f for c in result.criteria for leaf in c.leaves() for f in leaf.missing})
+    return {"pack": result.pack, "pack_version": result.pack_version,
+            "status": result.status, "as_of": result.as_of.isoformat(),
+            "fiscal_year": result.fiscal_year, "source": "registry",
+            "missing": missing, "unverified": list(result.unverified),
+            "failing": [_criterion_text(c, lang) for c in result.failing()],
             "criteria": [_criterion_text(c, lang) for c in result.criteria]}
 
 
