@@ -390,3 +390,14 @@ def test_sentences_bilingual(hte):
     assert c.sentence_en == "S&T personnel share of employees: 15.00% ≥ 10.00% — met"
     assert c.sentence_zh == "科技人员占职工总数的比例：15.00% ≥ 10.00%，符合"
     assert "国科发火〔2016〕32号" in c.basis
+
+
+def test_money_below_ten_thousand_yuan_is_shown_in_yuan() -> None:
+    """A gap of 3,200 yuan must not read "+0.00 m yuan" (or "+0.32万元" beside larger sums)."""
+    from observatory.eligibility.evaluator import fmt
+
+    assert fmt(3_200, "yuan", "en", signed=True) == "+3,200 yuan"
+    assert fmt(3_200, "yuan", "zh", signed=True) == "+3,200元"
+    assert fmt(10_000, "yuan", "en") == "0.01 m yuan" and fmt(10_000, "yuan", "zh") == "1.00万元"
+    assert fmt(-9_999.6, "yuan", "en", signed=True) == "−10,000 yuan"
+    assert fmt(0, "yuan", "en") == "0.00 m yuan"

@@ -254,9 +254,10 @@ def render_pipeline(res: Any, lang: str, console: Console) -> None:
                   f"{res.holders_excluded} "
                   f"{'current holders left out' if en else '家现持证企业未列入'}")
     if res.missing:
-        label = ("not held in the registry (insufficient data): " if en
-                 else "登记库中缺少的数据项（数据不足）：")
-        console.print(f"[dim]{label}{', '.join(res.missing)}[/dim]")
+        label = ("missing in the registry (insufficient data), enterprises lacking each: " if en
+                 else "登记库中缺少的数据项（数据不足）及缺少该项的企业数：")
+        console.print(f"[dim]{label}"
+                      f"{', '.join(f'{k} {v:,}' for k, v in res.missing.items())}[/dim]")
     near = Table(title="Nearest the thresholds" if en else "最接近认定条件的企业")
     for col in ("rank", "USCC", "name", "criterion", "value", "threshold", "gap"):
         near.add_column(col, overflow="fold")

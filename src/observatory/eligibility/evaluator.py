@@ -52,6 +52,8 @@ def fmt(value: Any, unit: str, lang: Lang, signed: bool = False) -> str:
     a = abs(v)
     if unit == "percent":
         text = f"{a * 100:.2f}%"
+    elif unit == "yuan" and 0 < a < 10_000:  # below what "0.01 m yuan" / "1.00万元" shows
+        text = f"{a:,.0f} yuan" if lang == "en" else f"{a:,.0f}元"
     elif unit == "yuan":
         text = f"{a / 1e6:,.2f} m yuan" if lang == "en" else f"{a / 1e4:,.2f}万元"
     elif unit == "usd":
