@@ -73,7 +73,7 @@ def main() -> None:
     with Session(engine) as session:
         data = export_entity(session, "technology_contracts", "csv")
         export_bundle(session, prerequisites, "csv",
-                      ["sources", "organisations", "persons", "achievements"])
+                      ["sources", "organisations", "persons", "achievements", "demands"])
     lines = data.decode().splitlines(keepends=True)
     data = "".join(lines[: args.import_rows + 1]).encode()
     n = len(lines[: args.import_rows + 1]) - 1

@@ -41,6 +41,7 @@ def test_same_seed_gives_an_identical_database(sqlite_template, tmp_path: Path) 
         engine.dispose()
     assert dumps[0] == dumps[1]
     assert len(dumps[0]["technology_contracts"]) > 1000
+    assert len(dumps[0]["matches"]) >= 6 and len(dumps[0]["match_events"]) > 6
     shutil.copy(sqlite_template, tmp_path / "c.db")
     other = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
     generate_city(other, seed=8, scale=SMALL)
@@ -54,7 +55,7 @@ def test_every_generated_record_says_it_is_synthetic(engine) -> None:
         assert session.get(m.Source, synthetic).synthetic is True
         for model in (m.Organisation, m.Designation, m.Platform, m.TechnologyContract, m.Fund,
                       m.FundInvestment, m.Achievement, m.Demand, m.Project, m.RdExpenditure,
-                      m.OrganisationYear, m.OrganisationFact, m.FundCommitment):
+                      m.OrganisationYear, m.OrganisationFact, m.FundCommitment, m.Match):
             sources = set(session.scalars(select(model.source_id).distinct()))
             assert sources == {synthetic}, model.__tablename__
         # The article's figures cite the article, the synthetic series cite the generator.

@@ -19,16 +19,18 @@ from tests.web.conftest import csrf_of, demo_user, login
 
 def _pair(engine: Engine, skip: int = 0) -> tuple[str, str]:
     """A published demand and achievement, both with an owner (so a contract can name the
-    buyer and the seller)."""
+    buyer and the seller), that the example city's brokers have not matched yet."""
     with Session(engine) as session:
-        demand = session.scalars(select(m.Demand.code).where(
+        demand = session.scalars(select(m.Demand).where(
             m.Demand.status == "published", m.Demand.owner_organisation_id.is_not(None))
             .order_by(m.Demand.id).offset(skip).limit(1)).one()
+        matched = select(m.Match.achievement_id).where(m.Match.demand_id == demand.id)
         ach = session.scalars(select(m.Achievement.code).where(
             m.Achievement.status == "published",
-            m.Achievement.owner_organisation_id.is_not(None))
+            m.Achievement.owner_organisation_id.is_not(None),
+            m.Achievement.id.not_in(matched))
             .order_by(m.Achievement.id).offset(skip).limit(1)).one()
-    return demand, ach
+        return demand.code, ach
 
 
 def _client(engine: Engine, role: str) -> tuple[TestClient, str]:
@@ -48,16 +50,28 @@ def _contract_total(engine: Engine) -> int:
         return session.scalar(select(func.count()).select_from(m.TechnologyContract)) or 0
 
 
+def _own_stats(client: TestClient) -> dict:
+    stats = client.get("/api/market/board").json()["statistics"]
+    assert len(stats) == 1  # a broker's board shows the broker's own figures only
+    return stats[0]
+
+
 def test_broker_moves_a_match_to_a_registered_contract(city_engine) -> None:
     client, csrf = _client(city_engine, "broker")
     demand, ach = _pair(city_engine)
+    start = _board(client)
+    # the example city's seeded activity is on the demo broker's board already
+    assert sum(len(v) for v in start.values()) > 0
+    stats_before = _own_stats(client)
     r = client.post("/market/matches", data={"csrf": csrf, "demand": demand,
                                              "achievement": ach, "score": "0.42"},
                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/market/board")
     board = _board(client)
-    assert len(board["proposed"]) == 1
-    code = board["proposed"][0]
+    new = set(board["proposed"]) - set(start["proposed"])
+    assert len(new) == 1 and len(board["proposed"]) == len(start["proposed"]) + 1
+    code = new.pop()
+    assert board["proposed"][0] == code  # proposed today: the newest card comes first
     rec = client.get(f"/api/market/matches/{code}").json()
     assert (rec["demand"], rec["achievement"], rec["score"]) == (demand, ach, 0.42)
     assert rec["broker"] is not None and rec["next"] == ["contacted", "declined"]
@@ -73,11 +87,13 @@ def test_broker_moves_a_match_to_a_registered_contract(city_engine) -> None:
         r = client.post(f"/market/matches/{code}/advance", data={"csrf": csrf, "to": step},
                         follow_redirects=False)
         assert r.status_code == 303
-    assert _board(client)["negotiating"] == [code]
+    board = _board(client)
+    assert code in board["negotiating"] and code not in board["proposed"]
+    assert len(board["negotiating"]) == len(start["negotiating"]) + 1
     # a decline needs a structured reason; the refusal shows both languages, changes nothing
     r = client.post(f"/market/matches/{code}/advance", data={"csrf": csrf, "to": "declined"})
     assert r.status_code == 422 and "needs a reason" in r.text and "拒绝须注明原因" in r.text
-    assert _board(client)["negotiating"] == [code]
+    assert _board(client) == board
     # skipping back is not a step the workflow allows (JSON twin)
     r = client.post(f"/api/market/matches/{code}/advance", json={"to": "proposed"},
                     headers={"X-CSRF-Token": csrf})
@@ -95,7 +111,7 @@ def test_broker_moves_a_match_to_a_registered_contract(city_engine) -> None:
     assert fields == {"registration_no", "non_technical_amount_yuan", "signed_on"}
     assert "exceeds the total amount" in r.text and "超过合同总额" in r.text
     assert _contract_total(city_engine) == before
-    assert _board(client)["negotiating"] == [code]
+    assert _board(client) == board
 
     with Session(city_engine) as session:
         seller_region = session.scalar(
@@ -110,14 +126,19 @@ def test_broker_moves_a_match_to_a_registered_contract(city_engine) -> None:
     r = client.post(f"/market/matches/{code}/contract", data=good, follow_redirects=False)
     assert r.status_code == 303
     assert _contract_total(city_engine) == before + 1
-    assert _board(client)["contracted"] == [code]
+    after_board = _board(client)
+    assert code in after_board["contracted"] and code not in after_board["negotiating"]
+    assert len(after_board["contracted"]) == len(start["contracted"]) + 1
     after = compute(city_engine, ["tech_contract_amount"], periods=[2024],
                     region=seller_region)["value"].sum()
     assert after - amount == pytest.approx(1_000_000)
-    stats = client.get("/api/market/board").json()["statistics"]
-    assert len(stats) == 1
-    assert stats[0]["contracted"] == 1 and stats[0]["technology_amount_yuan"] == 1_000_000
-    assert stats[0]["conversion"] == 1.0
+    stats = _own_stats(client)
+    assert stats["handled"] == stats_before["handled"] + 1
+    assert stats["contracted"] == stats_before["contracted"] + 1
+    assert stats["technology_amount_yuan"] == pytest.approx(
+        stats_before["technology_amount_yuan"] + 1_000_000)
+    closed = stats_before["contracted"] + stats_before["declined"]
+    assert stats["conversion"] == pytest.approx((stats_before["contracted"] + 1) / (closed + 1))
     with Session(city_engine) as session:
         actors = set(session.scalars(select(m.AuditLog.actor).where(
             m.AuditLog.entity_key.in_((code, "2024370200WEB01")))))
@@ -127,18 +148,25 @@ def test_broker_moves_a_match_to_a_registered_contract(city_engine) -> None:
 def test_decline_with_a_reason_and_staff_see_every_broker(city_engine) -> None:
     broker, csrf = _client(city_engine, "broker")
     mine_pair, other_pair = _pair(city_engine, 1), _pair(city_engine, 2)
+    start = broker.get("/api/market/board?lang=zh").json()
+    reasons_before = {r["reason"]: r["count"] for r in start["decline_reasons"]}
+    proposed_before = {x["code"] for x in start["columns"][0]["matches"]}
     broker.post("/market/matches", data={"csrf": csrf, "demand": mine_pair[0],
                                          "achievement": mine_pair[1]})
-    mine = _board(broker)["proposed"][0]
+    new = set(_board(broker)["proposed"]) - proposed_before
+    assert len(new) == 1
+    mine = new.pop()
     r = broker.post(f"/market/matches/{mine}/advance",
                     data={"csrf": csrf, "to": "declined", "reason": "price", "note": "too dear"},
                     follow_redirects=False)
     assert r.status_code == 303
     board = broker.get("/api/market/board?lang=zh").json()
-    declined = board["columns"][-1]["matches"][0]
+    declined = {x["code"]: x for x in board["columns"][-1]["matches"]}[mine]
     assert declined["decline_reason"] == "price" and declined["decline_reason_text"] == "价格分歧"
-    assert board["decline_reasons"] == [{"reason": "price", "name_en": "price",
-                                         "name_zh": "价格分歧", "count": 1}]
+    expected = {**reasons_before, "price": reasons_before.get("price", 0) + 1}
+    assert {r["reason"]: r["count"] for r in board["decline_reasons"]} == expected
+    assert {"reason": "price", "name_en": "price", "name_zh": "价格分歧",
+            "count": expected["price"]} in board["decline_reasons"]
 
     me = demo_user(city_engine, "broker").person_id
     with Session(city_engine) as session, session.begin():

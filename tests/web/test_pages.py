@@ -122,12 +122,16 @@ def test_search_and_match_with_explanations(shared_client, tokens) -> None:
 def test_broker_proposes_and_sees_only_own_matches(city_engine) -> None:
     client = TestClient(create_app(city_engine))
     login(client, "demo-broker", DEMO_PASSWORDS["broker"])
+    me = demo_user(city_engine, "broker").person_id
     with Session(city_engine) as session:
         demands = session.scalars(select(m.Demand.code).order_by(m.Demand.id).limit(2)).all()
         ach = session.scalars(select(m.Achievement.code).order_by(m.Achievement.id)
                               .limit(1)).one()
-        other_broker = session.scalar(select(m.Person.id).where(
-            m.Person.id != demo_user(city_engine, "broker").person_id).limit(1))
+        other_broker = session.scalar(select(m.Person.id).where(m.Person.id != me).limit(1))
+        seeded_mine = set(session.scalars(select(m.Match.code).where(
+            m.Match.broker_person_id == me)))
+    before = {x["code"] for x in client.get("/api/market/matches").json()["matches"]}
+    assert before == seeded_mine  # the example city's own matches for this broker
     token = csrf_of(client.get("/account").text)
     r = client.post("/market/matches", data={"csrf": token, "demand": demands[0],
                                              "achievement": ach}, follow_redirects=False)
@@ -139,13 +143,16 @@ def test_broker_proposes_and_sees_only_own_matches(city_engine) -> None:
                 m.Achievement.code == ach)), broker_person_id=other_broker,
             status="proposed", proposed_on=__import__("datetime").date(2025, 1, 1)))
     mine = client.get("/api/market/matches").json()["matches"]
-    assert len(mine) == 1 and mine[0]["code"] != "OTHER1"
+    new = {x["code"] for x in mine} - before
+    assert len(new) == 1 and "OTHER1" not in {x["code"] for x in mine}
+    assert {x["broker_person_id"] for x in mine} == {me}
+    code = new.pop()
     assert client.get("/api/market/matches/OTHER1").status_code == 404
-    assert client.get(f"/api/market/matches/{mine[0]['code']}").status_code == 200
+    assert client.get(f"/api/market/matches/{code}").status_code == 200
     with Session(city_engine) as session:
-        actor = session.scalar(select(m.AuditLog.actor).where(
-            m.AuditLog.entity == "matches"))
-    assert actor == "demo-broker"
+        actors = set(session.scalars(select(m.AuditLog.actor).where(
+            m.AuditLog.entity == "matches", m.AuditLog.entity_key == code)))
+    assert actors == {"demo-broker"}
 
 
 def test_import_with_errors_writes_nothing_then_valid_import_commits(city_engine) -> None:

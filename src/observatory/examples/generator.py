@@ -32,6 +32,7 @@ from observatory.registry.codes import make_uscc
 
 YEARS = list(range(2019, 2026))
 ANCHOR_YEAR = 2024
+ANCHOR_DATE = dt.date(ANCHOR_YEAR, 12, 31)  # stocks are calibrated at this year-end
 CITY = "370200"
 DISTRICTS = ["370202", "370203", "370211", "370212", "370213", "370214", "370215", "370281",
              "370283", "370285"]
@@ -1029,7 +1030,9 @@ def existing_generation(engine: Engine) -> dict[str, Any] | None:
 def generate_city(engine: Engine, seed: int = 42, scale: float = 1.0, baseline_year: int = 2023,
                   progress: ProgressFn | None = None, actor: str = "generator"
                   ) -> GenerationReport:
-    """Generate the example city into an empty, migrated registry in one transaction."""
+    """Generate the example city into an empty, migrated registry in one transaction, then
+    its synthetic broker activity (matches, their events and contracts) through the broker
+    workflow in a second one (``examples.broker_activity``)."""
     if not registry_is_empty(engine):
         raise ValueError("the registry already holds organisations; generate into an empty "
                          "database (observatory generate --replace starts afresh)")
@@ -1047,4 +1050,13 @@ def generate_city(engine: Engine, seed: int = 42, scale: float = 1.0, baseline_y
              "after": {"rows": counts[name], "seed": seed, "scale": scale},
              "operation": f"generate qingdao-example seed={seed} scale={scale}"}
             for name in INSERT_ORDER])
+    # Broker activity goes through the workflow (its own audit records and match events), so it
+    # runs on the committed city in a second transaction: the match engine reads the registry.
+    from observatory.examples.broker_activity import seed_broker_activity
+
+    activity = seed_broker_activity(engine, seed=seed, scale=scale, anchor=ANCHOR_DATE,
+                                    source_id=builder.source_id, actor=actor, progress=progress)
+    counts["matches"] = activity.matches
+    counts["match_events"] = activity.events
+    counts["technology_contracts"] += activity.contracts
     return GenerationReport(seed, scale, counts, time.perf_counter() - started)

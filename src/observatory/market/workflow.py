@@ -60,8 +60,13 @@ def _snapshot(match: m.Match) -> dict[str, Any]:
 
 def propose(session: Session, *, demand: str, achievement: str, actor: str,
             broker: str | None = None, score: float | None = None,
-            explanation: dict[str, Any] | None = None, on: dt.date | None = None) -> m.Match:
-    """Record a proposed match between a demand and an achievement (by their codes)."""
+            explanation: dict[str, Any] | None = None, on: dt.date | None = None,
+            source_id: int | None = None) -> m.Match:
+    """Record a proposed match between a demand and an achievement (by their codes).
+
+    ``source_id`` names where a match comes from when it is not a person's own work (the
+    example city's generator passes its synthetic source); the contract inherits it.
+    """
     on = on or dt.date.today()
     demand_row = _one(session, m.Demand, "code", demand, "需求")
     achievement_row = _one(session, m.Achievement, "code", achievement, "成果")
@@ -77,7 +82,7 @@ def propose(session: Session, *, demand: str, achievement: str, actor: str,
     match = m.Match(code=f"M{number:07d}", demand_id=demand_row.id,
                     achievement_id=achievement_row.id,
                     broker_person_id=broker_row.id if broker_row else None, status="proposed",
-                    score=score, explanation=explanation, proposed_on=on)
+                    score=score, explanation=explanation, proposed_on=on, source_id=source_id)
     session.add(match)
     session.flush()
     session.add(m.MatchEvent(match_id=match.id, on=on, actor=actor, from_status=None,

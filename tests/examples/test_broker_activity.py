@@ -1,0 +1,204 @@
+"""The example city's synthetic broker activity: engine-ranked pairs moved along the workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from observatory.db import make_engine
+from observatory.examples.broker_activity import (
+    STATUS_SHARES,
+    TOP_K,
+    WINDOW_DAYS,
+    status_plan,
+    target_matches,
+)
+from observatory.examples.generator import ANCHOR_DATE, SYNTHETIC_SOURCE, generate_city
+from observatory.market.engine import MatchEngine
+from observatory.market.listings import load_listings, match_listing
+from observatory.market.workflow import DECLINE_REASONS, STATUSES, TRANSITIONS, broker_statistics
+from observatory.registry import models as m
+
+SMALL = 0.02
+
+
+def _city(template: Path, folder: Path, seed: int) -> Engine:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, folder / "city.db")
+    engine = make_engine(f"sqlite:///{folder / 'city.db'}")
+    generate_city(engine, seed=seed, scale=SMALL)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def small_city(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[Engine]:
+    engine = _city(sqlite_template, tmp_path_factory.mktemp("broker_city"), seed=5)
+    yield engine
+    engine.dispose()
+
+
+def _activity(engine: Engine) -> dict[str, list[tuple]]:
+    """Matches, their events and their contracts as plain rows."""
+    with Session(engine) as session:
+        matches = session.execute(select(
+            m.Match.code, m.Match.status, m.Match.decline_reason, m.Match.score,
+            m.Match.explanation, m.Match.proposed_on, m.Match.closed_on,
+            m.Match.broker_person_id, m.Match.demand_id, m.Match.achievement_id)
+            .order_by(m.Match.id)).all()
+        events = session.execute(select(
+            m.MatchEvent.match_id, m.MatchEvent.on, m.MatchEvent.actor,
+            m.MatchEvent.from_status, m.MatchEvent.to_status).order_by(m.MatchEvent.id)).all()
+        contracts = session.execute(select(
+            m.TechnologyContract.registration_no, m.TechnologyContract.contract_type,
+            m.TechnologyContract.total_amount_yuan, m.TechnologyContract.technology_amount_yuan,
+            m.TechnologyContract.signed_on, m.TechnologyContract.registered_on)
+            .join(m.Match, m.Match.contract_id == m.TechnologyContract.id)
+            .order_by(m.TechnologyContract.id)).all()
+    return {"matches": [tuple(r) for r in matches], "events": [tuple(r) for r in events],
+            "contracts": [tuple(r) for r in contracts]}
+
+
+def test_status_plan_gives_every_status_and_follows_the_shares() -> None:
+    for n in (6, 12, 90, 1000):
+        plan = status_plan(n)
+        assert sum(plan.values()) == n
+        assert set(plan) == set(STATUS_SHARES) and min(plan.values()) >= 1
+    plan = status_plan(1000)
+    for status, share in STATUS_SHARES.items():
+        assert abs(plan[status] - share * 1000) <= 6  # one guaranteed each, then the shares
+    assert sum(status_plan(3).values()) == 3
+
+
+def test_match_count_scales_with_the_city() -> None:
+    assert 60 <= target_matches(1.0) <= 120
+    assert target_matches(SMALL) >= 6  # every status at least once, even at 2 %
+    assert target_matches(10.0) == pytest.approx(10 * target_matches(1.0), rel=0.01)
+
+
+def test_same_seed_gives_the_same_activity(small_city: Engine, sqlite_template: Path,
+                                           tmp_path: Path) -> None:
+    again = _city(sqlite_template, tmp_path / "again", seed=5)
+    other = _city(sqlite_template, tmp_path / "other", seed=6)
+    first = _activity(small_city)
+    assert first["matches"] and first["events"] and first["contracts"]
+    assert _activity(again) == first
+    assert _activity(other)["matches"] != first["matches"]
+    again.dispose()
+    other.dispose()
+
+
+def test_every_status_is_seeded_with_structured_declines(small_city: Engine) -> None:
+    with Session(small_city) as session:
+        matches = session.scalars(select(m.Match)).all()
+        synthetic = session.scalar(select(m.Source.id).where(m.Source.code == SYNTHETIC_SOURCE))
+    assert len(matches) >= 6
+    assert {x.status for x in matches} == set(STATUSES)
+    for x in matches:
+        assert x.source_id == synthetic
+        if x.status == "declined":
+            assert x.decline_reason in DECLINE_REASONS
+        else:
+            assert x.decline_reason is None
+        assert (x.closed_on is not None) == (x.status in ("declined", "contracted"))
+
+
+def test_every_match_has_a_broker_qualified_when_it_was_proposed(small_city: Engine) -> None:
+    start = ANCHOR_DATE - dt.timedelta(days=WINDOW_DAYS)
+    with Session(small_city) as session:
+        for match in session.scalars(select(m.Match)):
+            assert start <= match.proposed_on <= (match.closed_on or match.proposed_on) \
+                <= ANCHOR_DATE
+            quals = session.scalars(select(m.BrokerQualification).where(
+                m.BrokerQualification.person_id == match.broker_person_id)).all()
+            assert any(q.valid_from <= match.proposed_on
+                       and (q.valid_to is None or q.valid_to >= match.proposed_on)
+                       for q in quals), match.code
+            demand = session.get(m.Demand, match.demand_id)
+            ach = session.get(m.Achievement, match.achievement_id)
+            assert demand.status == "published" and ach.status == "published"
+            assert max(demand.published_on, ach.published_on) <= match.proposed_on
+        # the broker the demo account acts for (the first qualification) has work to show
+        first = session.scalar(select(m.BrokerQualification.person_id)
+                               .order_by(m.BrokerQualification.id).limit(1))
+        stats = broker_statistics(session)
+        mine = session.scalars(select(m.Match.id).where(m.Match.broker_person_id == first))
+        assert len(mine.all()) >= 1
+    assert stats["handled"].sum() == len(_activity(small_city)["matches"])
+
+
+def test_contracted_matches_register_the_pairs_contract(small_city: Engine) -> None:
+    with Session(small_city) as session:
+        contracted = session.scalars(select(m.Match).where(m.Match.status == "contracted")).all()
+        assert contracted
+        for match in contracted:
+            contract = session.get(m.TechnologyContract, match.contract_id)
+            demand = session.get(m.Demand, match.demand_id)
+            ach = session.get(m.Achievement, match.achievement_id)
+            assert contract.seller_organisation_id == ach.owner_organisation_id
+            assert contract.buyer_organisation_id == demand.owner_organisation_id
+            assert (contract.demand_id, contract.achievement_id) == (demand.id, ach.id)
+            assert contract.broker_person_id == match.broker_person_id
+            assert contract.source_id == match.source_id
+            assert match.proposed_on <= contract.signed_on <= contract.registered_on \
+                == match.closed_on <= ANCHOR_DATE
+            assert 0 <= contract.technology_amount_yuan <= contract.total_amount_yuan
+            ends = sorted(float(v) for v in (ach.asking_price_yuan, demand.budget_yuan))
+            assert ends[0] - 1000 <= float(contract.total_amount_yuan) <= ends[1] + 1000
+        linked = set(session.scalars(select(m.Match.contract_id).where(
+            m.Match.contract_id.is_not(None))))
+        assert linked == {x.contract_id for x in contracted}
+
+
+def test_every_change_has_its_event_and_audit_record(small_city: Engine) -> None:
+    with Session(small_city) as session:
+        for match in session.scalars(select(m.Match)):
+            events = session.scalars(select(m.MatchEvent).where(
+                m.MatchEvent.match_id == match.id).order_by(m.MatchEvent.id)).all()
+            assert events[0].from_status is None and events[0].to_status == "proposed"
+            assert events[0].on == match.proposed_on
+            for before, after in zip(events, events[1:], strict=False):
+                assert after.from_status == before.to_status
+                assert after.to_status in TRANSITIONS[before.to_status]
+                assert before.on <= after.on
+            assert events[-1].to_status == match.status
+            assert {e.actor for e in events} == {"generator"}
+            audit = session.scalars(select(m.AuditLog).where(
+                m.AuditLog.entity == "matches", m.AuditLog.entity_key == match.code)
+                .order_by(m.AuditLog.id)).all()
+            assert [a.after["status"] for a in audit] == [e.to_status for e in events]
+            assert {a.actor for a in audit} == {"generator"}
+            if match.contract_id is not None:
+                contract = session.get(m.TechnologyContract, match.contract_id)
+                registered = session.scalars(select(m.AuditLog).where(
+                    m.AuditLog.entity == "technology_contracts",
+                    m.AuditLog.entity_key == contract.registration_no)).all()
+                assert [(a.actor, a.after["match"]) for a in registered] == [
+                    ("generator", match.code)]
+
+
+def test_pairs_and_scores_are_the_match_engines(small_city: Engine) -> None:
+    """A fresh lexical engine (no broker feedback) ranks each pair among the demand's best
+    with the stored score: the numbers come from the engine, not from the generator."""
+    matcher = MatchEngine(None, mode="bm25", today=ANCHOR_DATE)
+    with Session(small_city) as session:
+        matcher.add(load_listings(session))
+        rows = session.execute(select(m.Match.score, m.Match.explanation, m.Demand.code,
+                                      m.Achievement.code)
+                               .join(m.Demand, m.Demand.id == m.Match.demand_id)
+                               .join(m.Achievement, m.Achievement.id == m.Match.achievement_id)
+                               ).all()
+    for score, explanation, demand, ach in rows:
+        hits = {matcher.listings[h.listing_id].extra["code"]: h
+                for h in match_listing(matcher, "demand", demand, k=TOP_K)}
+        assert ach in hits
+        assert score == pytest.approx(hits[ach].score, abs=1e-6)
+        assert explanation["rank"] == hits[ach].rank
+        assert explanation["model"] == "bm25" and explanation["synthetic"] is True
+        assert explanation["matched_terms"] == list(hits[ach].explanation.matched_terms)
