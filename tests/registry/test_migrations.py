@@ -34,14 +34,20 @@ def test_sqlite_pragmas(sqlite_engine) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
 
 
-def test_0004_records_the_mother_fund_link_it_used_to_infer(empty_engine_url: str) -> None:
-    """Upgrading a 0003 database sets lp_fund_id on guidance commitments to sub-funds only."""
+def test_0004_records_the_mother_fund_link_it_used_to_infer(engine) -> None:
+    """Down to 0003 and up again on both backends: the upgrade sets lp_fund_id on guidance
+    commitments to sub-funds only, and the downgrade leaves a working 0003 schema."""
+    from alembic import command
     from sqlalchemy import text
 
-    from observatory.registry.migrate import upgrade_to_head
+    from observatory.registry.migrate import alembic_config, upgrade_to_head
 
-    engine = make_engine(empty_engine_url)
-    upgrade_to_head(engine, "0003_web_accounts")
+    cfg = alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0003_web_accounts")
+    assert current_revision(engine) == "0003_web_accounts"
+    assert "organisation_facts" not in inspect(engine).get_table_names()
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO funds (id, code, name_zh, kind, level, parent_fund_id, vintage, "
