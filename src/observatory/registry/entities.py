@@ -87,21 +87,20 @@ def _dates_in_order(start: str, end: str) -> RowCheck:
     return check
 
 
-def _tech_amount_within_total(row: dict[str, Any]) -> list[tuple[str, str, str]]:
-    tech, total = row.get("technology_amount_yuan"), row.get("total_amount_yuan")
-    if tech is not None and total is not None and tech > total:
-        return [("technology_amount_yuan",
-                 f"technology transaction amount {tech} exceeds total amount {total}",
-                 f"技术交易额 {tech} 超过合同总额 {total}")]
-    return []
+def _part_within(part: str, whole: str, part_label: tuple[str, str] | None = None,
+                 whole_label: tuple[str, str] | None = None) -> RowCheck:
+    """A part (technology amount, R&D staff...) may not exceed the whole it is part of.
 
+    Labels are (English, Chinese) names for the message; the column names by default.
+    """
+    part_en, part_zh = part_label or (part, part)
+    whole_en, whole_zh = whole_label or (whole, whole)
 
-def _part_within(part: str, whole: str) -> RowCheck:
-    """A part (R&D staff, high-tech revenue...) may not exceed the whole it is part of."""
     def check(row: dict[str, Any]) -> list[tuple[str, str, str]]:
         a, b = row.get(part), row.get(whole)
         if a is not None and b is not None and a > b:
-            return [(part, f"{part} {a} exceeds {whole} {b}", f"{part}（{a}）超过{whole}（{b}）")]
+            return [(part, f"{part_en} {a} exceeds {whole_en} {b}",
+                     f"{part_zh} {a} 超过{whole_zh} {b}")]
         return []
 
     return check
@@ -448,7 +447,10 @@ _register(EntitySpec(
         Field("demand", ref=Ref("demands", "demand_id")),
         SOURCE, SOURCE_REF,
     ), depends=(ORG, "persons", "achievements", "demands"),
-    row_checks=(_tech_amount_within_total, _dates_in_order("signed_on", "registered_on")),
+    row_checks=(_part_within("technology_amount_yuan", "total_amount_yuan",
+                             ("technology transaction amount", "技术交易额"),
+                             ("total amount", "合同总额")),
+                _dates_in_order("signed_on", "registered_on")),
     name_en="Technology contracts", name_zh="技术合同"))
 
 _register(EntitySpec(
