@@ -72,11 +72,7 @@ def naive_enterprises(engine: Engine, as_of: date, limit: int | None = None) -> 
                     m.OrganisationFact.organisation_id == org.id,
                     m.OrganisationFact.observed_on <= as_of)
                     .order_by(m.OrganisationFact.observed_on)):
-                number = None if f.value_number is None else float(f.value_number)
-                facts[f.fact_code] = (
-                    f.value_bool if f.value_bool is not None else
-                    (int(number) if number.is_integer() else number) if number is not None
-                    else f.value_text)
+                facts[f.fact_code] = f.value
             for year, amount in s.execute(
                     select(m.RdExpenditure.year, func.sum(m.RdExpenditure.amount_yuan))
                     .where(m.RdExpenditure.organisation_id == org.id,

@@ -86,12 +86,6 @@ def _num(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
-def _plain_number(v: Any) -> int | float:
-    """A stored number as the int or float a pack compares (3.000000 -> 3)."""
-    f = float(v)
-    return int(f) if f.is_integer() else f
-
-
 def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None = None,
                      with_years_only: bool = True) -> list[Enterprise]:
     """Enterprises as of ``as_of`` from five bulk queries.
@@ -140,8 +134,7 @@ def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None 
                    of.organisation_id)
         for oid, code, flag, number, text in s.execute(q):
             if oid in orgs:  # in date order: the newest observation wins
-                facts[oid][code] = (flag if flag is not None else
-                                    _plain_number(number) if number is not None else text)
+                facts[oid][code] = m.fact_value(flag, number, text)
         q = scoped(select(rd.organisation_id, rd.year, func.sum(rd.amount_yuan))
                    .where(rd.year < as_of.year).group_by(rd.organisation_id, rd.year),
                    rd.organisation_id)

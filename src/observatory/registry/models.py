@@ -206,6 +206,25 @@ class OrganisationFact(Sourced, Base):
     value_number: Mapped[Decimal | None] = mapped_column(Numeric(24, 6))
     value_text: Mapped[str | None] = mapped_column(String(200))
 
+    @property
+    def value(self) -> bool | int | float | str | None:
+        return fact_value(self.value_bool, self.value_number, self.value_text)
+
+
+def fact_value(flag: bool | None, number: Decimal | float | None, text: str | None
+               ) -> bool | int | float | str | None:
+    """The one value a fact holds, as a rule pack compares it (7.000000 -> 7, 0.125 -> 0.125).
+
+    >>> fact_value(None, Decimal("7.000000"), None), fact_value(True, None, None)
+    (7, True)
+    """
+    if flag is not None:
+        return flag
+    if number is not None:
+        f = float(number)
+        return int(f) if f.is_integer() else f
+    return text
+
 
 class Identifier(Sourced, Base):
     """Another identifier of an organisation (stock code, old registration number...)."""

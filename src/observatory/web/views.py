@@ -464,9 +464,7 @@ def enterprise_profile(engine: Engine, org_id: int) -> dict[str, Any] | None:
                 .order_by(m.OrganisationFact.observed_on)):
             in_force[fact.fact_code] = fact  # date order: the newest observation wins
         facts = [{"code": f.fact_code, "observed_on": f.observed_on.isoformat(),
-                  "value": f.value_bool if f.value_bool is not None else
-                  _num(f.value_number) if f.value_number is not None else f.value_text}
-                 for _, f in sorted(in_force.items())]
+                  "value": f.value} for _, f in sorted(in_force.items())]
         listings = []
         for model, kind in ((m.Achievement, "achievement"), (m.Demand, "demand")):
             for row in session.scalars(select(model).where(
@@ -540,8 +538,9 @@ def registry_assessment(engine: Engine, org_id: int, pack_code: str, as_of: dt.d
                         lang: str) -> dict[str, Any]:
     """Assess an organisation from what the registry holds (the CLI's ``--org`` path).
 
-    Raises ``ValueError`` (bilingual message) for an unknown pack or an organisation that
-    cannot be assessed at ``as_of`` (no founding date, founded later).
+    Raises ``LookupError`` for an organisation not in the registry and ``ValueError``
+    (bilingual message) for an unknown pack or an organisation that cannot be assessed at
+    ``as_of`` (no founding date, founded later).
     """
     from observatory.eligibility.evaluator import Evaluator
     from observatory.eligibility.registry import RegistryInputError, load_enterprise
@@ -550,7 +549,7 @@ def registry_assessment(engine: Engine, org_id: int, pack_code: str, as_of: dt.d
     with Session(engine) as session:
         uscc = session.scalar(select(m.Organisation.uscc).where(m.Organisation.id == org_id))
         if uscc is None:
-            raise ValueError(f"organisation {org_id}: not in the registry / 登记库中没有该组织")
+            raise LookupError(f"organisation {org_id}: not in the registry / 登记库中没有该组织")
         try:
             enterprise = load_enterprise(session, uscc, as_of)
         except RegistryInputError as exc:
