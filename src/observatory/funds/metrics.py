@@ -265,14 +265,14 @@ def outside_shares(commitments: pd.DataFrame, funds_in_scope: set[str]) -> dict[
     >>> outside_shares(cm, {"M", "S"})
     {'M': 1.0, 'S': 0.75}
     """
+    total = commitments.groupby("fund")["amount"].sum()
+    inside = (commitments[commitments["lp_fund"].isin(funds_in_scope)]
+              .groupby("fund")["amount"].sum() if "lp_fund" in commitments.columns
+              else pd.Series(dtype="float64"))
     shares = {}
-    inner = (commitments["lp_fund"].notna() & commitments["lp_fund"].isin(funds_in_scope)
-             if "lp_fund" in commitments.columns else pd.Series(False, index=commitments.index))
     for fund in sorted(funds_in_scope):
-        mine = commitments["fund"] == fund
-        total = float(commitments.loc[mine, "amount"].sum())
-        inside = float(commitments.loc[mine & inner, "amount"].sum())
-        shares[fund] = (total - inside) / total if total > 0 else 1.0
+        t = float(total.get(fund, 0.0))
+        shares[fund] = (t - float(inside.get(fund, 0.0))) / t if t > 0 else 1.0
     return shares
 
 
