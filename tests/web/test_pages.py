@@ -247,6 +247,8 @@ def test_enterprise_assessed_from_the_registry(shared_client, shared_engine, tok
         assert r.status_code == 422 and "no such pack" in r.text and "没有该规则包" in r.text
     r = shared_client.get(f"/api/enterprises/{org_id}/eligibility?as_of=2025-13-01", headers=h)
     assert r.status_code == 422 and "YYYY-MM-DD" in r.text
+    assert shared_client.get("/api/enterprises/999999999/eligibility",
+                             headers=h).status_code == 404
     # the page still shows the profile, with the reason in place of the assessment
     r = shared_client.get(f"/enterprises/{org_id}?lang=en&as_of=1990-01-01", headers=h)
     assert r.status_code == 200 and 'id="registry-error"' in r.text

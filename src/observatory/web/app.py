@@ -814,10 +814,13 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
         return page(request, "enterprises.html", p, {"ents": enterprises_data(p, q[:100])},
                     f"/api/enterprises?q={quote(q)}")
 
-    def enterprise_data(p: auth.Principal, org_id: int) -> dict[str, Any]:
+    def enterprise_access(p: auth.Principal, org_id: int) -> None:
         allow(p, "enterprises")
         if _role(p) == "enterprise" and p.organisation_id != org_id:
             raise not_found()
+
+    def enterprise_data(p: auth.Principal, org_id: int) -> dict[str, Any]:
+        enterprise_access(p, org_id)
         data = views.enterprise_profile(engine, org_id)
         if data is None:
             raise not_found()
@@ -853,7 +856,7 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
 
     def registry_assessment(p: auth.Principal, org_id: int, pack: str, as_of: str | None,
                             lang: str) -> dict[str, Any]:
-        enterprise_data(p, org_id)
+        enterprise_access(p, org_id)
         try:
             day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
         except ValueError:
@@ -861,6 +864,8 @@ def create_app(engine: Engine, *, login_limit: int = 5, login_window: float = 30
                                      "评价日期应为 YYYY-MM-DD") from None
         try:
             return views.registry_assessment(engine, org_id, pack, day, lang)
+        except LookupError:
+            raise not_found() from None
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
 
