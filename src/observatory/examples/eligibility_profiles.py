@@ -49,12 +49,12 @@ class EligibilityProfiles:
     """Per-enterprise draws, then per-year figures and single facts on request.
 
     ``strong[i]`` says whether enterprise ``i`` holds the high-tech designation at some time.
-    Call :meth:`year` in year order for each enterprise (IP stocks accumulate), then
+    Call :meth:`next_year` in year order for each enterprise (IP stocks accumulate), then
     :meth:`facts` once.
 
     >>> p = EligibilityProfiles(np.random.default_rng(0), [True])
-    >>> row = p.year(0, 2019, revenue=50_000_000, net_assets=40_000_000, rd=3_000_000,
-    ...              tech_staff=10)
+    >>> row = p.next_year(0, revenue=50_000_000, net_assets=40_000_000, rd=3_000_000,
+    ...                   tech_staff=10, employees=60)
     >>> dict(zip(p.YEAR_COLUMNS, row))["rd_expense_domestic_yuan"] <= 3_000_000
     True
     """
@@ -81,13 +81,14 @@ class EligibilityProfiles:
         self.ip1 = np.where(self.strong, rng.poisson(3.0, n), rng.poisson(0.6, n))
         self.ip1_rate = np.where(self.strong, 1.2, 0.3)
         self.ip2 = np.where(self.strong, rng.poisson(6.0, n), rng.poisson(2.5, n))
-        self.own_rd = np.zeros(n, dtype=int)
-        self.high_value = np.zeros(n, dtype=int)
+        # The opening stock splits like every later grant: 85 % own R&D, 30 % high value.
+        self.own_rd = rng.binomial(self.ip1, 0.85)
+        self.high_value = rng.binomial(self.ip1, 0.3)
         self.last_size: dict[int, tuple[int, int]] = {}
 
-    def year(self, i: int, year: int, revenue: int, net_assets: int, rd: int,
-             tech_staff: int, employees: int | None = None) -> tuple[int, ...]:
-        """The extra organisation-year columns (``YEAR_COLUMNS`` order) of enterprise ``i``."""
+    def next_year(self, i: int, revenue: int, net_assets: int, rd: int, tech_staff: int,
+                  employees: int) -> tuple[int, ...]:
+        """Enterprise ``i``'s extra columns (``YEAR_COLUMNS`` order) for its next year."""
         rng = self.rng
         cost = int(revenue * self.cost_ratio[i])
         pre_tax = revenue - cost
@@ -96,15 +97,10 @@ class EligibilityProfiles:
         equity = int(np.exp(rng.normal(16.0, 1.0))) if rng.random() < 0.08 else 0
         new1 = int(rng.poisson(self.ip1_rate[i]))
         self.ip1[i] += new1
-        self.own_rd[i] += int(rng.binomial(new1, 0.85)) if new1 else 0
-        self.high_value[i] += int(rng.binomial(new1, 0.3)) if new1 else 0
-        # Stocks present before the first year split the same way.
-        if year == 2019:
-            self.own_rd[i] = int(rng.binomial(int(self.ip1[i]), 0.85))
-            self.high_value[i] = int(rng.binomial(int(self.ip1[i]), 0.3))
+        self.own_rd[i] += int(rng.binomial(new1, 0.85))
+        self.high_value[i] += int(rng.binomial(new1, 0.3))
         self.ip2[i] += int(rng.poisson(1.5))
-        if employees is not None:
-            self.last_size[i] = (employees, revenue)
+        self.last_size[i] = (employees, revenue)
         return (int(revenue * self.main_share[i]), int(revenue * (1 + self.other_income[i])),
                 int(rd * (1 - self.foreign_rd[i])), cost, net_profit, net_assets + liabilities,
                 liabilities, equity, int(tech_staff * self.rd_staff_share[i]),

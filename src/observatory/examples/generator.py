@@ -388,8 +388,8 @@ class CityBuilder:
                 amount = int(revenue * rd_ratio[i])
                 oy.rows.append((oy_id, int(org), year, revenue, int(revenue * 0.65),
                                 int(revenue * 0.8), staff, tech_staff,
-                                *profiles.year(i, year, revenue, int(revenue * 0.8), amount,
-                                               tech_staff, staff),
+                                *profiles.next_year(i, revenue, int(revenue * 0.8), amount,
+                                                    tech_staff, staff),
                                 self.source_id, None))
                 rd_id += 1
                 rd.rows.append((rd_id, int(org), year, "enterprise", amount, self.source_id, None))
@@ -421,14 +421,13 @@ class CityBuilder:
         facts = self.table("organisation_facts", [
             "id", "organisation_id", "fact_code", "observed_on", "value_bool", "value_number",
             "value_text", "source_id", "source_ref"])
-        survey = dt.date(ANCHOR_YEAR, 12, 31)
         surveyed = profiles.rng.random(len(active)) < profiles.SURVEY_SHARE
         for i, org in enumerate(active):
             if not surveyed[i]:
                 continue
             founded = self.founded_on[int(org)]
             for code, value, lasting in profiles.facts(i, founded, self.org_field[int(org) - 1]):
-                on = founded if lasting else survey
+                on = founded if lasting else ANCHOR_DATE
                 if isinstance(value, tuple):  # (date, bool) transitions
                     for when, flag in value:
                         facts.rows.append((facts.next_id(), int(org), code, when, flag, None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -215,8 +216,6 @@ def load_china_series(root: str) -> dict[str, pd.Series]:
     total too: it is published, not summed); ``backtest`` skips the ones too short (the
     high-tech enterprise counts span only 2018-2024). Missing cells stay missing (no zero fill).
     """
-    from pathlib import Path
-
     path = Path(root) / "province_year.csv"
     frame = pd.read_csv(path)
     needed = {"province_en", "year", "indicator_code", "value"}
