@@ -257,3 +257,25 @@ def test_organisation_facts_and_yearly_calibers(engine, tmp_path: Path) -> None:
     assert {e.column for e in errors} == {"main_business_revenue_yuan", "rd_staff",
                                           "ip_class1_own_rd"}
     assert all(e.row == 2 and "exceeds" in e.reason_en and "超过" in e.reason_zh for e in errors)
+
+
+def test_commitment_lp_fund_link(engine, tmp_path: Path) -> None:
+    """A commitment names its LP fund by code; a dangling code or the fund itself is refused."""
+    funds = ("code,name_zh,kind,level,parent_fund,vintage,size_yuan\n"
+             "M,母基金,mother,city,,2020,1000\nS,子基金,sub,city,M,2021,400\n")
+    import_path(engine, write(tmp_path, "funds.csv", funds), "funds")
+    head = "code,fund,lp_fund,lp_name,lp_type,amount_yuan,committed_on\n"
+    ok = ("C1,S,M,母基金,guidance_fund,100,2021-03-01\n"
+          "C2,S,,银行,financial_institution,300,2021-03-01\n")
+    import_path(engine, write(tmp_path, "c.csv", head + ok), "fund_commitments")
+    with Session(engine) as s:
+        links = dict(s.execute(select(m.FundCommitment.code, m.FundCommitment.lp_fund_id)).all())
+        mother = s.scalar(select(m.Fund.id).where(m.Fund.code == "M"))
+    assert links == {"C1": mother, "C2": None}
+    bad = ("C3,S,S,子基金,guidance_fund,10,2021-03-01\n"      # row 2: its own LP
+           "C4,S,NOPE,某基金,guidance_fund,10,2021-03-01\n")  # row 3: no such fund
+    errors = failing(engine, write(tmp_path, "d.csv", head + bad), "fund_commitments")
+    assert {(e.row, e.column) for e in errors} == {(2, "lp_fund"), (3, "lp_fund")}
+    own = next(e for e in errors if e.row == 2)
+    assert "its own limited partner" in own.reason_en and "自身的出资人" in own.reason_zh
+    assert count(engine, m.FundCommitment) == 2

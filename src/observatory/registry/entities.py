@@ -126,6 +126,15 @@ def _one_value(row: dict[str, Any]) -> list[tuple[str, str, str]]:
              f"value_bool、value_number、value_text 须且仅须填写一项（已填：{found}）")]
 
 
+def _lp_not_the_fund(row: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """A fund cannot be a limited partner in itself."""
+    fund, lp = row.get("fund"), row.get("lp_fund")
+    if fund is not None and fund == lp:
+        return [("lp_fund", f"fund {fund} cannot be its own limited partner",
+                 f"基金 {fund} 不能作为自身的出资人")]
+    return []
+
+
 def _uscc(value: str) -> str | None:
     return uscc_problem(value)
 
@@ -482,7 +491,8 @@ _register(EntitySpec(
         Field("amount_yuan", required=True, **MONEY),
         Field("committed_on", "date", required=True),
         SOURCE, SOURCE_REF,
-    ), depends=("funds", ORG), name_en="Fund commitments", name_zh="基金认缴"))
+    ), depends=("funds", ORG), row_checks=(_lp_not_the_fund,),
+    name_en="Fund commitments", name_zh="基金认缴"))
 
 _register(EntitySpec(
     "fund_cash_flows", m.FundCashFlow, ("code",), (
