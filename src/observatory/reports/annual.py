@@ -15,9 +15,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from observatory import i18n
 from observatory.registry import models as m
 from observatory.reports import svg
-from observatory.web import i18n, views
+from observatory.web import views
 
 HERE = Path(__file__).resolve().parent
 

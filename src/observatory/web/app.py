@@ -35,13 +35,14 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
+from observatory import i18n
 from observatory.market import workflow
 from observatory.market.contracts import ContractInvalid, register_contract
 from observatory.market.workflow import WorkflowError
 from observatory.registry import models as m
 from observatory.registry.audit import recent, record_change
 from observatory.registry.errors import ImportFailed, RowError
-from observatory.web import auth, charts, i18n, marketplace, views
+from observatory.web import auth, charts, marketplace, views
 from observatory.web.models import ApiToken, ImportRun
 
 HERE = Path(__file__).resolve().parent

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from observatory.web.i18n import pick, t, yuan_scale
+from observatory.i18n import pick, t, yuan_scale
 
 
 def _layout(title: str, y_title: str = "") -> dict[str, Any]:
