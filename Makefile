@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/observatory demo
 
-test: $(STAMP)
+# Chromium and a CJK font: installed when missing (root + apt), else the command is printed.
+system-deps:
+	bash scripts/system-deps.sh
+
+test: system-deps $(STAMP)
 	$(BIN)/ruff check src tests bench
 	bash scripts/run-tests.sh
 

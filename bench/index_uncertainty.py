@@ -26,9 +26,8 @@ from observatory.index import uncertainty as ua
 from observatory.index.coinr_io import pipeline_from_files
 from observatory.index.pipeline import Pipeline
 
-SHARED = Path(os.environ.get("OBSERVATORY_SHARED_DIR",
-                             Path(__file__).resolve().parents[2] / "shared"))
-ASEM = SHARED / "composite_index_validation/coinr_v1.1.14_asem/inputs"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+ASEM = DATA / "composite_index_validation/coinr_v1.1.14_asem/inputs"
 NORMS = [{"method": "minmax", "params": {"lower": 1, "upper": 100}},
          {"method": "zscore", "params": {"mean": 10, "sd": 2}}]
 

@@ -13,7 +13,7 @@ Baseline, in the same process: brute-force NumPy exact dense search (matrix @ q,
 over the same vectors. From 250,000 rows the engine's dense retriever switches to its IVF index
 (nlist = sqrt(n), nprobe 32, vectors stored contiguously per list); recall@10 against the exact
 search is reported. Embedding throughput is measured
-on real Chinese abstracts (CSL, from ../shared) when present, else on fixture texts.
+on real Chinese abstracts (CSL, carried in tests/data).
 Goals: hybrid p95 <= 20 ms at 100k and <= 100 ms at 1M on 2 cores.
 """
 
@@ -133,15 +133,9 @@ def run_size(n: int, rng: np.random.Generator, n_queries: int) -> None:
 
 
 def abstracts(limit: int) -> list[str]:
-    shared = Path(
-        os.environ.get("OBSERVATORY_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")
-    )
-    tsv = shared / "matching_eval" / "csl" / "ts" / "dev.tsv"
-    if tsv.exists():
-        return [
-            line.split("\t")[1] for line in tsv.read_text(encoding="utf-8").splitlines()[:limit]
-        ]
-    return [x.text("zh") for x in load_fixture() if "zh" in x.texts][:limit]
+    tsv = Path(__file__).resolve().parents[1] / "tests/data/matching_eval/csl/ts/dev.tsv"
+    lines = tsv.read_text(encoding="utf-8").splitlines()[:limit]
+    return [line.split("\t")[1] for line in lines]
 
 
 def run_embedders(n: int) -> None:

@@ -1,4 +1,4 @@
-"""Back-test of the progress forecast intervals on the shared official series.
+"""Back-test of the progress forecast intervals on the official series in tests/data.
 
 Hides the last five years of every distinct series with at least ten points, forecasts them
 and reports how often the nominal 80 % interval (p10-p90) holds the held-back value, for the
@@ -10,7 +10,7 @@ follow: leave-one-source-out (factors chosen on Canada scored on Germany and vic
 held-out back-test on the Chinese provincial statistics (never used for tuning), with the naive
 model's coverage on the same series as the baseline.
 
-Usage: python bench/progress_backtest.py [--paths 2000] [--shared ../shared]
+Usage: python bench/progress_backtest.py [--paths 2000] [--data tests/data]
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from observatory.targets.backtest import (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_shared = Path(__file__).resolve().parents[2] / "shared"
-    parser.add_argument("--shared", type=Path, default=default_shared)
+    default_data = Path(__file__).resolve().parents[1] / "tests" / "data"
+    parser.add_argument("--data", type=Path, default=default_data)
     parser.add_argument("--paths", type=int, default=2000)
     args = parser.parse_args()
-    series = load_validation_series(str(args.shared / "progress_validation"))
+    series = load_validation_series(str(args.data / "progress_validation"))
     print(f"machine: {os.cpu_count()} logical cores visible (reference machine: 2 cores)")
     print(f"series: {len(series)} distinct, held back: last 5 points, paths: {args.paths}")
     results = {}
@@ -72,7 +72,7 @@ def main() -> None:
               f"shipped factors on it {f.shipped.coverage:.1%}")
     print(f"  pooled out-of-fold {hits / values:.1%} ({values} values); "
           f"in-sample {cal.coverage:.1%}; {time.perf_counter() - start:.1f} s")
-    china = load_china_series(str(args.shared / "china_innovation_stats"))
+    china = load_china_series(str(args.data / "china_innovation_stats"))
     cn = {}
     for name, calibrated in (("naive baseline", False), ("calibrated", True)):
         start = time.perf_counter()

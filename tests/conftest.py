@@ -22,6 +22,9 @@ from sqlalchemy.exc import OperationalError
 
 from observatory.db import make_engine
 from observatory.registry.setup import init_database
+from tests import no_shared_reads
+
+no_shared_reads.install()
 
 BACKENDS = ("sqlite", "postgres")
 

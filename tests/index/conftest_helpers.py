@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tests.shared_data import shared_path
+from tests.reference_data import reference_path
 
 TOL = 1e-9
 BASE = "composite_index_validation/coinr_v1.1.14_asem"
 
 
 def ref_path(rel: str):
-    return shared_path(f"{BASE}/{rel}")
+    return reference_path(f"{BASE}/{rel}")
 
 
 def read_ref(rel: str, index: str | list[str] | None = "uCode") -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pytest
 
 from observatory.index import build_index
 from observatory.index import uncertainty as ua
-from tests.shared_data import shared_path
+from tests.reference_data import reference_path
 
 PILLARS = {
     "rd_intensity": "Input", "rd_expenditure": "Input",
@@ -30,7 +30,7 @@ def _meta() -> pd.DataFrame:
 
 
 def _data(years: list[int]) -> pd.DataFrame:
-    d = pd.read_csv(shared_path("china_innovation_stats/province_year.csv"))
+    d = pd.read_csv(reference_path("china_innovation_stats/province_year.csv"))
     d = d[(d["province_en"] != "National Total") & d["year"].isin(years)
           & d["indicator_code"].isin(list(PILLARS))]
     w = d.pivot_table(index=["year", "province_en"], columns="indicator_code",

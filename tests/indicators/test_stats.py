@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 
 from observatory.indicators import compute, import_province_stats
 from observatory.registry.errors import ImportFailed
-from tests.shared_data import shared_path
+from tests.reference_data import reference_path
 
 FILE = "china_innovation_stats/province_year.csv"
 CODES = {"山东": "370000", "广东": "440000", "北京": "110000", "西藏": "540000", "全国": "100000"}
@@ -29,7 +29,7 @@ def published(path: Path) -> dict[tuple[str, str, int], float]:
 
 @pytest.fixture
 def stats(sqlite_engine: Engine) -> tuple[Engine, dict]:
-    path = shared_path(FILE)
+    path = reference_path(FILE)
     import_province_stats(sqlite_engine, path)
     return sqlite_engine, published(path)
 
@@ -44,7 +44,7 @@ def test_import_counts_rows_and_records_provenance(stats: tuple[Engine, dict]) -
     assert n == len(pub)
     assert (unit, note) == ("yuan", "published in 100 million yuan")
     # Re-importing changes nothing.
-    again = import_province_stats(engine, shared_path(FILE))
+    again = import_province_stats(engine, reference_path(FILE))
     assert again.as_dict()["observations"]["inserted"] == 0
 
 

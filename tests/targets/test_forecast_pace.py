@@ -11,7 +11,7 @@ from observatory.targets.assess import assess
 from observatory.targets.backtest import backtest, load_validation_series
 from observatory.targets.forms import CumulativeTarget, EveryYearTarget, LevelTarget
 from observatory.targets.pace import required_pace, required_pace_by_group
-from tests.shared_data import shared_path
+from tests.reference_data import reference_path
 
 GROWTH = pd.Series(100 * 1.05 ** np.arange(10) * (1 + 0.01 * np.sin(np.arange(10))),
                    index=range(2015, 2025))
@@ -57,7 +57,7 @@ def test_every_year_and_cumulative_forecasts() -> None:
 
 
 def test_interval_coverage_on_held_back_official_series() -> None:
-    series = load_validation_series(str(shared_path("progress_validation")))
+    series = load_validation_series(str(reference_path("progress_validation")))
     calibrated = backtest(series)
     naive = backtest(series, calibrated=False)
     assert calibrated.n_series >= 100

@@ -21,7 +21,7 @@ import pandas as pd
 
 from observatory.targets import backtest as bt
 from observatory.targets import forecast as fc
-from tests.shared_data import shared_path
+from tests.reference_data import reference_path
 
 NOMINAL = 0.8
 
@@ -38,7 +38,7 @@ def test_china_held_out_coverage() -> None:
     seconds). With about 570 series the band is 80 % +- 5.0 points; the naive random walk with
     drift must cover less than the calibrated model.
     """
-    series = bt.load_china_series(str(shared_path("china_innovation_stats")))
+    series = bt.load_china_series(str(reference_path("china_innovation_stats")))
     calibrated = bt.backtest(series, group=bt.china_family)
     naive = bt.backtest(series, calibrated=False)
     assert calibrated.n_series >= 500  # 32 regions x 18 long indicators, less the gappy ones
@@ -54,7 +54,7 @@ def test_leave_one_source_out_on_the_tuning_series() -> None:
     coverage must lie within its own band (n = that source's series), and so must the pooled
     out-of-fold coverage (n = all series). About 5 s (2 folds x 20 grid pairs).
     """
-    series = bt.load_validation_series(str(shared_path("progress_validation")))
+    series = bt.load_validation_series(str(reference_path("progress_validation")))
     folds = bt.leave_one_source_out(series, bt.source_of)
     assert [f.held_out for f in folds] == ["CA", "DE"]
     hits = n_values = n_series = 0

@@ -13,7 +13,7 @@ from observatory.targets.opensdg import (
     assess_components,
     assess_opensdg,
 )
-from tests.shared_data import shared_path
+from tests.reference_data import reference_path
 
 
 def _opt(v: object) -> float | None:
@@ -22,7 +22,7 @@ def _opt(v: object) -> float | None:
 
 @pytest.fixture(scope="module")
 def canada() -> dict[str, pd.DataFrame]:
-    root = shared_path("progress_validation/canada_gif")
+    root = reference_path("progress_validation/canada_gif")
     return {name: pd.read_csv(root / f"{name}.csv")
             for name in ("cases", "series", "expected", "expected_indicators")}
 

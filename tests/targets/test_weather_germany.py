@@ -8,7 +8,7 @@ import pytest
 from observatory.targets import weather
 from observatory.targets.assess import assess
 from observatory.targets.forms import MultipleTarget, RangeTarget
-from tests.shared_data import shared_path
+from tests.reference_data import reference_path
 
 COMPARABLE = {"sun", "sun_cloud", "cloud", "thunderstorm"}
 UNCODED = {"not_coded", "trend_continuation", "cumulative"}
@@ -16,7 +16,7 @@ UNCODED = {"not_coded", "trend_continuation", "cumulative"}
 
 @pytest.fixture(scope="module")
 def germany() -> pd.DataFrame:
-    root = shared_path("progress_validation/germany_weather")
+    root = reference_path("progress_validation/germany_weather")
     a = pd.read_csv(root / "assessments.csv")
     t = pd.read_csv(root / "targets.csv").set_index(["sub_indicator", "target_no"])
     s = pd.read_csv(root / "series.csv")

@@ -1,12 +1,13 @@
 """Contract registration: a contracted match becomes a registered technology contract.
 
-Validation follows the registration rules in ../shared/reference/domain_rules.md §3: a known
-contract type; the seller owns the achievement and the buyer posted the demand; the
-technology transaction amount is the total less its non-technical part (equipment, materials,
-construction...), so it can never exceed the total; amounts are not negative; the contract is
-registered on or after signing. Every problem is reported at once, field by field, in English
-and Chinese, and nothing is written. The new contract feeds the indicator engine's
-technology-market figures (outflow by the seller's region, inflow by the buyer's).
+Validation follows the technology-contract registration rules (see the technology contracts in
+docs/methodology/indicators.md): a known contract type; the seller owns the achievement and the
+buyer posted the demand; the technology transaction amount is the total less its
+non-technical part (equipment, materials, construction...), so it can never exceed the total;
+amounts are not negative; the contract is registered on or after signing. Every problem is
+reported at once, field by field, in English and Chinese, and nothing is written. The new
+contract feeds the indicator engine's technology-market figures (outflow by the seller's
+region, inflow by the buyer's).
 """
 
 from __future__ import annotations
