@@ -127,8 +127,11 @@ def convert_value(spec: Field, raw: Any) -> tuple[Any, tuple[str, str] | None]:
 
 
 def _check_value(spec: Field, value: Any, vocab: dict[str, set[str]]) -> tuple[str, str] | None:
-    if spec.max_len is not None and isinstance(value, str) and len(value) > spec.max_len:
-        return (f"longer than {spec.max_len} characters", f"超过 {spec.max_len} 个字符")
+    """Why a converted value is not allowed, or None.
+
+    The length check comes last: a code list, vocabulary or format check says more precisely
+    what is wrong with a value than its length does.
+    """
     if spec.choices is not None and value not in spec.choices:
         allowed = ", ".join(spec.choices)
         return (f"not one of: {allowed}", f"不在允许的取值中：{allowed}")
@@ -144,6 +147,8 @@ def _check_value(spec: Field, value: Any, vocab: dict[str, set[str]]) -> tuple[s
         problem = spec.check(value)
         if problem:
             return (problem, f"校验未通过：{problem}")
+    if spec.max_len is not None and isinstance(value, str) and len(value) > spec.max_len:
+        return (f"longer than {spec.max_len} characters", f"超过 {spec.max_len} 个字符")
     return None
 
 
