@@ -29,6 +29,7 @@ from observatory.examples import texts
 from observatory.examples.eligibility_profiles import EligibilityProfiles
 from observatory.registry import models as m
 from observatory.registry.codes import make_uscc
+from observatory.registry.schema import insert_order, table_columns
 
 YEARS = list(range(2019, 2026))
 ANCHOR_YEAR = 2024
@@ -140,9 +141,10 @@ class CityBuilder:
         """A calibrated figure, multiplied by the scale (exact at scale 1)."""
         return self.calibrated[code] * self.scale
 
-    def table(self, name: str, columns: list[str]) -> Rows:
+    def table(self, name: str) -> Rows:
+        """The rows of a table; tuples hold every column in ``registry.schema`` file order."""
         if name not in self.tables:
-            self.tables[name] = Rows(name, columns)
+            self.tables[name] = Rows(name, table_columns(name))
         return self.tables[name]
 
     def pick(self, options: Sequence[Any]) -> Any:
@@ -153,9 +155,9 @@ class CityBuilder:
         """Hand every table's pending rows to the sink (in dependency order) and free them."""
         if self.sink is None:
             return
-        for name in INSERT_ORDER:
-            rows = self.tables.get(name)
-            if rows is not None and rows.rows:
+        for name in insert_order(self.tables):
+            rows = self.tables[name]
+            if rows.rows:
                 self.sink(rows)
                 rows.written += len(rows.rows)
                 rows.rows = []
@@ -171,8 +173,7 @@ class CityBuilder:
         return self.tables
 
     def sources(self) -> None:
-        rows = self.table("sources", ["id", "code", "name_en", "name_zh", "publisher", "url",
-                                      "published_on", "synthetic", "note"])
+        rows = self.table("sources")
         note = json.dumps({"seed": self.seed, "scale": self.scale,
                            "baseline_year": self.baseline_year}, sort_keys=True)
         rows.rows.append((1, SYNTHETIC_SOURCE, "Synthetic example city (generated)",
@@ -183,9 +184,7 @@ class CityBuilder:
                           None, False, src.get("note")))
 
     def organisations(self) -> None:
-        rows = self.table("organisations", ["id", "uscc", "name_zh", "name_en", "kind",
-                                            "region_code", "industry_code", "founded_on",
-                                            "employees", "source_id", "source_ref"])
+        rows = self.table("organisations")
         rng = self.rng
         self.n_enterprises = self.n(24000)
         self.n_external = self.n(3000)
@@ -259,9 +258,7 @@ class CityBuilder:
         registration (tech SMEs); 3 = three-year certificates with renewals (high-tech).
         Returns the holders valid at each year end.
         """
-        rows = self.table("designations", ["id", "certificate_no", "organisation_id",
-                                           "type_code", "level", "issuer", "valid_from",
-                                           "valid_to", "status", "source_id", "source_ref"])
+        rows = self.table("designations")
         rng = self.rng
         years = sorted(stock)
         first = years[0]
@@ -362,12 +359,8 @@ class CityBuilder:
     def organisation_years_and_rd(self) -> None:
         """Yearly revenue/staff and R&D spending; industry's share of R&D above 60 %."""
         rng = self.rng
-        oy = self.table("organisation_years", [
-            "id", "organisation_id", "year", "revenue_yuan", "high_tech_revenue_yuan",
-            "net_assets_yuan", "employees", "tech_staff", *EligibilityProfiles.YEAR_COLUMNS,
-            "source_id", "source_ref"])
-        rd = self.table("rd_expenditures", ["id", "organisation_id", "year", "funding_source",
-                                            "amount_yuan", "source_id", "source_ref"])
+        oy = self.table("organisation_years")
+        rd = self.table("rd_expenditures")
         active = sorted(set().union(*self.hte_holders.values(), *self.tsme_holders.values()))
         base_revenue = np.exp(rng.normal(17.3, 1.2, size=len(active)))  # ~30 m yuan median
         growth = rng.normal(0.10, 0.12, size=len(active))
@@ -418,9 +411,7 @@ class CityBuilder:
         incident is a True observation on its date followed by False a year later, so "in the
         last year" holds for exactly 365 days.
         """
-        facts = self.table("organisation_facts", [
-            "id", "organisation_id", "fact_code", "observed_on", "value_bool", "value_number",
-            "value_text", "source_id", "source_ref"])
+        facts = self.table("organisation_facts")
         surveyed = profiles.rng.random(len(active)) < profiles.SURVEY_SHARE
         for i, org in enumerate(active):
             if not surveyed[i]:
@@ -442,12 +433,8 @@ class CityBuilder:
 
     def platforms(self) -> None:
         rng = self.rng
-        rows = self.table("platforms", ["id", "code", "name_zh", "name_en", "type_code",
-                                        "level", "region_code", "field_code", "established_on",
-                                        "closed_on", "area_m2", "source_id", "source_ref"])
-        links = self.table("platform_links", ["id", "platform_id", "organisation_id", "role",
-                                              "valid_from", "valid_to", "source_id",
-                                              "source_ref"])
+        rows = self.table("platforms")
+        links = self.table("platform_links")
         pid = 0
         self.platform_ids_by_key: dict[str, list[int]] = {}
 
@@ -536,17 +523,10 @@ class CityBuilder:
 
     def persons(self) -> None:
         rng = self.rng
-        people = self.table("persons", ["id", "code", "name_zh", "name_en", "field_code",
-                                        "region_code", "source_id", "source_ref"])
-        quals = self.table("broker_qualifications", ["id", "certificate_no", "person_id",
-                                                     "level", "region_code", "valid_from",
-                                                     "valid_to", "source_id", "source_ref"])
-        talents = self.table("talent_recruitments", ["id", "person_id", "programme_code",
-                                                     "year", "field_code", "region_code",
-                                                     "source_id", "source_ref"])
-        jobs = self.table("employments", ["id", "person_id", "organisation_id", "role",
-                                          "valid_from", "valid_to", "source_id",
-                                          "source_ref"])
+        people = self.table("persons")
+        quals = self.table("broker_qualifications")
+        talents = self.table("talent_recruitments")
+        jobs = self.table("employments")
 
         def person(fld: str) -> int:
             pid = people.next_id()
@@ -591,16 +571,9 @@ class CityBuilder:
                                       None))
 
     def plans(self) -> None:
-        plans = self.table("plans", ["id", "code", "name_en", "name_zh", "owner", "start_on",
-                                     "end_on", "status", "source_id", "source_ref"])
-        items = self.table("plan_items", ["id", "code", "plan_id", "parent_id", "kind",
-                                          "name_en", "name_zh", "owner", "start_on", "due_on",
-                                          "status", "source_id", "source_ref"])
-        targets = self.table("targets", ["id", "code", "plan_id", "item_id", "name_en",
-                                         "name_zh", "indicator_code", "region_code", "form",
-                                         "direction", "base_year", "target_year",
-                                         "target_value", "params", "method", "owner",
-                                         "source_id", "source_ref"])
+        plans = self.table("plans")
+        items = self.table("plan_items")
+        targets = self.table("targets")
         self.marine_task_ids: list[int] = []
         owners = ["Bureau of Science and Technology", "Bureau of Ocean Development",
                   "Bureau of Industry and Information Technology", "Laoshan District",
@@ -658,13 +631,8 @@ class CityBuilder:
 
     def projects(self) -> None:
         rng = self.rng
-        rows = self.table("projects", ["id", "code", "title_zh", "title_en", "programme_code",
-                                       "field_code", "year", "budget_yuan",
-                                       "public_funding_yuan", "lead_organisation_id",
-                                       "region_code", "status", "plan_item_id", "source_id",
-                                       "source_ref"])
-        parts = self.table("project_participants", ["id", "project_id", "organisation_id",
-                                                    "role", "source_id", "source_ref"])
+        rows = self.table("projects")
+        parts = self.table("project_participants")
         key_target = self.target("key_project_count")
         vr_target = self.target("vr_park_projects")
         for year in YEARS:
@@ -714,12 +682,8 @@ class CityBuilder:
 
     def listings(self) -> None:
         rng = self.rng
-        cols = ["id", "code", "title_zh", "title_en", "summary_zh", "summary_en", "problem_zh",
-                "problem_en", "advantages_zh", "advantages_en", "applications_zh",
-                "applications_en", "keywords_zh", "keywords_en", "field_code", "trl",
-                "owner_organisation_id", "region_code", "visibility", "status", "published_on"]
-        ach = self.table("achievements", [*cols, "asking_price_yuan", "source_id", "source_ref"])
-        dem = self.table("demands", [*cols, "budget_yuan", "source_id", "source_ref"])
+        ach = self.table("achievements")
+        dem = self.table("demands")
         stock = stock_path(self.target("achievement_count"), 0.14, rng, noise=0.0)
         previous = 0
         self.achievement_ids: list[int] = []
@@ -775,12 +739,7 @@ class CityBuilder:
     def contracts(self) -> None:
         """Technology contracts: outflow by seller region, inflow by buyer region."""
         rng = self.rng
-        rows = self.table("technology_contracts", [
-            "id", "registration_no", "contract_type", "seller_organisation_id",
-            "buyer_organisation_id", "broker_person_id", "seller_region_code",
-            "buyer_region_code", "total_amount_yuan", "technology_amount_yuan", "signed_on",
-            "registered_on", "field_code", "achievement_id", "demand_id", "source_id",
-            "source_ref"])
+        rows = self.table("technology_contracts")
         local = np.array(self.enterprise_ids + self.research_ids)
         external = np.array(self.external_ids)
         brokers = np.array(self.broker_ids)
@@ -825,23 +784,11 @@ class CityBuilder:
 
     def funds(self) -> None:
         rng = self.rng
-        funds = self.table("funds", ["id", "code", "name_zh", "name_en", "kind", "level",
-                                     "sponsor_organisation_id", "manager_organisation_id",
-                                     "parent_fund_id", "region_code", "vintage", "size_yuan",
-                                     "term_years", "return_investment_multiple", "source_id",
-                                     "source_ref"])
-        commits = self.table("fund_commitments", ["id", "code", "fund_id",
-                                                  "lp_organisation_id", "lp_fund_id", "lp_name",
-                                                  "lp_type", "amount_yuan", "committed_on",
-                                                  "source_id", "source_ref"])
-        flows = self.table("fund_cash_flows", ["id", "code", "fund_id", "kind", "flow_on",
-                                               "amount_yuan", "source_id", "source_ref"])
-        navs = self.table("fund_valuations", ["id", "fund_id", "as_of", "nav_yuan",
-                                              "source_id", "source_ref"])
-        invs = self.table("fund_investments", ["id", "code", "fund_id",
-                                               "investee_organisation_id", "project_id",
-                                               "invested_on", "round", "amount_yuan",
-                                               "in_region", "source_id", "source_ref"])
+        funds = self.table("funds")
+        commits = self.table("fund_commitments")
+        flows = self.table("fund_cash_flows")
+        navs = self.table("fund_valuations")
+        invs = self.table("fund_investments")
         n_funds = max(2, round(self.target("fund_count")))
         total_units = round(self.target("fund_size_total") / 10_000_000)  # 10 m yuan units
         n_mothers = 4 if n_funds >= 20 else 1
@@ -937,8 +884,7 @@ class CityBuilder:
                               self.source_id, None))
 
     def observations(self) -> None:
-        rows = self.table("observations", ["id", "indicator_code", "region_code", "period",
-                                           "value", "unit", "note", "source_id", "source_ref"])
+        rows = self.table("observations")
         for figure in self.figures["figures"]:
             qualifier = figure.get("qualifier")
             rows.rows.append((rows.next_id(), figure["code"], figure.get("region", CITY),
@@ -963,15 +909,6 @@ class CityBuilder:
 
 
 # -- writing ---------------------------------------------------------------------------------
-
-INSERT_ORDER = ["sources", "organisations", "designations", "organisation_years",
-                "organisation_facts",
-                "rd_expenditures", "platforms", "platform_links", "persons",
-                "broker_qualifications", "talent_recruitments", "employments", "plans",
-                "plan_items", "targets", "projects", "project_participants", "achievements",
-                "demands", "technology_contracts", "funds", "fund_commitments", "fund_cash_flows",
-                "fund_valuations", "fund_investments", "observations"]
-
 
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, dt.date):
@@ -1040,15 +977,16 @@ def generate_city(engine: Engine, seed: int = 42, scale: float = 1.0, baseline_y
     with engine.begin() as connection:
         builder.sink = lambda rows: bulk_write(connection, rows, progress)
         tables = builder.build()
-        counts = {name: tables[name].total for name in INSERT_ORDER}
-        _reset_sequences(connection, [t for t in INSERT_ORDER if t != "regions"])
+        order = insert_order(tables)
+        counts = {name: tables[name].total for name in order}
+        _reset_sequences(connection, order)
         now = dt.datetime.now(dt.UTC)
         connection.execute(m.AuditLog.__table__.insert(), [
             {"at": now, "actor": actor, "entity": name, "entity_key": "*",
              "action": "bulk_insert", "before": None,
              "after": {"rows": counts[name], "seed": seed, "scale": scale},
              "operation": f"generate qingdao-example seed={seed} scale={scale}"}
-            for name in INSERT_ORDER])
+            for name in order])
     # Broker activity goes through the workflow (its own audit records and match events), so it
     # runs on the committed city in a second transaction: the match engine reads the registry.
     from observatory.examples.broker_activity import seed_broker_activity
