@@ -118,6 +118,25 @@ def _base31(n: int, width: int = 8) -> str:
     return "".join(reversed(out))
 
 
+LP_TYPES = ["central_soe", "local_soe", "financial_institution", "private", "individual",
+            "foreign"]
+LP_SHARES = [0.25, 0.25, 0.2, 0.2, 0.05, 0.05]
+
+
+@dataclass(frozen=True)
+class _FundPlan:
+    """The funds to generate: calibrated ones first, then those of 2025."""
+
+    calibrated: int  # funds whose sizes add up to the published total
+    total: int
+    mothers: int  # the first funds are mother funds
+    units: np.ndarray  # sizes of the calibrated funds in 10 m yuan
+    vintages: np.ndarray
+    extra_units: np.ndarray  # sizes of the 2025 funds
+    managers: Sequence[int]
+    sponsors: Sequence[int]
+
+
 class CityBuilder:
     """Builds all rows of the example city in memory, deterministically from the seed."""
 
@@ -783,12 +802,22 @@ class CityBuilder:
             self.flush()
 
     def funds(self) -> None:
+        """Guidance funds: mother funds and sub-funds, their LPs, cash flows, NAVs and deals."""
+        plan = self._fund_plan()
+        for f in range(plan.total):
+            fid = f + 1
+            is_mother = f < plan.mothers
+            vintage = int(plan.vintages[f]) if f < plan.calibrated else 2025
+            units = plan.units[f] if f < plan.calibrated else plan.extra_units[f - plan.calibrated]
+            size = int(units) * 10_000_000
+            parent = self._fund(fid, is_mother, vintage, size, plan)
+            self._fund_commitments(fid, size, parent, is_mother, vintage)
+            self._fund_cash_flows(fid, size, vintage)
+        self._fund_investments(plan)
+
+    def _fund_plan(self) -> _FundPlan:
+        """How many funds, their sizes (10 m yuan units) and vintages: the calibrated total."""
         rng = self.rng
-        funds = self.table("funds")
-        commits = self.table("fund_commitments")
-        flows = self.table("fund_cash_flows")
-        navs = self.table("fund_valuations")
-        invs = self.table("fund_investments")
         n_funds = max(2, round(self.target("fund_count")))
         total_units = round(self.target("fund_size_total") / 10_000_000)  # 10 m yuan units
         n_mothers = 4 if n_funds >= 20 else 1
@@ -798,71 +827,87 @@ class CityBuilder:
         units[int(np.argmax(units))] += total_units - int(units.sum())
         vintages = np.sort(rng.integers(2015, ANCHOR_YEAR + 1, n_funds))
         vintages[:n_mothers] = 2015
-        managers = self.enterprise_ids[-40:]
-        gov = getattr(self, "government_ids", self.research_ids[:1])
-        lp_types = ["central_soe", "local_soe", "financial_institution", "private", "individual",
-                    "foreign"]
-        lp_p = [0.25, 0.25, 0.2, 0.2, 0.05, 0.05]
         extra_2025 = self.n(6)
-        total_funds = n_funds + extra_2025
-        extra_units = rng.integers(20, 150, extra_2025)
-        for f in range(total_funds):
-            fid = f + 1
-            is_mother = f < n_mothers
-            vintage = int(vintages[f]) if f < n_funds else 2025
-            size = int(units[f] if f < n_funds else extra_units[f - n_funds]) * 10_000_000
-            parent = None if is_mother else int(rng.integers(1, n_mothers + 1))
-            kind = "mother" if is_mother else ("sub" if rng.random() < 0.8 else "direct")
-            fld_zh, fld_en = texts.FIELD_WORDS[self.pick(FIELDS)]
-            funds.rows.append((fid, f"FUND{fid:04d}",
-                               f"青岛{'科技创新母' if is_mother else fld_zh + '产业'}基金{fid}号",
-                               f"Qingdao {'Innovation Mother' if is_mother else fld_en} Fund {fid}",
-                               kind, "city", int(self.pick(gov)), int(self.pick(managers)),
-                               parent, CITY, vintage, size, 10, 1.5 if not is_mother else None,
-                               self.source_id, None))
-            # Commitments: the government side (guidance fund or fiscal) then social capital.
-            gov_share = 1.0 if is_mother else float(rng.uniform(0.2, 0.35))
-            gov_amount = int(size * gov_share) // 10_000 * 10_000
-            parts = [("fiscal" if is_mother else "guidance_fund", gov_amount)]
-            rest = size - gov_amount
-            if rest > 0:
-                k = int(rng.integers(2, 5))
-                split = rng.dirichlet(np.ones(k))
-                amounts = [int(rest * s) // 10_000 * 10_000 for s in split]
-                amounts[-1] = rest - sum(amounts[:-1])
-                for a in amounts:
-                    parts.append((str(rng.choice(lp_types, p=lp_p)), a))
-            committed = dt.date(vintage, 3, 1)
-            for lp_type, amount in parts:
-                cid = commits.next_id()
-                # A sub-fund's guidance money comes from its mother fund (an LP that is a fund).
-                lp_fund = parent if lp_type == "guidance_fund" else None
-                lp_name = {"fiscal": "青岛市财政局",
-                           "guidance_fund": f"青岛科技创新母基金{parent}号"}.get(
-                               lp_type, f"出资人{cid}")
-                commits.rows.append((cid, f"CM{cid:06d}", fid, None, lp_fund, lp_name, lp_type,
-                                     amount, committed, self.source_id, None))
-            # Calls 25 % a year from vintage, fees 2 % a year, distributions from year 4.
-            called = 0
-            for year in range(vintage, 2026):
-                call = min(size - called, size // 4)
-                if call > 0:
-                    called += call
-                    flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
-                                       "call", dt.date(year, 6, 30), call, self.source_id, None))
+        return _FundPlan(calibrated=n_funds, total=n_funds + extra_2025, mothers=n_mothers,
+                         units=units, vintages=vintages,
+                         extra_units=rng.integers(20, 150, extra_2025),
+                         managers=self.enterprise_ids[-40:],
+                         sponsors=getattr(self, "government_ids", self.research_ids[:1]))
+
+    def _fund(self, fid: int, is_mother: bool, vintage: int, size: int, plan: _FundPlan
+              ) -> int | None:
+        """Add one fund; returns its mother fund's id (None for a mother fund)."""
+        rng = self.rng
+        parent = None if is_mother else int(rng.integers(1, plan.mothers + 1))
+        kind = "mother" if is_mother else ("sub" if rng.random() < 0.8 else "direct")
+        fld_zh, fld_en = texts.FIELD_WORDS[self.pick(FIELDS)]
+        name_zh = f"青岛{'科技创新母' if is_mother else fld_zh + '产业'}基金{fid}号"
+        self.table("funds").rows.append((
+            fid, f"FUND{fid:04d}", name_zh,
+            f"Qingdao {'Innovation Mother' if is_mother else fld_en} Fund {fid}",
+            kind, "city", int(self.pick(plan.sponsors)), int(self.pick(plan.managers)),
+            parent, CITY, vintage, size, 10, 1.5 if not is_mother else None,
+            self.source_id, None))
+        return parent
+
+    def _fund_commitments(self, fid: int, size: int, parent: int | None, is_mother: bool,
+                          vintage: int) -> None:
+        """The government side (guidance fund or fiscal) first, then social capital."""
+        rng = self.rng
+        commits = self.table("fund_commitments")
+        gov_share = 1.0 if is_mother else float(rng.uniform(0.2, 0.35))
+        gov_amount = int(size * gov_share) // 10_000 * 10_000
+        parts = [("fiscal" if is_mother else "guidance_fund", gov_amount)]
+        rest = size - gov_amount
+        if rest > 0:
+            k = int(rng.integers(2, 5))
+            split = rng.dirichlet(np.ones(k))
+            amounts = [int(rest * s) // 10_000 * 10_000 for s in split]
+            amounts[-1] = rest - sum(amounts[:-1])
+            for a in amounts:
+                parts.append((str(rng.choice(LP_TYPES, p=LP_SHARES)), a))
+        committed = dt.date(vintage, 3, 1)
+        for lp_type, amount in parts:
+            cid = commits.next_id()
+            # A sub-fund's guidance money comes from its mother fund (an LP that is a fund).
+            lp_fund = parent if lp_type == "guidance_fund" else None
+            lp_name = {"fiscal": "青岛市财政局",
+                       "guidance_fund": f"青岛科技创新母基金{parent}号"}.get(
+                           lp_type, f"出资人{cid}")
+            commits.rows.append((cid, f"CM{cid:06d}", fid, None, lp_fund, lp_name, lp_type,
+                                 amount, committed, self.source_id, None))
+
+    def _fund_cash_flows(self, fid: int, size: int, vintage: int) -> None:
+        """Calls 25 % a year from vintage, fees 2 % a year, distributions from year 4; NAVs."""
+        rng = self.rng
+        flows = self.table("fund_cash_flows")
+        navs = self.table("fund_valuations")
+        called = 0
+        for year in range(vintage, 2026):
+            call = min(size - called, size // 4)
+            if call > 0:
+                called += call
                 flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
-                                   "fee", dt.date(year, 12, 20), size // 50, self.source_id,
-                                   None))
-                if year - vintage >= 4:
-                    dist = int(called * rng.uniform(0.03, 0.12))
-                    flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
-                                       "distribution", dt.date(year, 11, 30), dist,
-                                       self.source_id, None))
-                navs.rows.append((navs.next_id(), fid, dt.date(year, 12, 31),
-                                  int(called * rng.uniform(0.9, 1.4)), self.source_id, None))
-        # Investments: exactly 520 by the end of 2024 at scale 1, more in 2025.
+                                   "call", dt.date(year, 6, 30), call, self.source_id, None))
+            flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
+                               "fee", dt.date(year, 12, 20), size // 50, self.source_id,
+                               None))
+            if year - vintage >= 4:
+                dist = int(called * rng.uniform(0.03, 0.12))
+                flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
+                                   "distribution", dt.date(year, 11, 30), dist,
+                                   self.source_id, None))
+            navs.rows.append((navs.next_id(), fid, dt.date(year, 12, 31),
+                              int(called * rng.uniform(0.9, 1.4)), self.source_id, None))
+
+    def _fund_investments(self, plan: _FundPlan) -> None:
+        """Exactly the published number of invested projects by the end of the anchor year at
+        scale 1, more in 2025."""
+        rng = self.rng
+        funds = self.table("funds")
+        invs = self.table("fund_investments")
         target_2024 = round(self.target("fund_invested_projects"))
-        investable = [f + 1 for f in range(total_funds) if f >= n_mothers]
+        investable = [f + 1 for f in range(plan.total) if f >= plan.mothers]
         fund_vintage = {row[0]: row[10] for row in funds.rows}
         fund_size = {row[0]: row[11] for row in funds.rows}
         count_2025 = self.n(70)
