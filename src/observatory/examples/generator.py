@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -121,6 +121,10 @@ def _base31(n: int, width: int = 8) -> str:
 LP_TYPES = ["central_soe", "local_soe", "financial_institution", "private", "individual",
             "foreign"]
 LP_SHARES = [0.25, 0.25, 0.2, 0.2, 0.05, 0.05]
+
+
+_Grants = tuple[dict[int, list[int]], dict[int, set[int]]]
+"""Certificates granted each year (organisation ids) and the holders valid at each year end."""
 
 
 @dataclass(frozen=True)
@@ -279,57 +283,13 @@ class CityBuilder:
         """
         rows = self.table("designations")
         rng = self.rng
-        years = sorted(stock)
-        first = years[0]
-        order = list(rng.permutation(pool))
-        fresh = iter(order)
-        holders: dict[int, set[int]] = {}
-        grants: dict[int, list[int]] = {}
+        fresh = iter(list(rng.permutation(pool)))
         if validity_years is None:
-            previous = 0
-            held: set[int] = set()
-            for year in years:
-                count = stock[year] - previous
-                grants[year] = [next(fresh) for _ in range(count)]
-                held |= set(grants[year])
-                holders[year] = set(held)
-                previous = stock[year]
+            grants, holders = self._cumulative_grants(stock, fresh)
         elif validity_years == 1:
-            last: list[int] = []
-            for year in years:
-                renewing = [o for o in last if rng.random() < 0.8][: stock[year]]
-                chosen = set(renewing)
-                while len(chosen) < stock[year]:
-                    chosen.add(next(fresh))
-                grants[year] = sorted(chosen)
-                holders[year] = chosen
-                last = grants[year]
+            grants, holders = self._yearly_grants(stock, fresh)
         else:
-            span = validity_years
-            cohort: dict[int, int] = {}
-            pre = round(stock[first] / span)
-            for year in range(first - span + 1, first):
-                cohort[year] = pre
-            for year in years:
-                cohort[year] = stock[year] - sum(cohort[year - k] for k in range(1, span))
-                if cohort[year] < 0:
-                    raise ValueError(f"{type_code}: stock path needs a negative cohort in {year}")
-            members: dict[int, list[int]] = {}
-            for year in sorted(cohort):
-                expiring = members.get(year - span, [])
-                busy = {o for k in range(1, span) for o in members.get(year - k, [])}
-                renew = [o for o in expiring if o not in busy and rng.random() < 0.7]
-                chosen = renew[: cohort[year]]
-                taken = set(chosen) | busy
-                while len(chosen) < cohort[year]:
-                    candidate = next(fresh)
-                    if candidate not in taken:
-                        chosen.append(candidate)
-                        taken.add(candidate)
-                members[year] = chosen
-            grants = members
-            for year in years:
-                holders[year] = {o for k in range(span) for o in members.get(year - k, [])}
+            grants, holders = self._cohort_grants(type_code, stock, fresh, validity_years)
         seq = rows.next_id() - 1
         for year in sorted(grants):
             for org in grants[year]:
@@ -344,6 +304,67 @@ class CityBuilder:
                 rows.rows.append((seq, f"{prefix}{year}{seq:07d}", int(org), type_code, level,
                                   issuer, start, end, "granted", self.source_id, None))
         return holders
+
+    @staticmethod
+    def _cumulative_grants(stock: dict[int, int], fresh: Iterator[int]) -> _Grants:
+        """Certificates valid until revoked: each year grants the stock's growth."""
+        grants: dict[int, list[int]] = {}
+        holders: dict[int, set[int]] = {}
+        previous = 0
+        held: set[int] = set()
+        for year in sorted(stock):
+            count = stock[year] - previous
+            grants[year] = [next(fresh) for _ in range(count)]
+            held |= set(grants[year])
+            holders[year] = set(held)
+            previous = stock[year]
+        return grants, holders
+
+    def _yearly_grants(self, stock: dict[int, int], fresh: Iterator[int]) -> _Grants:
+        """Calendar-year registrations: most of last year's holders register again."""
+        grants: dict[int, list[int]] = {}
+        holders: dict[int, set[int]] = {}
+        last: list[int] = []
+        for year in sorted(stock):
+            renewing = [o for o in last if self.rng.random() < 0.8][: stock[year]]
+            chosen = set(renewing)
+            while len(chosen) < stock[year]:
+                chosen.add(next(fresh))
+            grants[year] = sorted(chosen)
+            holders[year] = chosen
+            last = grants[year]
+        return grants, holders
+
+    def _cohort_grants(self, type_code: str, stock: dict[int, int], fresh: Iterator[int],
+                       span: int) -> _Grants:
+        """Certificates valid ``span`` years: yearly cohorts that add up to the stock, most
+        expiring holders renewing."""
+        years = sorted(stock)
+        first = years[0]
+        cohort: dict[int, int] = {}
+        pre = round(stock[first] / span)
+        for year in range(first - span + 1, first):
+            cohort[year] = pre
+        for year in years:
+            cohort[year] = stock[year] - sum(cohort[year - k] for k in range(1, span))
+            if cohort[year] < 0:
+                raise ValueError(f"{type_code}: stock path needs a negative cohort in {year}")
+        members: dict[int, list[int]] = {}
+        for year in sorted(cohort):
+            expiring = members.get(year - span, [])
+            busy = {o for k in range(1, span) for o in members.get(year - k, [])}
+            renew = [o for o in expiring if o not in busy and self.rng.random() < 0.7]
+            chosen = renew[: cohort[year]]
+            taken = set(chosen) | busy
+            while len(chosen) < cohort[year]:
+                candidate = next(fresh)
+                if candidate not in taken:
+                    chosen.append(candidate)
+                    taken.add(candidate)
+            members[year] = chosen
+        holders = {year: {o for k in range(span) for o in members.get(year - k, [])}
+                   for year in years}
+        return members, holders
 
     def designations(self) -> None:
         rng = self.rng
