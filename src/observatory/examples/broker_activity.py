@@ -207,7 +207,7 @@ def _open_demands(session: Session, start: dt.date, end: dt.date
         select(m.Demand.code, m.Demand.published_on, m.Demand.budget_yuan)
         .where(m.Demand.status == "published", m.Demand.owner_organisation_id.is_not(None),
                m.Demand.published_on >= start, m.Demand.published_on < end)
-        .order_by(m.Demand.code))]
+        .order_by(m.Demand.code)) if published is not None]
 
 
 def _achievements(session: Session) -> dict[str, tuple[dt.date | None, Any, int | None]]:

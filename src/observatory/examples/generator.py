@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import yaml
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from observatory.examples import texts
@@ -676,7 +676,7 @@ class CityBuilder:
         key_target = self.target("key_project_count")
         vr_target = self.target("vr_park_projects")
         for year in YEARS:
-            plan = [
+            plan: list[tuple[str, float, list[str], str | None]] = [
                 ("key_project", key_target if year == ANCHOR_YEAR else
                  round(key_target * (1 + rng.uniform(0.0, 0.2))), FIELDS, None),
                 ("demonstration", self.n(int(rng.integers(8, 14))), FIELDS, None),
@@ -1047,7 +1047,7 @@ def generate_city(engine: Engine, seed: int = 42, scale: float = 1.0, baseline_y
         counts = {name: tables[name].total for name in order}
         _reset_sequences(connection, order)
         now = dt.datetime.now(dt.UTC)
-        connection.execute(m.AuditLog.__table__.insert(), [
+        connection.execute(insert(m.AuditLog), [
             {"at": now, "actor": actor, "entity": name, "entity_key": "*",
              "action": "bulk_insert", "before": None,
              "after": {"rows": counts[name], "seed": seed, "scale": scale},

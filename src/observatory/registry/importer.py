@@ -177,7 +177,7 @@ def _check_value(spec: Field, value: Any, vocab: dict[str, set[str]]) -> Problem
 
 
 def _pk_attr(model: type[m.Base]) -> str:
-    return next(iter(model.__mapper__.primary_key)).key
+    return str(next(iter(model.__mapper__.primary_key)).key)
 
 
 def lookup_keys(session: Session, entity: str, values: Iterable[Any]) -> dict[Any, Any]:
@@ -337,8 +337,8 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
         if spec_field.ref is None:
             continue
         target = spec_field.ref.entity
-        values = {v[spec_field.name] for _, v in parsed.rows}
-        ref_maps.setdefault(target, {}).update(lookup_keys(session, target, values))
+        wanted = {v[spec_field.name] for _, v in parsed.rows}
+        ref_maps.setdefault(target, {}).update(lookup_keys(session, target, wanted))
     self_refs = [f for f in spec.fields if f.ref is not None and f.ref.entity == spec.name]
     rows = _to_model_values(parsed, ref_maps, defer_self=bool(self_refs))
     key_attrs = [spec.field(k).model_attr for k in spec.key]

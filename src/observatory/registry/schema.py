@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Date, Integer, Numeric, String
 
@@ -23,12 +24,12 @@ PROVENANCE = frozenset(inspect.get_annotations(m.Sourced))
 def model_of(table_name: str) -> type[m.Base]:
     """The mapped class of a table."""
     for mapper in m.Base.registry.mappers:
-        if mapper.local_table.name == table_name:
+        if getattr(mapper.class_, "__tablename__", None) == table_name:
             return mapper.class_
     raise KeyError(table_name)
 
 
-def ordered_columns(model: type[m.Base]) -> list[Column[object]]:
+def ordered_columns(model: type[m.Base]) -> list[Column[Any]]:
     """The model's columns in file order: shared-base columns, the model's own, provenance last.
 
     SQLAlchemy lists a model's own columns before those of a shared base such as ``_Listing``;
@@ -36,12 +37,12 @@ def ordered_columns(model: type[m.Base]) -> list[Column[object]]:
     """
     own = set(inspect.get_annotations(model))
 
-    def rank(column: Column[object]) -> int:
+    def rank(column: Column[Any]) -> int:
         if column.key in PROVENANCE:
             return 2
         return 1 if column.key in own else 0
 
-    return sorted(model.__table__.columns, key=rank)
+    return sorted(m.Base.metadata.tables[model.__tablename__].columns, key=rank)
 
 
 def table_columns(table_name: str) -> list[str]:
@@ -61,7 +62,7 @@ _KINDS: tuple[tuple[type, str], ...] = (
 )
 
 
-def column_kind(column: Column[object]) -> str:
+def column_kind(column: Column[Any]) -> str:
     """How a file cell converts for this column: str, int, decimal, date, bool or json."""
     for sql_type, kind in _KINDS:
         if isinstance(column.type, sql_type):
@@ -69,6 +70,6 @@ def column_kind(column: Column[object]) -> str:
     raise TypeError(f"no file kind for column {column} of type {column.type}")
 
 
-def column_length(column: Column[object]) -> int | None:
+def column_length(column: Column[Any]) -> int | None:
     """The column's maximum length in characters, or None (Text, numbers, dates)."""
     return column.type.length if isinstance(column.type, String) else None
