@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from observatory.db import make_engine
 from observatory.examples.generator import (
     SYNTHETIC_SOURCE,
+    CityBuilder,
     calibration_targets,
     generate_city,
     stock_path,
@@ -20,6 +21,7 @@ from observatory.examples.generator import (
 from observatory.registry import models as m
 from observatory.registry.exporter import export_bundle
 from observatory.registry.importer import import_path
+from observatory.registry.schema import insert_order, table_columns
 
 SMALL = 0.02
 
@@ -46,6 +48,21 @@ def test_same_seed_gives_an_identical_database(sqlite_template, tmp_path: Path) 
     other = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
     generate_city(other, seed=8, scale=SMALL)
     assert _dump(other)["technology_contracts"] != dumps[0]["technology_contracts"]
+
+
+def test_rows_have_one_value_per_metadata_column_in_insert_order() -> None:
+    tables = CityBuilder(seed=3, scale=SMALL).build()
+    for name, rows in tables.items():
+        assert rows.columns == table_columns(name)
+        assert set(rows.columns) == set(m.Base.metadata.tables[name].columns.keys()), name
+        assert {len(row) for row in rows.rows} == {len(rows.columns)}, name
+    order = insert_order(tables)
+    assert sorted(order) == sorted(tables)
+    for name in order:
+        for fk in m.Base.metadata.tables[name].foreign_keys:
+            target = fk.column.table.name
+            if target in tables and target != name:
+                assert order.index(target) < order.index(name), (target, name)
 
 
 def test_every_generated_record_says_it_is_synthetic(engine) -> None:

@@ -31,7 +31,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import Engine, select
@@ -41,6 +41,9 @@ from observatory.market.contracts import register_contract
 from observatory.market.listings import match_listing, registry_engine
 from observatory.market.workflow import DECLINE_REASONS, advance, propose
 from observatory.registry import models as m
+
+if TYPE_CHECKING:
+    from observatory.market.engine import MatchEngine
 
 STATUS_SHARES: dict[str, float] = {  # of all seeded matches; every status gets at least one
     "proposed": 0.20, "contacted": 0.15, "nda": 0.10, "negotiating": 0.15,
@@ -172,24 +175,66 @@ def seed_broker_activity(engine: Engine, *, seed: int, scale: float, anchor: dt.
     matcher = registry_engine(engine, mode=MODEL, today=anchor)
     with Session(engine) as session:
         brokers = _qualified_brokers(session, window_start, anchor)
-        demands = session.execute(
-            select(m.Demand.code, m.Demand.published_on, m.Demand.budget_yuan)
-            .where(m.Demand.status == "published", m.Demand.owner_organisation_id.is_not(None),
-                   m.Demand.published_on >= window_start, m.Demand.published_on < anchor)
-            .order_by(m.Demand.code)).all()
-        achievements = {code: (published, price, owner) for code, published, price, owner in
-                        session.execute(select(m.Achievement.code, m.Achievement.published_on,
-                                               m.Achievement.asking_price_yuan,
-                                               m.Achievement.owner_organisation_id))}
+        demands = _open_demands(session, window_start, anchor)
+        achievements = _achievements(session)
     if not brokers or not demands:
         return BrokerActivityReport(0, 0, 0, {})
+    pool, weights = _broker_pool(rng, brokers, scale)
+    ranked, takes = _ranked_candidates(rng, matcher, demands, achievements, pool, weights,
+                                       anchor, wanted)
+    pairs = _take(ranked, takes, wanted)
+    statuses = _final_statuses(rng, len(pairs))
+    pairs.sort(key=lambda p: (p.proposed_on, p.demand, p.achievement))
+
+    events = contracts = 0
+    by_status: dict[str, int] = {}
+    with Session(engine) as session, session.begin():
+        for number, (pair, final) in enumerate(zip(pairs, statuses, strict=True), start=1):
+            walked, contracted = _walk(session, rng, pair, final, number, anchor, actor,
+                                       source_id)
+            events += walked
+            contracts += contracted
+            by_status[final] = by_status.get(final, 0) + 1
+            if progress is not None:
+                progress("matches", number, len(pairs))
+    return BrokerActivityReport(len(pairs), events, contracts, by_status)
+
+
+def _open_demands(session: Session, start: dt.date, end: dt.date
+                  ) -> list[tuple[str, dt.date, Any]]:
+    """(code, published on, budget) of the owned demands published in the window, by code."""
+    return [(code, published, budget) for code, published, budget in session.execute(
+        select(m.Demand.code, m.Demand.published_on, m.Demand.budget_yuan)
+        .where(m.Demand.status == "published", m.Demand.owner_organisation_id.is_not(None),
+               m.Demand.published_on >= start, m.Demand.published_on < end)
+        .order_by(m.Demand.code)) if published is not None]
+
+
+def _achievements(session: Session) -> dict[str, tuple[dt.date | None, Any, int | None]]:
+    """Achievement code -> (published on, asking price, owner id)."""
+    return {code: (published, price, owner) for code, published, price, owner in
+            session.execute(select(m.Achievement.code, m.Achievement.published_on,
+                                   m.Achievement.asking_price_yuan,
+                                   m.Achievement.owner_organisation_id))}
+
+
+def _broker_pool(rng: np.random.Generator, brokers: list[str], scale: float
+                 ) -> tuple[list[str], np.ndarray]:
+    """The few active brokers (the first qualified one always) and how often each works."""
     pool = [brokers[0], *[brokers[int(i)] for i in rng.choice(
         np.arange(1, len(brokers)), size=min(len(brokers) - 1, max(2, round(12 * scale))),
         replace=False)]] if len(brokers) > 1 else brokers
     weights = 1.0 / np.arange(1, len(pool) + 1) ** 0.7
-    weights /= weights.sum()
+    return pool, weights / weights.sum()
 
-    # Each sampled demand: when it is matched, by whom, and its ranked eligible achievements.
+
+def _ranked_candidates(rng: np.random.Generator, matcher: MatchEngine,
+                       demands: list[tuple[str, dt.date, Any]],
+                       achievements: dict[str, tuple[dt.date | None, Any, int | None]],
+                       pool: list[str], weights: np.ndarray, anchor: dt.date, wanted: int
+                       ) -> tuple[list[list[_Pair]], list[int]]:
+    """Sampled demands until enough pairs: each one's date, broker and ranked eligible
+    achievements, and how many of them it takes."""
     ranked: list[list[_Pair]] = []
     takes: list[int] = []
     for index in rng.permutation(len(demands)):
@@ -199,70 +244,83 @@ def seed_broker_activity(engine: Engine, *, seed: int, scale: float, anchor: dt.
         proposed = min(published + dt.timedelta(days=int(rng.integers(3, 45))),
                        anchor - dt.timedelta(days=1))
         broker = pool[int(rng.choice(len(pool), p=weights))]
-        candidates = []
-        for hit in match_listing(matcher, "demand", code, k=TOP_K):
-            ach = matcher.listings[hit.listing_id].extra["code"]
-            ach_published, price, owner = achievements[ach]
-            if owner is None or ach_published is None or ach_published > proposed:
-                continue
-            explanation = {**hit.explanation.to_dict(), "model": MODEL, "mode": matcher.mode,
-                           "rank": hit.rank, "relevance": round(float(hit.relevance), 6),
-                           "synthetic": True}
-            candidates.append(_Pair(code, ach, broker, proposed, round(float(hit.score), 6),
-                                    explanation, price, budget))
+        candidates = _candidates(matcher, achievements, code, budget, proposed, broker)
         ranked.append(candidates)
         takes.append(min(len(candidates), int(rng.integers(2, 5))))
-    # Few demands (small scales): go further down each demand's ranking, best first.
+    return ranked, takes
+
+
+def _candidates(matcher: MatchEngine,
+                achievements: dict[str, tuple[dt.date | None, Any, int | None]], demand: str,
+                budget: Any, proposed: dt.date, broker: str) -> list[_Pair]:
+    """A demand's top-ranked achievements that have an owner and were published by then."""
+    candidates = []
+    for hit in match_listing(matcher, "demand", demand, k=TOP_K):
+        ach = matcher.listings[hit.listing_id].extra["code"]
+        ach_published, price, owner = achievements[ach]
+        if owner is None or ach_published is None or ach_published > proposed:
+            continue
+        explanation = {**hit.explanation.to_dict(), "model": MODEL, "mode": matcher.mode,
+                       "rank": hit.rank, "relevance": round(float(hit.relevance), 6),
+                       "synthetic": True}
+        candidates.append(_Pair(demand, ach, broker, proposed, round(float(hit.score), 6),
+                                explanation, price, budget))
+    return candidates
+
+
+def _take(ranked: list[list[_Pair]], takes: list[int], wanted: int) -> list[_Pair]:
+    """The pairs each demand takes; with few demands (small scales) each goes further down its
+    ranking, best first, until there are enough."""
     while sum(takes) < wanted and any(t < len(c) for t, c in zip(takes, ranked, strict=True)):
         for i, candidates in enumerate(ranked):
             if takes[i] < len(candidates) and sum(takes) < wanted:
                 takes[i] += 1
     pairs = [p for t, candidates in zip(takes, ranked, strict=True) for p in candidates[:t]]
-    pairs = pairs[:wanted]
+    return pairs[:wanted]
 
-    plan = status_plan(len(pairs))
-    statuses = [s for s, n in plan.items() for _ in range(n)]
+
+def _final_statuses(rng: np.random.Generator, n: int) -> list[str]:
+    """Final statuses by the shares, longest pipelines first (given to the earliest pairs)."""
+    plan = status_plan(n)
+    statuses = [s for s, count in plan.items() for _ in range(count)]
     noise = rng.normal(0.0, 1.2, len(statuses))
-    statuses = [s for _, s in sorted(zip([-PIPELINE_LENGTH[s] + e for s, e in
-                                          zip(statuses, noise, strict=True)],
-                                         statuses, strict=True))]
-    pairs.sort(key=lambda p: (p.proposed_on, p.demand, p.achievement))
+    return [s for _, s in sorted(zip([-PIPELINE_LENGTH[s] + e for s, e in
+                                      zip(statuses, noise, strict=True)],
+                                     statuses, strict=True))]
 
-    events = contracts = 0
-    by_status: dict[str, int] = {}
-    with Session(engine) as session, session.begin():
-        for number, (pair, final) in enumerate(zip(pairs, statuses, strict=True), start=1):
-            match = propose(session, demand=pair.demand, achievement=pair.achievement,
-                            actor=actor, broker=pair.broker, score=pair.score,
-                            explanation=pair.explanation, on=pair.proposed_on,
-                            source_id=source_id)
-            events += 1
-            steps = _steps(rng, final)
-            dates = _fit(pair.proposed_on, [gap for _, gap in steps], anchor)
-            for (step, _), day in zip(steps, dates, strict=True):
-                if step == "signed":
-                    signed_on = day
-                    continue
-                if step == "registered":
-                    kind, total, non_tech = _contract_terms(rng, pair.price, pair.budget)
-                    register_contract(
-                        session, match=match.code,
-                        registration_no=f"{day.year}3702B{number:08d}", contract_type=kind,
-                        total_amount_yuan=total, non_technical_amount_yuan=non_tech,
-                        signed_on=signed_on, registered_on=day, actor=actor)
-                    contracts += 1
-                elif step == "declined":
-                    advance(session, match.code, "declined", actor=actor, on=day,
-                            reason=_decline_reason(rng, pair.explanation),
-                            note="synthetic example / 合成示例")
-                else:
-                    advance(session, match.code, step, actor=actor, on=day,
-                            note="synthetic example / 合成示例")
-                events += 1
-            by_status[final] = by_status.get(final, 0) + 1
-            if progress is not None:
-                progress("matches", number, len(pairs))
-    return BrokerActivityReport(len(pairs), events, contracts, by_status)
+
+def _walk(session: Session, rng: np.random.Generator, pair: _Pair, final: str, number: int,
+          anchor: dt.date, actor: str, source_id: int) -> tuple[int, int]:
+    """Propose one pair and move it to ``final``: (events written, contracts registered)."""
+    match = propose(session, demand=pair.demand, achievement=pair.achievement,
+                    actor=actor, broker=pair.broker, score=pair.score,
+                    explanation=pair.explanation, on=pair.proposed_on, source_id=source_id)
+    events = 1
+    contracts = 0
+    steps = _steps(rng, final)
+    dates = _fit(pair.proposed_on, [gap for _, gap in steps], anchor)
+    signed_on = pair.proposed_on
+    for (step, _), day in zip(steps, dates, strict=True):
+        if step == "signed":
+            signed_on = day
+            continue
+        if step == "registered":
+            kind, total, non_tech = _contract_terms(rng, pair.price, pair.budget)
+            register_contract(
+                session, match=match.code,
+                registration_no=f"{day.year}3702B{number:08d}", contract_type=kind,
+                total_amount_yuan=total, non_technical_amount_yuan=non_tech,
+                signed_on=signed_on, registered_on=day, actor=actor)
+            contracts += 1
+        elif step == "declined":
+            advance(session, match.code, "declined", actor=actor, on=day,
+                    reason=_decline_reason(rng, pair.explanation),
+                    note="synthetic example / 合成示例")
+        else:
+            advance(session, match.code, step, actor=actor, on=day,
+                    note="synthetic example / 合成示例")
+        events += 1
+    return events, contracts
 
 
 def _steps(rng: np.random.Generator, final: str) -> list[tuple[str, int]]:

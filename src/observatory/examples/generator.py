@@ -15,20 +15,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import yaml
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from observatory.examples import texts
 from observatory.examples.eligibility_profiles import EligibilityProfiles
 from observatory.registry import models as m
 from observatory.registry.codes import make_uscc
+from observatory.registry.schema import insert_order, table_columns
 
 YEARS = list(range(2019, 2026))
 ANCHOR_YEAR = 2024
@@ -117,6 +118,29 @@ def _base31(n: int, width: int = 8) -> str:
     return "".join(reversed(out))
 
 
+LP_TYPES = ["central_soe", "local_soe", "financial_institution", "private", "individual",
+            "foreign"]
+LP_SHARES = [0.25, 0.25, 0.2, 0.2, 0.05, 0.05]
+
+
+_Grants = tuple[dict[int, list[int]], dict[int, set[int]]]
+"""Certificates granted each year (organisation ids) and the holders valid at each year end."""
+
+
+@dataclass(frozen=True)
+class _FundPlan:
+    """The funds to generate: calibrated ones first, then those of 2025."""
+
+    calibrated: int  # funds whose sizes add up to the published total
+    total: int
+    mothers: int  # the first funds are mother funds
+    units: np.ndarray  # sizes of the calibrated funds in 10 m yuan
+    vintages: np.ndarray
+    extra_units: np.ndarray  # sizes of the 2025 funds
+    managers: Sequence[int]
+    sponsors: Sequence[int]
+
+
 class CityBuilder:
     """Builds all rows of the example city in memory, deterministically from the seed."""
 
@@ -140,9 +164,10 @@ class CityBuilder:
         """A calibrated figure, multiplied by the scale (exact at scale 1)."""
         return self.calibrated[code] * self.scale
 
-    def table(self, name: str, columns: list[str]) -> Rows:
+    def table(self, name: str) -> Rows:
+        """The rows of a table; tuples hold every column in ``registry.schema`` file order."""
         if name not in self.tables:
-            self.tables[name] = Rows(name, columns)
+            self.tables[name] = Rows(name, table_columns(name))
         return self.tables[name]
 
     def pick(self, options: Sequence[Any]) -> Any:
@@ -153,9 +178,9 @@ class CityBuilder:
         """Hand every table's pending rows to the sink (in dependency order) and free them."""
         if self.sink is None:
             return
-        for name in INSERT_ORDER:
-            rows = self.tables.get(name)
-            if rows is not None and rows.rows:
+        for name in insert_order(self.tables):
+            rows = self.tables[name]
+            if rows.rows:
                 self.sink(rows)
                 rows.written += len(rows.rows)
                 rows.rows = []
@@ -171,8 +196,7 @@ class CityBuilder:
         return self.tables
 
     def sources(self) -> None:
-        rows = self.table("sources", ["id", "code", "name_en", "name_zh", "publisher", "url",
-                                      "published_on", "synthetic", "note"])
+        rows = self.table("sources")
         note = json.dumps({"seed": self.seed, "scale": self.scale,
                            "baseline_year": self.baseline_year}, sort_keys=True)
         rows.rows.append((1, SYNTHETIC_SOURCE, "Synthetic example city (generated)",
@@ -183,9 +207,7 @@ class CityBuilder:
                           None, False, src.get("note")))
 
     def organisations(self) -> None:
-        rows = self.table("organisations", ["id", "uscc", "name_zh", "name_en", "kind",
-                                            "region_code", "industry_code", "founded_on",
-                                            "employees", "source_id", "source_ref"])
+        rows = self.table("organisations")
         rng = self.rng
         self.n_enterprises = self.n(24000)
         self.n_external = self.n(3000)
@@ -259,61 +281,15 @@ class CityBuilder:
         registration (tech SMEs); 3 = three-year certificates with renewals (high-tech).
         Returns the holders valid at each year end.
         """
-        rows = self.table("designations", ["id", "certificate_no", "organisation_id",
-                                           "type_code", "level", "issuer", "valid_from",
-                                           "valid_to", "status", "source_id", "source_ref"])
+        rows = self.table("designations")
         rng = self.rng
-        years = sorted(stock)
-        first = years[0]
-        order = list(rng.permutation(pool))
-        fresh = iter(order)
-        holders: dict[int, set[int]] = {}
-        grants: dict[int, list[int]] = {}
+        fresh = iter(list(rng.permutation(pool)))
         if validity_years is None:
-            previous = 0
-            held: set[int] = set()
-            for year in years:
-                count = stock[year] - previous
-                grants[year] = [next(fresh) for _ in range(count)]
-                held |= set(grants[year])
-                holders[year] = set(held)
-                previous = stock[year]
+            grants, holders = self._cumulative_grants(stock, fresh)
         elif validity_years == 1:
-            last: list[int] = []
-            for year in years:
-                renewing = [o for o in last if rng.random() < 0.8][: stock[year]]
-                chosen = set(renewing)
-                while len(chosen) < stock[year]:
-                    chosen.add(next(fresh))
-                grants[year] = sorted(chosen)
-                holders[year] = chosen
-                last = grants[year]
+            grants, holders = self._yearly_grants(stock, fresh)
         else:
-            span = validity_years
-            cohort: dict[int, int] = {}
-            pre = round(stock[first] / span)
-            for year in range(first - span + 1, first):
-                cohort[year] = pre
-            for year in years:
-                cohort[year] = stock[year] - sum(cohort[year - k] for k in range(1, span))
-                if cohort[year] < 0:
-                    raise ValueError(f"{type_code}: stock path needs a negative cohort in {year}")
-            members: dict[int, list[int]] = {}
-            for year in sorted(cohort):
-                expiring = members.get(year - span, [])
-                busy = {o for k in range(1, span) for o in members.get(year - k, [])}
-                renew = [o for o in expiring if o not in busy and rng.random() < 0.7]
-                chosen = renew[: cohort[year]]
-                taken = set(chosen) | busy
-                while len(chosen) < cohort[year]:
-                    candidate = next(fresh)
-                    if candidate not in taken:
-                        chosen.append(candidate)
-                        taken.add(candidate)
-                members[year] = chosen
-            grants = members
-            for year in years:
-                holders[year] = {o for k in range(span) for o in members.get(year - k, [])}
+            grants, holders = self._cohort_grants(type_code, stock, fresh, validity_years)
         seq = rows.next_id() - 1
         for year in sorted(grants):
             for org in grants[year]:
@@ -328,6 +304,67 @@ class CityBuilder:
                 rows.rows.append((seq, f"{prefix}{year}{seq:07d}", int(org), type_code, level,
                                   issuer, start, end, "granted", self.source_id, None))
         return holders
+
+    @staticmethod
+    def _cumulative_grants(stock: dict[int, int], fresh: Iterator[int]) -> _Grants:
+        """Certificates valid until revoked: each year grants the stock's growth."""
+        grants: dict[int, list[int]] = {}
+        holders: dict[int, set[int]] = {}
+        previous = 0
+        held: set[int] = set()
+        for year in sorted(stock):
+            count = stock[year] - previous
+            grants[year] = [next(fresh) for _ in range(count)]
+            held |= set(grants[year])
+            holders[year] = set(held)
+            previous = stock[year]
+        return grants, holders
+
+    def _yearly_grants(self, stock: dict[int, int], fresh: Iterator[int]) -> _Grants:
+        """Calendar-year registrations: most of last year's holders register again."""
+        grants: dict[int, list[int]] = {}
+        holders: dict[int, set[int]] = {}
+        last: list[int] = []
+        for year in sorted(stock):
+            renewing = [o for o in last if self.rng.random() < 0.8][: stock[year]]
+            chosen = set(renewing)
+            while len(chosen) < stock[year]:
+                chosen.add(next(fresh))
+            grants[year] = sorted(chosen)
+            holders[year] = chosen
+            last = grants[year]
+        return grants, holders
+
+    def _cohort_grants(self, type_code: str, stock: dict[int, int], fresh: Iterator[int],
+                       span: int) -> _Grants:
+        """Certificates valid ``span`` years: yearly cohorts that add up to the stock, most
+        expiring holders renewing."""
+        years = sorted(stock)
+        first = years[0]
+        cohort: dict[int, int] = {}
+        pre = round(stock[first] / span)
+        for year in range(first - span + 1, first):
+            cohort[year] = pre
+        for year in years:
+            cohort[year] = stock[year] - sum(cohort[year - k] for k in range(1, span))
+            if cohort[year] < 0:
+                raise ValueError(f"{type_code}: stock path needs a negative cohort in {year}")
+        members: dict[int, list[int]] = {}
+        for year in sorted(cohort):
+            expiring = members.get(year - span, [])
+            busy = {o for k in range(1, span) for o in members.get(year - k, [])}
+            renew = [o for o in expiring if o not in busy and self.rng.random() < 0.7]
+            chosen = renew[: cohort[year]]
+            taken = set(chosen) | busy
+            while len(chosen) < cohort[year]:
+                candidate = next(fresh)
+                if candidate not in taken:
+                    chosen.append(candidate)
+                    taken.add(candidate)
+            members[year] = chosen
+        holders = {year: {o for k in range(span) for o in members.get(year - k, [])}
+                   for year in years}
+        return members, holders
 
     def designations(self) -> None:
         rng = self.rng
@@ -362,12 +399,8 @@ class CityBuilder:
     def organisation_years_and_rd(self) -> None:
         """Yearly revenue/staff and R&D spending; industry's share of R&D above 60 %."""
         rng = self.rng
-        oy = self.table("organisation_years", [
-            "id", "organisation_id", "year", "revenue_yuan", "high_tech_revenue_yuan",
-            "net_assets_yuan", "employees", "tech_staff", *EligibilityProfiles.YEAR_COLUMNS,
-            "source_id", "source_ref"])
-        rd = self.table("rd_expenditures", ["id", "organisation_id", "year", "funding_source",
-                                            "amount_yuan", "source_id", "source_ref"])
+        oy = self.table("organisation_years")
+        rd = self.table("rd_expenditures")
         active = sorted(set().union(*self.hte_holders.values(), *self.tsme_holders.values()))
         base_revenue = np.exp(rng.normal(17.3, 1.2, size=len(active)))  # ~30 m yuan median
         growth = rng.normal(0.10, 0.12, size=len(active))
@@ -418,9 +451,7 @@ class CityBuilder:
         incident is a True observation on its date followed by False a year later, so "in the
         last year" holds for exactly 365 days.
         """
-        facts = self.table("organisation_facts", [
-            "id", "organisation_id", "fact_code", "observed_on", "value_bool", "value_number",
-            "value_text", "source_id", "source_ref"])
+        facts = self.table("organisation_facts")
         surveyed = profiles.rng.random(len(active)) < profiles.SURVEY_SHARE
         for i, org in enumerate(active):
             if not surveyed[i]:
@@ -442,12 +473,8 @@ class CityBuilder:
 
     def platforms(self) -> None:
         rng = self.rng
-        rows = self.table("platforms", ["id", "code", "name_zh", "name_en", "type_code",
-                                        "level", "region_code", "field_code", "established_on",
-                                        "closed_on", "area_m2", "source_id", "source_ref"])
-        links = self.table("platform_links", ["id", "platform_id", "organisation_id", "role",
-                                              "valid_from", "valid_to", "source_id",
-                                              "source_ref"])
+        rows = self.table("platforms")
+        links = self.table("platform_links")
         pid = 0
         self.platform_ids_by_key: dict[str, list[int]] = {}
 
@@ -536,17 +563,10 @@ class CityBuilder:
 
     def persons(self) -> None:
         rng = self.rng
-        people = self.table("persons", ["id", "code", "name_zh", "name_en", "field_code",
-                                        "region_code", "source_id", "source_ref"])
-        quals = self.table("broker_qualifications", ["id", "certificate_no", "person_id",
-                                                     "level", "region_code", "valid_from",
-                                                     "valid_to", "source_id", "source_ref"])
-        talents = self.table("talent_recruitments", ["id", "person_id", "programme_code",
-                                                     "year", "field_code", "region_code",
-                                                     "source_id", "source_ref"])
-        jobs = self.table("employments", ["id", "person_id", "organisation_id", "role",
-                                          "valid_from", "valid_to", "source_id",
-                                          "source_ref"])
+        people = self.table("persons")
+        quals = self.table("broker_qualifications")
+        talents = self.table("talent_recruitments")
+        jobs = self.table("employments")
 
         def person(fld: str) -> int:
             pid = people.next_id()
@@ -591,16 +611,9 @@ class CityBuilder:
                                       None))
 
     def plans(self) -> None:
-        plans = self.table("plans", ["id", "code", "name_en", "name_zh", "owner", "start_on",
-                                     "end_on", "status", "source_id", "source_ref"])
-        items = self.table("plan_items", ["id", "code", "plan_id", "parent_id", "kind",
-                                          "name_en", "name_zh", "owner", "start_on", "due_on",
-                                          "status", "source_id", "source_ref"])
-        targets = self.table("targets", ["id", "code", "plan_id", "item_id", "name_en",
-                                         "name_zh", "indicator_code", "region_code", "form",
-                                         "direction", "base_year", "target_year",
-                                         "target_value", "params", "method", "owner",
-                                         "source_id", "source_ref"])
+        plans = self.table("plans")
+        items = self.table("plan_items")
+        targets = self.table("targets")
         self.marine_task_ids: list[int] = []
         owners = ["Bureau of Science and Technology", "Bureau of Ocean Development",
                   "Bureau of Industry and Information Technology", "Laoshan District",
@@ -658,17 +671,12 @@ class CityBuilder:
 
     def projects(self) -> None:
         rng = self.rng
-        rows = self.table("projects", ["id", "code", "title_zh", "title_en", "programme_code",
-                                       "field_code", "year", "budget_yuan",
-                                       "public_funding_yuan", "lead_organisation_id",
-                                       "region_code", "status", "plan_item_id", "source_id",
-                                       "source_ref"])
-        parts = self.table("project_participants", ["id", "project_id", "organisation_id",
-                                                    "role", "source_id", "source_ref"])
+        rows = self.table("projects")
+        parts = self.table("project_participants")
         key_target = self.target("key_project_count")
         vr_target = self.target("vr_park_projects")
         for year in YEARS:
-            plan = [
+            plan: list[tuple[str, float, list[str], str | None]] = [
                 ("key_project", key_target if year == ANCHOR_YEAR else
                  round(key_target * (1 + rng.uniform(0.0, 0.2))), FIELDS, None),
                 ("demonstration", self.n(int(rng.integers(8, 14))), FIELDS, None),
@@ -714,12 +722,8 @@ class CityBuilder:
 
     def listings(self) -> None:
         rng = self.rng
-        cols = ["id", "code", "title_zh", "title_en", "summary_zh", "summary_en", "problem_zh",
-                "problem_en", "advantages_zh", "advantages_en", "applications_zh",
-                "applications_en", "keywords_zh", "keywords_en", "field_code", "trl",
-                "owner_organisation_id", "region_code", "visibility", "status", "published_on"]
-        ach = self.table("achievements", [*cols, "asking_price_yuan", "source_id", "source_ref"])
-        dem = self.table("demands", [*cols, "budget_yuan", "source_id", "source_ref"])
+        ach = self.table("achievements")
+        dem = self.table("demands")
         stock = stock_path(self.target("achievement_count"), 0.14, rng, noise=0.0)
         previous = 0
         self.achievement_ids: list[int] = []
@@ -775,12 +779,7 @@ class CityBuilder:
     def contracts(self) -> None:
         """Technology contracts: outflow by seller region, inflow by buyer region."""
         rng = self.rng
-        rows = self.table("technology_contracts", [
-            "id", "registration_no", "contract_type", "seller_organisation_id",
-            "buyer_organisation_id", "broker_person_id", "seller_region_code",
-            "buyer_region_code", "total_amount_yuan", "technology_amount_yuan", "signed_on",
-            "registered_on", "field_code", "achievement_id", "demand_id", "source_id",
-            "source_ref"])
+        rows = self.table("technology_contracts")
         local = np.array(self.enterprise_ids + self.research_ids)
         external = np.array(self.external_ids)
         brokers = np.array(self.broker_ids)
@@ -824,24 +823,22 @@ class CityBuilder:
             self.flush()
 
     def funds(self) -> None:
+        """Guidance funds: mother funds and sub-funds, their LPs, cash flows, NAVs and deals."""
+        plan = self._fund_plan()
+        for f in range(plan.total):
+            fid = f + 1
+            is_mother = f < plan.mothers
+            vintage = int(plan.vintages[f]) if f < plan.calibrated else 2025
+            units = plan.units[f] if f < plan.calibrated else plan.extra_units[f - plan.calibrated]
+            size = int(units) * 10_000_000
+            parent = self._fund(fid, is_mother, vintage, size, plan)
+            self._fund_commitments(fid, size, parent, is_mother, vintage)
+            self._fund_cash_flows(fid, size, vintage)
+        self._fund_investments(plan)
+
+    def _fund_plan(self) -> _FundPlan:
+        """How many funds, their sizes (10 m yuan units) and vintages: the calibrated total."""
         rng = self.rng
-        funds = self.table("funds", ["id", "code", "name_zh", "name_en", "kind", "level",
-                                     "sponsor_organisation_id", "manager_organisation_id",
-                                     "parent_fund_id", "region_code", "vintage", "size_yuan",
-                                     "term_years", "return_investment_multiple", "source_id",
-                                     "source_ref"])
-        commits = self.table("fund_commitments", ["id", "code", "fund_id",
-                                                  "lp_organisation_id", "lp_fund_id", "lp_name",
-                                                  "lp_type", "amount_yuan", "committed_on",
-                                                  "source_id", "source_ref"])
-        flows = self.table("fund_cash_flows", ["id", "code", "fund_id", "kind", "flow_on",
-                                               "amount_yuan", "source_id", "source_ref"])
-        navs = self.table("fund_valuations", ["id", "fund_id", "as_of", "nav_yuan",
-                                              "source_id", "source_ref"])
-        invs = self.table("fund_investments", ["id", "code", "fund_id",
-                                               "investee_organisation_id", "project_id",
-                                               "invested_on", "round", "amount_yuan",
-                                               "in_region", "source_id", "source_ref"])
         n_funds = max(2, round(self.target("fund_count")))
         total_units = round(self.target("fund_size_total") / 10_000_000)  # 10 m yuan units
         n_mothers = 4 if n_funds >= 20 else 1
@@ -851,71 +848,87 @@ class CityBuilder:
         units[int(np.argmax(units))] += total_units - int(units.sum())
         vintages = np.sort(rng.integers(2015, ANCHOR_YEAR + 1, n_funds))
         vintages[:n_mothers] = 2015
-        managers = self.enterprise_ids[-40:]
-        gov = getattr(self, "government_ids", self.research_ids[:1])
-        lp_types = ["central_soe", "local_soe", "financial_institution", "private", "individual",
-                    "foreign"]
-        lp_p = [0.25, 0.25, 0.2, 0.2, 0.05, 0.05]
         extra_2025 = self.n(6)
-        total_funds = n_funds + extra_2025
-        extra_units = rng.integers(20, 150, extra_2025)
-        for f in range(total_funds):
-            fid = f + 1
-            is_mother = f < n_mothers
-            vintage = int(vintages[f]) if f < n_funds else 2025
-            size = int(units[f] if f < n_funds else extra_units[f - n_funds]) * 10_000_000
-            parent = None if is_mother else int(rng.integers(1, n_mothers + 1))
-            kind = "mother" if is_mother else ("sub" if rng.random() < 0.8 else "direct")
-            fld_zh, fld_en = texts.FIELD_WORDS[self.pick(FIELDS)]
-            funds.rows.append((fid, f"FUND{fid:04d}",
-                               f"青岛{'科技创新母' if is_mother else fld_zh + '产业'}基金{fid}号",
-                               f"Qingdao {'Innovation Mother' if is_mother else fld_en} Fund {fid}",
-                               kind, "city", int(self.pick(gov)), int(self.pick(managers)),
-                               parent, CITY, vintage, size, 10, 1.5 if not is_mother else None,
-                               self.source_id, None))
-            # Commitments: the government side (guidance fund or fiscal) then social capital.
-            gov_share = 1.0 if is_mother else float(rng.uniform(0.2, 0.35))
-            gov_amount = int(size * gov_share) // 10_000 * 10_000
-            parts = [("fiscal" if is_mother else "guidance_fund", gov_amount)]
-            rest = size - gov_amount
-            if rest > 0:
-                k = int(rng.integers(2, 5))
-                split = rng.dirichlet(np.ones(k))
-                amounts = [int(rest * s) // 10_000 * 10_000 for s in split]
-                amounts[-1] = rest - sum(amounts[:-1])
-                for a in amounts:
-                    parts.append((str(rng.choice(lp_types, p=lp_p)), a))
-            committed = dt.date(vintage, 3, 1)
-            for lp_type, amount in parts:
-                cid = commits.next_id()
-                # A sub-fund's guidance money comes from its mother fund (an LP that is a fund).
-                lp_fund = parent if lp_type == "guidance_fund" else None
-                lp_name = {"fiscal": "青岛市财政局",
-                           "guidance_fund": f"青岛科技创新母基金{parent}号"}.get(
-                               lp_type, f"出资人{cid}")
-                commits.rows.append((cid, f"CM{cid:06d}", fid, None, lp_fund, lp_name, lp_type,
-                                     amount, committed, self.source_id, None))
-            # Calls 25 % a year from vintage, fees 2 % a year, distributions from year 4.
-            called = 0
-            for year in range(vintage, 2026):
-                call = min(size - called, size // 4)
-                if call > 0:
-                    called += call
-                    flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
-                                       "call", dt.date(year, 6, 30), call, self.source_id, None))
+        return _FundPlan(calibrated=n_funds, total=n_funds + extra_2025, mothers=n_mothers,
+                         units=units, vintages=vintages,
+                         extra_units=rng.integers(20, 150, extra_2025),
+                         managers=self.enterprise_ids[-40:],
+                         sponsors=getattr(self, "government_ids", self.research_ids[:1]))
+
+    def _fund(self, fid: int, is_mother: bool, vintage: int, size: int, plan: _FundPlan
+              ) -> int | None:
+        """Add one fund; returns its mother fund's id (None for a mother fund)."""
+        rng = self.rng
+        parent = None if is_mother else int(rng.integers(1, plan.mothers + 1))
+        kind = "mother" if is_mother else ("sub" if rng.random() < 0.8 else "direct")
+        fld_zh, fld_en = texts.FIELD_WORDS[self.pick(FIELDS)]
+        name_zh = f"青岛{'科技创新母' if is_mother else fld_zh + '产业'}基金{fid}号"
+        self.table("funds").rows.append((
+            fid, f"FUND{fid:04d}", name_zh,
+            f"Qingdao {'Innovation Mother' if is_mother else fld_en} Fund {fid}",
+            kind, "city", int(self.pick(plan.sponsors)), int(self.pick(plan.managers)),
+            parent, CITY, vintage, size, 10, 1.5 if not is_mother else None,
+            self.source_id, None))
+        return parent
+
+    def _fund_commitments(self, fid: int, size: int, parent: int | None, is_mother: bool,
+                          vintage: int) -> None:
+        """The government side (guidance fund or fiscal) first, then social capital."""
+        rng = self.rng
+        commits = self.table("fund_commitments")
+        gov_share = 1.0 if is_mother else float(rng.uniform(0.2, 0.35))
+        gov_amount = int(size * gov_share) // 10_000 * 10_000
+        parts = [("fiscal" if is_mother else "guidance_fund", gov_amount)]
+        rest = size - gov_amount
+        if rest > 0:
+            k = int(rng.integers(2, 5))
+            split = rng.dirichlet(np.ones(k))
+            amounts = [int(rest * s) // 10_000 * 10_000 for s in split]
+            amounts[-1] = rest - sum(amounts[:-1])
+            for a in amounts:
+                parts.append((str(rng.choice(LP_TYPES, p=LP_SHARES)), a))
+        committed = dt.date(vintage, 3, 1)
+        for lp_type, amount in parts:
+            cid = commits.next_id()
+            # A sub-fund's guidance money comes from its mother fund (an LP that is a fund).
+            lp_fund = parent if lp_type == "guidance_fund" else None
+            lp_name = {"fiscal": "青岛市财政局",
+                       "guidance_fund": f"青岛科技创新母基金{parent}号"}.get(
+                           lp_type, f"出资人{cid}")
+            commits.rows.append((cid, f"CM{cid:06d}", fid, None, lp_fund, lp_name, lp_type,
+                                 amount, committed, self.source_id, None))
+
+    def _fund_cash_flows(self, fid: int, size: int, vintage: int) -> None:
+        """Calls 25 % a year from vintage, fees 2 % a year, distributions from year 4; NAVs."""
+        rng = self.rng
+        flows = self.table("fund_cash_flows")
+        navs = self.table("fund_valuations")
+        called = 0
+        for year in range(vintage, 2026):
+            call = min(size - called, size // 4)
+            if call > 0:
+                called += call
                 flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
-                                   "fee", dt.date(year, 12, 20), size // 50, self.source_id,
-                                   None))
-                if year - vintage >= 4:
-                    dist = int(called * rng.uniform(0.03, 0.12))
-                    flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
-                                       "distribution", dt.date(year, 11, 30), dist,
-                                       self.source_id, None))
-                navs.rows.append((navs.next_id(), fid, dt.date(year, 12, 31),
-                                  int(called * rng.uniform(0.9, 1.4)), self.source_id, None))
-        # Investments: exactly 520 by the end of 2024 at scale 1, more in 2025.
+                                   "call", dt.date(year, 6, 30), call, self.source_id, None))
+            flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
+                               "fee", dt.date(year, 12, 20), size // 50, self.source_id,
+                               None))
+            if year - vintage >= 4:
+                dist = int(called * rng.uniform(0.03, 0.12))
+                flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
+                                   "distribution", dt.date(year, 11, 30), dist,
+                                   self.source_id, None))
+            navs.rows.append((navs.next_id(), fid, dt.date(year, 12, 31),
+                              int(called * rng.uniform(0.9, 1.4)), self.source_id, None))
+
+    def _fund_investments(self, plan: _FundPlan) -> None:
+        """Exactly the published number of invested projects by the end of the anchor year at
+        scale 1, more in 2025."""
+        rng = self.rng
+        funds = self.table("funds")
+        invs = self.table("fund_investments")
         target_2024 = round(self.target("fund_invested_projects"))
-        investable = [f + 1 for f in range(total_funds) if f >= n_mothers]
+        investable = [f + 1 for f in range(plan.total) if f >= plan.mothers]
         fund_vintage = {row[0]: row[10] for row in funds.rows}
         fund_size = {row[0]: row[11] for row in funds.rows}
         count_2025 = self.n(70)
@@ -937,8 +950,7 @@ class CityBuilder:
                               self.source_id, None))
 
     def observations(self) -> None:
-        rows = self.table("observations", ["id", "indicator_code", "region_code", "period",
-                                           "value", "unit", "note", "source_id", "source_ref"])
+        rows = self.table("observations")
         for figure in self.figures["figures"]:
             qualifier = figure.get("qualifier")
             rows.rows.append((rows.next_id(), figure["code"], figure.get("region", CITY),
@@ -963,15 +975,6 @@ class CityBuilder:
 
 
 # -- writing ---------------------------------------------------------------------------------
-
-INSERT_ORDER = ["sources", "organisations", "designations", "organisation_years",
-                "organisation_facts",
-                "rd_expenditures", "platforms", "platform_links", "persons",
-                "broker_qualifications", "talent_recruitments", "employments", "plans",
-                "plan_items", "targets", "projects", "project_participants", "achievements",
-                "demands", "technology_contracts", "funds", "fund_commitments", "fund_cash_flows",
-                "fund_valuations", "fund_investments", "observations"]
-
 
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, dt.date):
@@ -1040,15 +1043,16 @@ def generate_city(engine: Engine, seed: int = 42, scale: float = 1.0, baseline_y
     with engine.begin() as connection:
         builder.sink = lambda rows: bulk_write(connection, rows, progress)
         tables = builder.build()
-        counts = {name: tables[name].total for name in INSERT_ORDER}
-        _reset_sequences(connection, [t for t in INSERT_ORDER if t != "regions"])
+        order = insert_order(tables)
+        counts = {name: tables[name].total for name in order}
+        _reset_sequences(connection, order)
         now = dt.datetime.now(dt.UTC)
-        connection.execute(m.AuditLog.__table__.insert(), [
+        connection.execute(insert(m.AuditLog), [
             {"at": now, "actor": actor, "entity": name, "entity_key": "*",
              "action": "bulk_insert", "before": None,
              "after": {"rows": counts[name], "seed": seed, "scale": scale},
              "operation": f"generate qingdao-example seed={seed} scale={scale}"}
-            for name in INSERT_ORDER])
+            for name in order])
     # Broker activity goes through the workflow (its own audit records and match events), so it
     # runs on the committed city in a second transaction: the match engine reads the registry.
     from observatory.examples.broker_activity import seed_broker_activity

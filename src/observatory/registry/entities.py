@@ -4,6 +4,11 @@ A spec lists the file columns of an entity, how each converts and validates, whi
 the natural key (the upsert key), and which columns are references to other entities by *their*
 natural key (a contract names its seller by USCC, never by database id). Import and export read
 the same spec, which is what makes export -> import -> export byte-identical.
+
+Columns, their order, kinds, lengths and whether a value is required come from the SQLAlchemy
+models (``registry.schema``); references follow the foreign keys. Only what the metadata cannot
+say is written here: natural keys, code lists and vocabularies, value ranges and format checks,
+cross-field checks, and the few file names that differ from the naming convention.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Column
+
 from observatory.registry import models as m
 from observatory.registry.codes import industry_problem, region_code_problem, uscc_problem
+from observatory.registry.schema import column_kind, column_length, ordered_columns
 
 Check = Callable[[Any], str | None]
 
@@ -50,6 +58,18 @@ class Field:
         return self.attr or self.name
 
 
+@dataclass(frozen=True)
+class Rule:
+    """What the metadata cannot say about one file column."""
+
+    vocab: str | None = None
+    choices: tuple[str, ...] | None = None
+    check: Check | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    optional: bool = False  # may be left empty although NOT NULL: the model's default applies
+
+
 RowCheck = Callable[[dict[str, Any]], list[tuple[str, str, str]]]
 """A cross-field check: returns (column, reason_en, reason_zh) for each problem."""
 
@@ -74,6 +94,55 @@ class EntitySpec:
     @property
     def columns(self) -> list[str]:
         return [f.name for f in self.fields]
+
+
+FILE_NAMES = {"broker_person_id": "broker", "scheme_code": "scheme"}
+"""File names of reference columns that the naming convention (``file_name``) does not give."""
+
+
+def file_name(column: Column[Any]) -> str:
+    """The file column of a model column.
+
+    A foreign key to a surrogate id drops ``_id`` (``fund_id`` -> ``fund``), and an organisation
+    is named by its USCC (``seller_organisation_id`` -> ``seller_uscc``); other columns keep
+    their names.
+    """
+    if column.key in FILE_NAMES:
+        return FILE_NAMES[column.key]
+    if not column.foreign_keys or not column.key.endswith("_id"):
+        return column.key
+    stem = column.key.removesuffix("_id")
+    target = next(iter(column.foreign_keys)).column.table.name
+    return stem.replace("organisation", "uscc") if target == m.Organisation.__tablename__ else stem
+
+
+def _field(column: Column[Any], key: tuple[str, ...], rule: Rule) -> Field:
+    """One file column from its model column and the hand-written rule."""
+    name = file_name(column)
+    required = (not column.nullable or name in key) and not rule.optional
+    if column.foreign_keys:
+        target = next(iter(column.foreign_keys)).column.table.name
+        return Field(name, required=required, ref=Ref(target, column.key))
+    return Field(name, column_kind(column), required=required,
+                 attr=None if name == column.key else column.key, vocab=rule.vocab,
+                 choices=rule.choices, check=rule.check, min_value=rule.min_value,
+                 max_value=rule.max_value, max_len=column_length(column))
+
+
+def entity(name: str, model: type[m.Base], key: tuple[str, ...],
+           rules: dict[str, Rule] | None = None, *, depends: tuple[str, ...] = (),
+           row_checks: tuple[RowCheck, ...] = (), name_en: str = "", name_zh: str = ""
+           ) -> EntitySpec:
+    """A spec whose columns are every column of ``model`` but its surrogate id."""
+    rules = rules or {}
+    columns = [c for c in ordered_columns(model) if not (c.primary_key and c.key == "id")]
+    fields = tuple(_field(c, key, rules.get(file_name(c), Rule())) for c in columns)
+    unknown = (set(rules) - {f.name for f in fields if f.ref is None}
+               | set(key) - {f.name for f in fields})
+    if unknown:
+        raise ValueError(f"{name}: a rule or key names no plain column of {model.__name__}: "
+                         f"{', '.join(sorted(unknown))}")
+    return EntitySpec(name, model, key, fields, depends, row_checks, name_en, name_zh)
 
 
 def _dates_in_order(start: str, end: str) -> RowCheck:
@@ -139,11 +208,17 @@ def _uscc(value: str) -> str | None:
     return uscc_problem(value)
 
 
-SOURCE = Field("source", ref=Ref("sources", "source_id"))
-SOURCE_REF = Field("source_ref", max_len=200)
-MONEY = {"kind": "decimal", "min_value": 0}
-LEVELS = ("national", "provincial", "city", "district")
+NOT_NEGATIVE = Rule(min_value=0)
+YEAR = Rule(min_value=1949, max_value=2100)
+LEVELS = Rule(choices=("national", "provincial", "city", "district"))
+FIELD = Rule(vocab="field")
+DATED = _dates_in_order("valid_from", "valid_to")
 ORG = "organisations"
+
+
+def _each(rule: Rule, *names: str) -> dict[str, Rule]:
+    return dict.fromkeys(names, rule)
+
 
 SPECS: dict[str, EntitySpec] = {}
 
@@ -152,85 +227,42 @@ def _register(spec: EntitySpec) -> None:
     SPECS[spec.name] = spec
 
 
-_register(EntitySpec(
-    "sources", m.Source, ("code",), (
-        Field("code", required=True, max_len=80),
-        Field("name_en", required=True, max_len=300),
-        Field("name_zh", required=True, max_len=300),
-        Field("publisher", max_len=200),
-        Field("url", max_len=500),
-        Field("published_on", "date"),
-        Field("synthetic", "bool"),
-        Field("note"),
-    ), name_en="Sources", name_zh="数据来源"))
+_register(entity(
+    "sources", m.Source, ("code",), {"synthetic": Rule(optional=True)},
+    name_en="Sources", name_zh="数据来源"))
 
-_register(EntitySpec(
-    "regions", m.Region, ("code",), (
-        Field("code", required=True, check=region_code_problem),
-        Field("name_en", required=True, max_len=120),
-        Field("name_zh", required=True, max_len=60),
-        Field("level", required=True, choices=("nation", "province", "city", "district")),
-        Field("parent_code", ref=Ref("regions", "parent_code")),
-        Field("population", "int", min_value=0),
-    ), name_en="Regions", name_zh="行政区划"))
+_register(entity(
+    "regions", m.Region, ("code",), {
+        "code": Rule(check=region_code_problem),
+        "level": Rule(choices=("nation", "province", "city", "district")),
+        "population": NOT_NEGATIVE,
+    }, name_en="Regions", name_zh="行政区划"))
 
-_register(EntitySpec(
-    "vocab_schemes", m.VocabScheme, ("code",), (
-        Field("code", required=True, max_len=40),
-        Field("name_en", required=True, max_len=200),
-        Field("name_zh", required=True, max_len=100),
-    ), name_en="Vocabularies", name_zh="词表"))
+_register(entity(
+    "vocab_schemes", m.VocabScheme, ("code",), name_en="Vocabularies", name_zh="词表"))
 
-_register(EntitySpec(
-    "vocab_terms", m.VocabTerm, ("scheme", "code"), (
-        Field("scheme", required=True, ref=Ref("vocab_schemes", "scheme_code")),
-        Field("code", required=True, max_len=60),
-        Field("name_en", required=True, max_len=200),
-        Field("name_zh", required=True, max_len=100),
-        Field("parent_code", max_len=60),
-        Field("valid_from", "date"),
-        Field("valid_to", "date"),
-    ), depends=("vocab_schemes",), row_checks=(_dates_in_order("valid_from", "valid_to"),),
-    name_en="Vocabulary terms", name_zh="词表条目"))
+_register(entity(
+    "vocab_terms", m.VocabTerm, ("scheme", "code"), depends=("vocab_schemes",),
+    row_checks=(DATED,), name_en="Vocabulary terms", name_zh="词表条目"))
 
-_register(EntitySpec(
-    ORG, m.Organisation, ("uscc",), (
-        Field("uscc", required=True, check=_uscc),
-        Field("name_zh", required=True, max_len=200),
-        Field("name_en", max_len=300),
-        Field("kind", required=True, vocab="organisation_kind"),
-        Field("region_code", required=True, ref=Ref("regions", "region_code")),
-        Field("industry_code", check=industry_problem),
-        Field("founded_on", "date"),
-        Field("employees", "int", min_value=0),
-        SOURCE, SOURCE_REF,
-    ), depends=("regions", "sources"), name_en="Organisations", name_zh="机构"))
+_register(entity(
+    ORG, m.Organisation, ("uscc",), {
+        "uscc": Rule(check=_uscc),
+        "kind": Rule(vocab="organisation_kind"),
+        "industry_code": Rule(check=industry_problem),
+        "employees": NOT_NEGATIVE,
+    }, depends=("regions", "sources"), name_en="Organisations", name_zh="机构"))
 
-_register(EntitySpec(
-    "organisation_years", m.OrganisationYear, ("uscc", "year"), (
-        Field("uscc", required=True, ref=Ref(ORG, "organisation_id")),
-        Field("year", "int", required=True, min_value=1949, max_value=2100),
-        Field("revenue_yuan", **MONEY),
-        Field("high_tech_revenue_yuan", **MONEY),
-        Field("net_assets_yuan", "decimal"),
-        Field("employees", "int", min_value=0),
-        Field("tech_staff", "int", min_value=0),
-        Field("main_business_revenue_yuan", **MONEY),
-        Field("total_revenue_yuan", **MONEY),
-        Field("rd_expense_domestic_yuan", **MONEY),
-        Field("total_cost_expense_yuan", **MONEY),
-        Field("net_profit_yuan", "decimal"),
-        Field("total_assets_yuan", **MONEY),
-        Field("total_liabilities_yuan", **MONEY),
-        Field("equity_financing_yuan", **MONEY),
-        Field("rd_staff", "int", min_value=0),
-        Field("achievements_transformed", "int", min_value=0),
-        Field("ip_class1", "int", min_value=0),
-        Field("ip_class1_own_rd", "int", min_value=0),
-        Field("ip_class1_high_value", "int", min_value=0),
-        Field("ip_class2", "int", min_value=0),
-        SOURCE, SOURCE_REF,
-    ), depends=(ORG,), row_checks=(_part_within("main_business_revenue_yuan", "revenue_yuan"),
+_register(entity(
+    "organisation_years", m.OrganisationYear, ("uscc", "year"), {
+        "year": YEAR,
+        **_each(NOT_NEGATIVE, "revenue_yuan", "high_tech_revenue_yuan", "employees",
+                "tech_staff", "main_business_revenue_yuan", "total_revenue_yuan",
+                "rd_expense_domestic_yuan", "total_cost_expense_yuan", "total_assets_yuan",
+                "total_liabilities_yuan", "equity_financing_yuan", "rd_staff",
+                "achievements_transformed", "ip_class1", "ip_class1_own_rd",
+                "ip_class1_high_value", "ip_class2"),
+    }, depends=(ORG,), row_checks=(_part_within("main_business_revenue_yuan", "revenue_yuan"),
                                    _part_within("high_tech_revenue_yuan", "total_revenue_yuan"),
                                    _part_within("tech_staff", "employees"),
                                    _part_within("rd_staff", "employees"),
@@ -238,312 +270,156 @@ _register(EntitySpec(
                                    _part_within("ip_class1_high_value", "ip_class1")),
     name_en="Organisation yearly figures", name_zh="机构年度数据"))
 
-_register(EntitySpec(
-    "organisation_facts", m.OrganisationFact, ("uscc", "fact_code", "observed_on"), (
-        Field("uscc", required=True, ref=Ref(ORG, "organisation_id")),
-        Field("fact_code", required=True, check=_fact_code),
-        Field("observed_on", "date", required=True),
-        Field("value_bool", "bool"),
-        Field("value_number", "decimal"),
-        Field("value_text", max_len=200),
-        SOURCE, SOURCE_REF,
-    ), depends=(ORG,), row_checks=(_one_value,),
+_register(entity(
+    "organisation_facts", m.OrganisationFact, ("uscc", "fact_code", "observed_on"),
+    {"fact_code": Rule(check=_fact_code)}, depends=(ORG,), row_checks=(_one_value,),
     name_en="Organisation facts", name_zh="机构事实信息"))
 
-_register(EntitySpec(
-    "designations", m.Designation, ("certificate_no",), (
-        Field("certificate_no", required=True, max_len=60),
-        Field("uscc", required=True, ref=Ref(ORG, "organisation_id")),
-        Field("type_code", required=True, vocab="designation_type"),
-        Field("level", required=True, choices=LEVELS),
-        Field("issuer", max_len=200),
-        Field("valid_from", "date"),
-        Field("valid_to", "date"),
-        Field("status", required=True, choices=("applied", "granted", "revoked", "expired")),
-        SOURCE, SOURCE_REF,
-    ), depends=(ORG,), row_checks=(_dates_in_order("valid_from", "valid_to"),),
-    name_en="Designations", name_zh="企业认定"))
+_register(entity(
+    "designations", m.Designation, ("certificate_no",), {
+        "type_code": Rule(vocab="designation_type"),
+        "level": LEVELS,
+        "status": Rule(choices=("applied", "granted", "revoked", "expired")),
+    }, depends=(ORG,), row_checks=(DATED,), name_en="Designations", name_zh="企业认定"))
 
-_register(EntitySpec(
-    "platforms", m.Platform, ("code",), (
-        Field("code", required=True, max_len=40),
-        Field("name_zh", required=True, max_len=200),
-        Field("name_en", max_len=300),
-        Field("type_code", required=True, vocab="platform_type"),
-        Field("level", required=True, choices=LEVELS),
-        Field("region_code", required=True, ref=Ref("regions", "region_code")),
-        Field("field_code", vocab="field"),
-        Field("established_on", "date"),
-        Field("closed_on", "date"),
-        Field("area_m2", "int", min_value=0),
-        SOURCE, SOURCE_REF,
-    ), depends=("regions",), row_checks=(_dates_in_order("established_on", "closed_on"),),
+_register(entity(
+    "platforms", m.Platform, ("code",), {
+        "type_code": Rule(vocab="platform_type"),
+        "level": LEVELS,
+        "field_code": FIELD,
+        "area_m2": NOT_NEGATIVE,
+    }, depends=("regions",), row_checks=(_dates_in_order("established_on", "closed_on"),),
     name_en="Innovation platforms", name_zh="创新平台"))
 
-_register(EntitySpec(
-    "platform_links", m.PlatformLink, ("platform", "uscc", "role"), (
-        Field("platform", required=True, ref=Ref("platforms", "platform_id")),
-        Field("uscc", required=True, ref=Ref(ORG, "organisation_id")),
-        Field("role", required=True, choices=("host", "member", "tenant")),
-        Field("valid_from", "date"),
-        Field("valid_to", "date"),
-        SOURCE, SOURCE_REF,
-    ), depends=("platforms", ORG), row_checks=(_dates_in_order("valid_from", "valid_to"),),
-    name_en="Platform links", name_zh="平台成员关系"))
+_register(entity(
+    "platform_links", m.PlatformLink, ("platform", "uscc", "role"),
+    {"role": Rule(choices=("host", "member", "tenant"))}, depends=("platforms", ORG),
+    row_checks=(DATED,), name_en="Platform links", name_zh="平台成员关系"))
 
-_register(EntitySpec(
-    "persons", m.Person, ("code",), (
-        Field("code", required=True, max_len=40),
-        Field("name_zh", required=True, max_len=100),
-        Field("name_en", max_len=200),
-        Field("field_code", vocab="field"),
-        Field("region_code", ref=Ref("regions", "region_code")),
-        SOURCE, SOURCE_REF,
-    ), depends=("regions",), name_en="Persons", name_zh="人员"))
+_register(entity(
+    "persons", m.Person, ("code",), {"field_code": FIELD}, depends=("regions",),
+    name_en="Persons", name_zh="人员"))
 
-_register(EntitySpec(
-    "talent_recruitments", m.TalentRecruitment, ("person", "programme_code", "year"), (
-        Field("person", required=True, ref=Ref("persons", "person_id")),
-        Field("programme_code", required=True, vocab="talent_programme"),
-        Field("year", "int", required=True, min_value=1949, max_value=2100),
-        Field("field_code", vocab="field"),
-        Field("region_code", ref=Ref("regions", "region_code")),
-        SOURCE, SOURCE_REF,
-    ), depends=("persons",), name_en="Talent recruitments", name_zh="人才引进"))
+_register(entity(
+    "talent_recruitments", m.TalentRecruitment, ("person", "programme_code", "year"), {
+        "programme_code": Rule(vocab="talent_programme"),
+        "year": YEAR,
+        "field_code": FIELD,
+    }, depends=("persons",), name_en="Talent recruitments", name_zh="人才引进"))
 
-_register(EntitySpec(
-    "employments", m.Employment, ("person", "uscc", "valid_from"), (
-        Field("person", required=True, ref=Ref("persons", "person_id")),
-        Field("uscc", required=True, ref=Ref(ORG, "organisation_id")),
-        Field("role", max_len=60),
-        Field("valid_from", "date", required=True),
-        Field("valid_to", "date"),
-        SOURCE, SOURCE_REF,
-    ), depends=("persons", ORG), row_checks=(_dates_in_order("valid_from", "valid_to"),),
-    name_en="Employments", name_zh="任职关系"))
+_register(entity(
+    "employments", m.Employment, ("person", "uscc", "valid_from"), depends=("persons", ORG),
+    row_checks=(DATED,), name_en="Employments", name_zh="任职关系"))
 
-_register(EntitySpec(
-    "broker_qualifications", m.BrokerQualification, ("certificate_no",), (
-        Field("certificate_no", required=True, max_len=60),
-        Field("person", required=True, ref=Ref("persons", "person_id")),
-        Field("level", required=True, choices=("junior", "intermediate", "senior")),
-        Field("region_code", ref=Ref("regions", "region_code")),
-        Field("valid_from", "date"),
-        Field("valid_to", "date"),
-        SOURCE, SOURCE_REF,
-    ), depends=("persons",), row_checks=(_dates_in_order("valid_from", "valid_to"),),
-    name_en="Technology broker qualifications", name_zh="技术经纪人资格"))
+_register(entity(
+    "broker_qualifications", m.BrokerQualification, ("certificate_no",),
+    {"level": Rule(choices=("junior", "intermediate", "senior"))}, depends=("persons",),
+    row_checks=(DATED,), name_en="Technology broker qualifications", name_zh="技术经纪人资格"))
 
-_register(EntitySpec(
-    "plans", m.Plan, ("code",), (
-        Field("code", required=True, max_len=40),
-        Field("name_en", required=True, max_len=300),
-        Field("name_zh", required=True, max_len=200),
-        Field("owner", max_len=200),
-        Field("start_on", "date"),
-        Field("end_on", "date"),
-        Field("status", required=True, choices=("draft", "active", "completed", "cancelled")),
-        SOURCE, SOURCE_REF,
-    ), depends=("sources",), row_checks=(_dates_in_order("start_on", "end_on"),),
+_register(entity(
+    "plans", m.Plan, ("code",),
+    {"status": Rule(choices=("draft", "active", "completed", "cancelled"))},
+    depends=("sources",), row_checks=(_dates_in_order("start_on", "end_on"),),
     name_en="Plans", name_zh="规划计划"))
 
-_register(EntitySpec(
-    "plan_items", m.PlanItem, ("code",), (
-        Field("code", required=True, max_len=60),
-        Field("plan", required=True, ref=Ref("plans", "plan_id")),
-        Field("parent", ref=Ref("plan_items", "parent_id")),
-        Field("kind", required=True, choices=("major_project", "key_task")),
-        Field("name_en", required=True, max_len=300),
-        Field("name_zh", required=True, max_len=200),
-        Field("owner", max_len=200),
-        Field("start_on", "date"),
-        Field("due_on", "date"),
-        Field("status", required=True,
-              choices=("not_started", "in_progress", "completed", "delayed", "cancelled")),
-        SOURCE, SOURCE_REF,
-    ), depends=("plans",), row_checks=(_dates_in_order("start_on", "due_on"),),
+_register(entity(
+    "plan_items", m.PlanItem, ("code",), {
+        "kind": Rule(choices=("major_project", "key_task")),
+        "status": Rule(choices=("not_started", "in_progress", "completed", "delayed",
+                                "cancelled")),
+    }, depends=("plans",), row_checks=(_dates_in_order("start_on", "due_on"),),
     name_en="Major projects and key tasks", name_zh="重大工程与重点任务"))
 
-_register(EntitySpec(
-    "targets", m.Target, ("code",), (
-        Field("code", required=True, max_len=60),
-        Field("plan", required=True, ref=Ref("plans", "plan_id")),
-        Field("item", ref=Ref("plan_items", "item_id")),
-        Field("name_en", required=True, max_len=300),
-        Field("name_zh", required=True, max_len=200),
-        Field("indicator_code", max_len=80),
-        Field("region_code", ref=Ref("regions", "region_code")),
-        Field("form", required=True, choices=("level", "multiple", "reduction", "cumulative",
-                                              "every_year", "rank", "range", "all")),
-        Field("direction", required=True, choices=("higher", "lower")),
-        Field("base_year", "int", min_value=1949, max_value=2100),
-        Field("target_year", "int", required=True, min_value=1949, max_value=2100),
-        Field("target_value", "decimal"),
-        Field("params", "json"),
-        Field("method", required=True, choices=("opensdg", "weather", "forecast")),
-        Field("owner", max_len=200),
-        SOURCE, SOURCE_REF,
-    ), depends=("plans", "plan_items"), name_en="Targets", name_zh="目标"))
+_register(entity(
+    "targets", m.Target, ("code",), {
+        "form": Rule(choices=("level", "multiple", "reduction", "cumulative", "every_year",
+                              "rank", "range", "all")),
+        "direction": Rule(choices=("higher", "lower")),
+        "base_year": YEAR,
+        "target_year": YEAR,
+        "method": Rule(choices=("opensdg", "weather", "forecast")),
+    }, depends=("plans", "plan_items"), name_en="Targets", name_zh="目标"))
 
-_register(EntitySpec(
-    "projects", m.Project, ("code",), (
-        Field("code", required=True, max_len=40),
-        Field("title_zh", required=True, max_len=300),
-        Field("title_en", max_len=400),
-        Field("programme_code", required=True, vocab="project_programme"),
-        Field("field_code", vocab="field"),
-        Field("year", "int", required=True, min_value=1949, max_value=2100),
-        Field("budget_yuan", **MONEY),
-        Field("public_funding_yuan", **MONEY),
-        Field("lead_uscc", ref=Ref(ORG, "lead_organisation_id")),
-        Field("region_code", ref=Ref("regions", "region_code")),
-        Field("status", required=True,
-              choices=("planned", "ongoing", "completed", "terminated")),
-        Field("plan_item", ref=Ref("plan_items", "plan_item_id")),
-        SOURCE, SOURCE_REF,
-    ), depends=(ORG, "plan_items"), name_en="Projects", name_zh="科技项目"))
+_register(entity(
+    "projects", m.Project, ("code",), {
+        "programme_code": Rule(vocab="project_programme"),
+        "field_code": FIELD,
+        "year": YEAR,
+        **_each(NOT_NEGATIVE, "budget_yuan", "public_funding_yuan"),
+        "status": Rule(choices=("planned", "ongoing", "completed", "terminated")),
+    }, depends=(ORG, "plan_items"), name_en="Projects", name_zh="科技项目"))
 
-_register(EntitySpec(
-    "project_participants", m.ProjectParticipant, ("project", "uscc"), (
-        Field("project", required=True, ref=Ref("projects", "project_id")),
-        Field("uscc", required=True, ref=Ref(ORG, "organisation_id")),
-        Field("role", required=True, choices=("lead", "partner")),
-        SOURCE, SOURCE_REF,
-    ), depends=("projects", ORG), name_en="Project participants", name_zh="项目参与单位"))
+_register(entity(
+    "project_participants", m.ProjectParticipant, ("project", "uscc"),
+    {"role": Rule(choices=("lead", "partner"))}, depends=("projects", ORG),
+    name_en="Project participants", name_zh="项目参与单位"))
 
-_LISTING_TEXT = tuple(
-    Field(f"{part}_{lang}", max_len=400 if part in ("title", "keywords") else None)
-    for part in ("title", "summary", "problem", "advantages", "applications", "keywords")
-    for lang in ("zh", "en")
-)
-_LISTING_TAIL = (
-    Field("field_code", required=True, vocab="field"),
-    Field("trl", "int", min_value=1, max_value=9),
-    Field("owner_uscc", ref=Ref(ORG, "owner_organisation_id")),
-    Field("region_code", ref=Ref("regions", "region_code")),
-    Field("visibility", required=True, choices=("public", "registered", "private")),
-    Field("status", required=True, choices=("draft", "published", "expired", "withdrawn")),
-    Field("published_on", "date"),
-)
+_LISTING = {
+    "field_code": FIELD,
+    "trl": Rule(min_value=1, max_value=9),
+    "visibility": Rule(choices=("public", "registered", "private")),
+    "status": Rule(choices=("draft", "published", "expired", "withdrawn")),
+}
 
-_register(EntitySpec(
-    "achievements", m.Achievement, ("code",), (
-        Field("code", required=True, max_len=40), *_LISTING_TEXT, *_LISTING_TAIL,
-        Field("asking_price_yuan", **MONEY), SOURCE, SOURCE_REF,
-    ), depends=(ORG,), name_en="Sci-tech achievements", name_zh="科技成果"))
+_register(entity(
+    "achievements", m.Achievement, ("code",), {**_LISTING, "asking_price_yuan": NOT_NEGATIVE},
+    depends=(ORG,), name_en="Sci-tech achievements", name_zh="科技成果"))
 
-_register(EntitySpec(
-    "demands", m.Demand, ("code",), (
-        Field("code", required=True, max_len=40), *_LISTING_TEXT, *_LISTING_TAIL,
-        Field("budget_yuan", **MONEY), SOURCE, SOURCE_REF,
-    ), depends=(ORG,), name_en="Technology demands", name_zh="技术需求"))
+_register(entity(
+    "demands", m.Demand, ("code",), {**_LISTING, "budget_yuan": NOT_NEGATIVE},
+    depends=(ORG,), name_en="Technology demands", name_zh="技术需求"))
 
-_register(EntitySpec(
-    "technology_contracts", m.TechnologyContract, ("registration_no",), (
-        Field("registration_no", required=True, max_len=40),
-        Field("contract_type", required=True, vocab="contract_type"),
-        Field("seller_uscc", required=True, ref=Ref(ORG, "seller_organisation_id")),
-        Field("buyer_uscc", required=True, ref=Ref(ORG, "buyer_organisation_id")),
-        Field("broker", ref=Ref("persons", "broker_person_id")),
-        Field("seller_region_code", required=True, ref=Ref("regions", "seller_region_code")),
-        Field("buyer_region_code", required=True, ref=Ref("regions", "buyer_region_code")),
-        Field("total_amount_yuan", required=True, **MONEY),
-        Field("technology_amount_yuan", required=True, **MONEY),
-        Field("signed_on", "date", required=True),
-        Field("registered_on", "date", required=True),
-        Field("field_code", vocab="field"),
-        Field("achievement", ref=Ref("achievements", "achievement_id")),
-        Field("demand", ref=Ref("demands", "demand_id")),
-        SOURCE, SOURCE_REF,
-    ), depends=(ORG, "persons", "achievements", "demands"),
+_register(entity(
+    "technology_contracts", m.TechnologyContract, ("registration_no",), {
+        "contract_type": Rule(vocab="contract_type"),
+        **_each(NOT_NEGATIVE, "total_amount_yuan", "technology_amount_yuan"),
+        "field_code": FIELD,
+    }, depends=(ORG, "persons", "achievements", "demands"),
     row_checks=(_part_within("technology_amount_yuan", "total_amount_yuan",
                              ("technology transaction amount", "技术交易额"),
                              ("total amount", "合同总额")),
                 _dates_in_order("signed_on", "registered_on")),
     name_en="Technology contracts", name_zh="技术合同"))
 
-_register(EntitySpec(
-    "funds", m.Fund, ("code",), (
-        Field("code", required=True, max_len=40),
-        Field("name_zh", required=True, max_len=200),
-        Field("name_en", max_len=300),
-        Field("kind", required=True, vocab="fund_kind"),
-        Field("level", required=True, choices=LEVELS),
-        Field("sponsor_uscc", ref=Ref(ORG, "sponsor_organisation_id")),
-        Field("manager_uscc", ref=Ref(ORG, "manager_organisation_id")),
-        Field("parent_fund", ref=Ref("funds", "parent_fund_id")),
-        Field("region_code", ref=Ref("regions", "region_code")),
-        Field("vintage", "int", required=True, min_value=1990, max_value=2100),
-        Field("size_yuan", required=True, **MONEY),
-        Field("term_years", "int", min_value=1, max_value=30),
-        Field("return_investment_multiple", "decimal", min_value=0),
-        SOURCE, SOURCE_REF,
-    ), depends=(ORG,), name_en="Funds", name_zh="基金"))
+_register(entity(
+    "funds", m.Fund, ("code",), {
+        "kind": Rule(vocab="fund_kind"),
+        "level": LEVELS,
+        "vintage": Rule(min_value=1990, max_value=2100),
+        "size_yuan": NOT_NEGATIVE,
+        "term_years": Rule(min_value=1, max_value=30),
+        "return_investment_multiple": NOT_NEGATIVE,
+    }, depends=(ORG,), name_en="Funds", name_zh="基金"))
 
-_register(EntitySpec(
-    "fund_commitments", m.FundCommitment, ("code",), (
-        Field("code", required=True, max_len=60),
-        Field("fund", required=True, ref=Ref("funds", "fund_id")),
-        Field("lp_uscc", ref=Ref(ORG, "lp_organisation_id")),
-        Field("lp_fund", ref=Ref("funds", "lp_fund_id")),
-        Field("lp_name", required=True, max_len=200),
-        Field("lp_type", required=True, vocab="lp_type"),
-        Field("amount_yuan", required=True, **MONEY),
-        Field("committed_on", "date", required=True),
-        SOURCE, SOURCE_REF,
-    ), depends=("funds", ORG), row_checks=(_lp_not_the_fund,),
+_register(entity(
+    "fund_commitments", m.FundCommitment, ("code",),
+    {"lp_type": Rule(vocab="lp_type"), "amount_yuan": NOT_NEGATIVE},
+    depends=("funds", ORG), row_checks=(_lp_not_the_fund,),
     name_en="Fund commitments", name_zh="基金认缴"))
 
-_register(EntitySpec(
-    "fund_cash_flows", m.FundCashFlow, ("code",), (
-        Field("code", required=True, max_len=60),
-        Field("fund", required=True, ref=Ref("funds", "fund_id")),
-        Field("kind", required=True, choices=("call", "distribution", "fee")),
-        Field("flow_on", "date", required=True),
-        Field("amount_yuan", required=True, **MONEY),
-        SOURCE, SOURCE_REF,
-    ), depends=("funds",), name_en="Fund cash flows", name_zh="基金现金流"))
+_register(entity(
+    "fund_cash_flows", m.FundCashFlow, ("code",),
+    {"kind": Rule(choices=("call", "distribution", "fee")), "amount_yuan": NOT_NEGATIVE},
+    depends=("funds",), name_en="Fund cash flows", name_zh="基金现金流"))
 
-_register(EntitySpec(
-    "fund_valuations", m.FundValuation, ("fund", "as_of"), (
-        Field("fund", required=True, ref=Ref("funds", "fund_id")),
-        Field("as_of", "date", required=True),
-        Field("nav_yuan", required=True, kind="decimal"),
-        SOURCE, SOURCE_REF,
-    ), depends=("funds",), name_en="Fund valuations", name_zh="基金估值"))
+_register(entity(
+    "fund_valuations", m.FundValuation, ("fund", "as_of"), depends=("funds",),
+    name_en="Fund valuations", name_zh="基金估值"))
 
-_register(EntitySpec(
-    "fund_investments", m.FundInvestment, ("code",), (
-        Field("code", required=True, max_len=60),
-        Field("fund", required=True, ref=Ref("funds", "fund_id")),
-        Field("investee_uscc", required=True, ref=Ref(ORG, "investee_organisation_id")),
-        Field("project", ref=Ref("projects", "project_id")),
-        Field("invested_on", "date", required=True),
-        Field("round", max_len=20),
-        Field("amount_yuan", required=True, kind="decimal", min_value=0.01),
-        Field("in_region", "bool", required=True),
-        SOURCE, SOURCE_REF,
-    ), depends=("funds", ORG, "projects"), name_en="Fund investments", name_zh="基金投资"))
+_register(entity(
+    "fund_investments", m.FundInvestment, ("code",), {"amount_yuan": Rule(min_value=0.01)},
+    depends=("funds", ORG, "projects"), name_en="Fund investments", name_zh="基金投资"))
 
-_register(EntitySpec(
-    "rd_expenditures", m.RdExpenditure, ("uscc", "year", "funding_source"), (
-        Field("uscc", required=True, ref=Ref(ORG, "organisation_id")),
-        Field("year", "int", required=True, min_value=1949, max_value=2100),
-        Field("funding_source", required=True, vocab="rd_funding_source"),
-        Field("amount_yuan", required=True, **MONEY),
-        SOURCE, SOURCE_REF,
-    ), depends=(ORG,), name_en="R&D expenditure", name_zh="研发经费支出"))
+_register(entity(
+    "rd_expenditures", m.RdExpenditure, ("uscc", "year", "funding_source"), {
+        "year": YEAR,
+        "funding_source": Rule(vocab="rd_funding_source"),
+        "amount_yuan": NOT_NEGATIVE,
+    }, depends=(ORG,), name_en="R&D expenditure", name_zh="研发经费支出"))
 
-_register(EntitySpec(
-    "observations", m.Observation, ("indicator_code", "region_code", "period"), (
-        Field("indicator_code", required=True, max_len=80),
-        Field("region_code", required=True, ref=Ref("regions", "region_code")),
-        Field("period", required=True, max_len=10),
-        Field("value", "decimal", required=True),
-        Field("unit", required=True, max_len=40),
-        Field("note", max_len=300),
-        SOURCE, SOURCE_REF,
-    ), depends=("regions", "sources"), name_en="Published observations", name_zh="公开统计数据"))
+_register(entity(
+    "observations", m.Observation, ("indicator_code", "region_code", "period"),
+    depends=("regions", "sources"), name_en="Published observations", name_zh="公开统计数据"))
 
 
 def dependency_order(names: list[str] | None = None) -> list[str]:

@@ -41,7 +41,7 @@ def format_cell(value: Any) -> str | None:
 
 
 def _pk_name(spec: EntitySpec) -> str:
-    return next(iter(spec.model.__mapper__.primary_key)).key
+    return str(next(iter(spec.model.__mapper__.primary_key)).key)
 
 
 def entity_rows(session: Session, entity: str) -> list[dict[str, str | None]]:
@@ -90,9 +90,9 @@ def render(rows: list[dict[str, str | None]], columns: list[str], fmt: str) -> b
         sheet.append(columns)
         for row in rows:
             sheet.append([row[c] for c in columns])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+        binary = io.BytesIO()
+        workbook.save(binary)
+        return binary.getvalue()
     raise ValueError(f"unknown format {fmt}; use one of {', '.join(FORMATS)}")
 
 

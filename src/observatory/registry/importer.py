@@ -62,73 +62,100 @@ class ImportResult:
                 for name, c in self.counts.items()}
 
 
-def convert_value(spec: Field, raw: Any) -> tuple[Any, tuple[str, str] | None]:
+Problem = tuple[str, str]
+"""Why a value is wrong: (reason_en, reason_zh)."""
+Converted = tuple[Any, Problem | None]
+
+
+def _to_str(raw: Any) -> Converted:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw)), None
+    return str(raw).strip(), None
+
+
+def _to_int(raw: Any) -> Converted:
+    if isinstance(raw, bool):
+        return None, ("expected a whole number", "应为整数")
+    if isinstance(raw, int):
+        return raw, None
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw), None
+    text = str(raw).strip()
+    if _INT.match(text):
+        return int(text), None
+    return None, ("expected a whole number", "应为整数")
+
+
+def _to_decimal(raw: Any) -> Converted:
+    if isinstance(raw, bool):
+        return None, ("expected a number", "应为数值")
+    text = repr(raw) if isinstance(raw, float) else str(raw).strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None, ("expected a number (digits, optional '.', no thousands separators)",
+                      "应为数值（数字和小数点，不含千分位分隔符）")
+    if not number.is_finite():
+        return None, ("expected a finite number", "应为有限数值")
+    return number, None
+
+
+def _to_date(raw: Any) -> Converted:
+    if isinstance(raw, dt.datetime):
+        return raw.date(), None
+    if isinstance(raw, dt.date):
+        return raw, None
+    text = str(raw).strip()
+    if _DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text), None
+        except ValueError:
+            pass
+    return None, ("expected a date YYYY-MM-DD", "应为日期，格式 YYYY-MM-DD")
+
+
+def _to_bool(raw: Any) -> Converted:
+    if isinstance(raw, bool):
+        return raw, None
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True, None
+    if text in _FALSE:
+        return False, None
+    return None, ("expected true or false", "应为 true 或 false")
+
+
+def _to_json(raw: Any) -> Converted:
+    if isinstance(raw, dict | list):
+        return raw, None
+    try:
+        return json.loads(str(raw)), None
+    except json.JSONDecodeError as exc:
+        return None, (f"invalid JSON: {exc.msg}", f"JSON 格式错误：{exc.msg}")
+
+
+_CONVERTERS: dict[str, Callable[[Any], Converted]] = {
+    "str": _to_str, "int": _to_int, "decimal": _to_decimal, "date": _to_date, "bool": _to_bool,
+    "json": _to_json,
+}
+
+
+def convert_value(spec: Field, raw: Any) -> Converted:
     """Convert one raw cell to the field's type: (value, None) or (None, (reason_en, reason_zh))."""
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
         return None, None
-    kind = spec.kind
-    if kind == "str":
-        value: Any = str(raw).strip()
-        if isinstance(raw, float) and raw.is_integer():
-            value = str(int(raw))
-        return value, None
-    if kind == "int":
-        if isinstance(raw, bool):
-            return None, ("expected a whole number", "应为整数")
-        if isinstance(raw, int):
-            return raw, None
-        if isinstance(raw, float) and raw.is_integer():
-            return int(raw), None
-        text = str(raw).strip()
-        if _INT.match(text):
-            return int(text), None
-        return None, ("expected a whole number", "应为整数")
-    if kind == "decimal":
-        if isinstance(raw, bool):
-            return None, ("expected a number", "应为数值")
-        text = repr(raw) if isinstance(raw, float) else str(raw).strip()
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return None, ("expected a number (digits, optional '.', no thousands separators)",
-                          "应为数值（数字和小数点，不含千分位分隔符）")
-        if not number.is_finite():
-            return None, ("expected a finite number", "应为有限数值")
-        return number, None
-    if kind == "date":
-        if isinstance(raw, dt.datetime):
-            return raw.date(), None
-        if isinstance(raw, dt.date):
-            return raw, None
-        text = str(raw).strip()
-        if _DATE.match(text):
-            try:
-                return dt.date.fromisoformat(text), None
-            except ValueError:
-                pass
-        return None, ("expected a date YYYY-MM-DD", "应为日期，格式 YYYY-MM-DD")
-    if kind == "bool":
-        if isinstance(raw, bool):
-            return raw, None
-        text = str(raw).strip().lower()
-        if text in _TRUE:
-            return True, None
-        if text in _FALSE:
-            return False, None
-        return None, ("expected true or false", "应为 true 或 false")
-    if kind == "json":
-        if isinstance(raw, dict | list):
-            return raw, None
-        try:
-            return json.loads(str(raw)), None
-        except json.JSONDecodeError as exc:
-            return None, (f"invalid JSON: {exc.msg}", f"JSON 格式错误：{exc.msg}")
-    raise ValueError(f"unknown field kind {kind}")
+    converter = _CONVERTERS.get(spec.kind)
+    if converter is None:
+        raise ValueError(f"unknown field kind {spec.kind}")
+    return converter(raw)
 
 
-def _check_value(spec: Field, value: Any, vocab: dict[str, set[str]]) -> tuple[str, str] | None:
-    if spec.max_len is not None and isinstance(value, str) and len(value) > spec.max_len:
-        return (f"longer than {spec.max_len} characters", f"超过 {spec.max_len} 个字符")
+def _check_value(spec: Field, value: Any, vocab: dict[str, set[str]]) -> Problem | None:
+    """Why a converted value is not allowed, or None.
+
+    The length check comes last: a code list, vocabulary or format check says more precisely
+    what is wrong with a value than its length does.
+    """
     if spec.choices is not None and value not in spec.choices:
         allowed = ", ".join(spec.choices)
         return (f"not one of: {allowed}", f"不在允许的取值中：{allowed}")
@@ -144,11 +171,13 @@ def _check_value(spec: Field, value: Any, vocab: dict[str, set[str]]) -> tuple[s
         problem = spec.check(value)
         if problem:
             return (problem, f"校验未通过：{problem}")
+    if spec.max_len is not None and isinstance(value, str) and len(value) > spec.max_len:
+        return (f"longer than {spec.max_len} characters", f"超过 {spec.max_len} 个字符")
     return None
 
 
 def _pk_attr(model: type[m.Base]) -> str:
-    return next(iter(model.__mapper__.primary_key)).key
+    return str(next(iter(model.__mapper__.primary_key)).key)
 
 
 def lookup_keys(session: Session, entity: str, values: Iterable[Any]) -> dict[Any, Any]:
@@ -183,17 +212,9 @@ class _Parsed:
 def _validate_table(session: Session, spec: EntitySpec, table: Table,
                     vocab: dict[str, set[str]], bundle_keys: dict[str, set[Any]],
                     errors: list[RowError], progress: Progress | None) -> _Parsed:
+    """Check the header, every row and every reference of one file; errors go to ``errors``."""
     name = table.file
-    unknown = [c for c in table.columns if c not in spec.columns]
-    for column in unknown:
-        errors.append(RowError(name, 1, column, None,
-                               f"unknown column for {spec.name}; expected some of: "
-                               f"{', '.join(spec.columns)}",
-                               f"{spec.name} 没有此列；允许的列：{', '.join(spec.columns)}"))
-    missing = [f.name for f in spec.fields if f.required and f.name not in table.columns]
-    for column in missing:
-        errors.append(RowError(name, 1, column, None, "required column is missing",
-                               "缺少必填列"))
+    errors.extend(_header_errors(spec, table))
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen_keys: dict[tuple[Any, ...], int] = {}
     total = len(table.rows)
@@ -203,40 +224,65 @@ def _validate_table(session: Session, spec: EntitySpec, table: Table,
             progress(f"validate {name}", index, total)
         if not raw_row:
             continue
-        values: dict[str, Any] = {}
-        row_ok = True
-        for spec_field in spec.fields:
-            raw = raw_row.get(spec_field.name)
-            value, problem = convert_value(spec_field, raw)
-            if problem is None and value is None and spec_field.required:
-                problem = ("required value is empty", "必填值为空")
-            if problem is None and value is not None:
-                problem = _check_value(spec_field, value, vocab)
-            if problem is not None:
-                row_ok = False
-                errors.append(RowError(name, row_no, spec_field.name,
-                                       None if raw is None else str(raw), *problem))
-            values[spec_field.name] = value
-        for check in spec.row_checks:
-            for column, reason_en, reason_zh in check(values):
-                row_ok = False
-                errors.append(RowError(name, row_no, column, str(values.get(column)),
-                                       reason_en, reason_zh))
+        values, row_errors = _row_values(spec, raw_row, vocab, name, row_no)
         key = tuple(values.get(k) for k in spec.key)
         if None not in key:
             if key in seen_keys:
-                row_ok = False
-                errors.append(RowError(
+                row_errors.append(RowError(
                     name, row_no, ",".join(spec.key), "|".join(str(k) for k in key),
                     f"duplicate key: same as row {seen_keys[key]}",
                     f"键重复：与第 {seen_keys[key]} 行相同"))
             else:
                 seen_keys[key] = row_no
-        if row_ok:
+        errors.extend(row_errors)
+        if not row_errors:
             parsed.append((row_no, values))
     if len(spec.key) == 1:
         bundle_keys[spec.name].update(k[0] for k in seen_keys)
-    # References: to rows in this bundle or already in the database.
+    errors.extend(_reference_errors(session, spec, name, parsed, bundle_keys))
+    return _Parsed(spec, table, parsed)
+
+
+def _header_errors(spec: EntitySpec, table: Table) -> list[RowError]:
+    """Columns the entity does not have, then required columns the file lacks."""
+    errors = [RowError(table.file, 1, column, None,
+                       f"unknown column for {spec.name}; expected some of: "
+                       f"{', '.join(spec.columns)}",
+                       f"{spec.name} 没有此列；允许的列：{', '.join(spec.columns)}")
+              for column in table.columns if column not in spec.columns]
+    errors += [RowError(table.file, 1, f.name, None, "required column is missing", "缺少必填列")
+               for f in spec.fields if f.required and f.name not in table.columns]
+    return errors
+
+
+def _row_values(spec: EntitySpec, raw_row: dict[str, Any], vocab: dict[str, set[str]],
+                file: str, row_no: int) -> tuple[dict[str, Any], list[RowError]]:
+    """One row's typed values and its problems: each cell's, then the cross-field checks'."""
+    values: dict[str, Any] = {}
+    errors: list[RowError] = []
+    for spec_field in spec.fields:
+        raw = raw_row.get(spec_field.name)
+        value, problem = convert_value(spec_field, raw)
+        if problem is None and value is None and spec_field.required:
+            problem = ("required value is empty", "必填值为空")
+        if problem is None and value is not None:
+            problem = _check_value(spec_field, value, vocab)
+        if problem is not None:
+            errors.append(RowError(file, row_no, spec_field.name,
+                                   None if raw is None else str(raw), *problem))
+        values[spec_field.name] = value
+    for check in spec.row_checks:
+        for column, reason_en, reason_zh in check(values):
+            errors.append(RowError(file, row_no, column, str(values.get(column)),
+                                   reason_en, reason_zh))
+    return values, errors
+
+
+def _reference_errors(session: Session, spec: EntitySpec, file: str,
+                      parsed: list[tuple[int, dict[str, Any]]],
+                      bundle_keys: dict[str, set[Any]]) -> list[RowError]:
+    """References to keys that are neither in this bundle nor already in the database."""
+    errors: list[RowError] = []
     for spec_field in spec.fields:
         if spec_field.ref is None:
             continue
@@ -250,10 +296,10 @@ def _validate_table(session: Session, spec: EntitySpec, table: Table,
         for row_no, values in parsed:
             value = values[spec_field.name]
             if value in missing_refs:
-                errors.append(RowError(name, row_no, spec_field.name, str(value),
+                errors.append(RowError(file, row_no, spec_field.name, str(value),
                                        f"no {target} with this key in the file set or database",
                                        f"文件或数据库中不存在此{SPECS[target].name_zh or target}"))
-    return _Parsed(spec, table, parsed)
+    return errors
 
 
 def _to_model_values(parsed: _Parsed, ref_maps: dict[str, dict[Any, Any]],
@@ -291,8 +337,8 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
         if spec_field.ref is None:
             continue
         target = spec_field.ref.entity
-        values = {v[spec_field.name] for _, v in parsed.rows}
-        ref_maps.setdefault(target, {}).update(lookup_keys(session, target, values))
+        wanted = {v[spec_field.name] for _, v in parsed.rows}
+        ref_maps.setdefault(target, {}).update(lookup_keys(session, target, wanted))
     self_refs = [f for f in spec.fields if f.ref is not None and f.ref.entity == spec.name]
     rows = _to_model_values(parsed, ref_maps, defer_self=bool(self_refs))
     key_attrs = [spec.field(k).model_attr for k in spec.key]

@@ -118,7 +118,7 @@ def read_xlsx_bytes(data: bytes, name: str) -> Table:
         header = [str(h).strip() if h is not None else "" for h in next(iterator)]
     except StopIteration as exc:
         raise _fail(name, "empty workbook: no header row", "空工作簿：没有表头") from exc
-    rows = []
+    rows: list[dict[str, Any]] = []
     for values in iterator:
         if values is None or all(v is None or v == "" for v in values):
             rows.append({})
