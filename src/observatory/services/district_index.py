@@ -1,5 +1,8 @@
 """The example city's district innovation index, fed by the indicator engine.
 
+Why a service: it composes two engines (indicators, then the composite index) over the
+registry's regions; the index engine itself stays table-only.
+
 The structure (pillars, indicators, methods, uncertainty) is data:
 ``index/structures/district_innovation.yaml``. ``district_index(engine)`` computes the
 indicators for every district of the city in the index year, builds the index with the

@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from observatory.web.models import ROLES, ApiToken, User, WebSession
+from observatory.services.tables import ROLES, ApiToken, User, WebSession
 
 SESSION_COOKIE = "obs_session"
 PRE_CSRF_COOKIE = "obs_csrf"
