@@ -19,10 +19,10 @@ from observatory.examples.generator import generate_city
 from observatory.market.listings import registry_engine
 from observatory.registry import models as m
 from observatory.services.accounts import ensure_demo_accounts
-from observatory.web.app import create_app
 from observatory.services.auth import create_api_token
 from observatory.services.matcher import choose_embedder
 from observatory.services.tables import User
+from observatory.web.app import create_app
 
 #: The example city's deployment settings (region, years, key plan), as `demo` writes them.
 CITY = Settings(home=Path(__file__).resolve().parent, **EXAMPLE_CITY_SETTINGS)

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from observatory.services.accounts import DEMO_PASSWORDS, ensure_demo_accounts
-from observatory.web.app import create_app
 from observatory.services.auth import verify_password
 from observatory.services.tables import User
+from observatory.web.app import create_app
 from tests.web.conftest import CITY, csrf_of, login
 
 

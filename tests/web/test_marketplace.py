@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from observatory.indicators import compute
 from observatory.registry import models as m
 from observatory.services.accounts import DEMO_PASSWORDS
-from observatory.web.app import create_app
 from observatory.services.matcher import choose_embedder
+from observatory.web.app import create_app
 from tests.web.conftest import CITY, csrf_of, demo_user, login
 
 

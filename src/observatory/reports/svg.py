@@ -6,10 +6,11 @@ text stays real text, so WeasyPrint sets Chinese labels with the page's CJK font
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 
-def _scale(lo: float, hi: float, a: float, b: float):  # noqa: ANN202 - tiny closure
+def _scale(lo: float, hi: float, a: float, b: float) -> Callable[[float], float]:
     span = (hi - lo) or 1.0
     return lambda v: a + (v - lo) / span * (b - a)
 

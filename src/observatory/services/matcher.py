@@ -114,7 +114,7 @@ class SharedMatcher:
             if self._embedder is not None:
                 self._embedder.embed(["warm up"], kind="query")  # a lazy model loads here, not
             # in the first hybrid request
-        except Exception as exc:  # noqa: BLE001 - keep serving lexical results, say why
+        except Exception as exc:  # keep serving lexical results, and say why
             log.exception("hybrid match engine failed to build")
             with self._lock:
                 self.error, self._building = f"{type(exc).__name__}: {exc}", None
