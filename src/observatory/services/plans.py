@@ -18,7 +18,7 @@ from observatory.registry import models as m
 from observatory.services.context import Deployment
 from observatory.services.records import as_int, as_number
 from observatory.services.series import indicator_unit, series_provider, target_series
-from observatory.targets.plans import PlanStatus, TargetStatus, plan_statuses
+from observatory.targets.plans import PlanStatus, TargetStatus, TaskStatus, plan_statuses
 from observatory.targets.rollup import LAGGING, worst_status
 
 #: (year, value) of a yearly series.
@@ -149,7 +149,7 @@ def _plan_view(ps: PlanStatus, targets: list[TargetView], items: dict[str, m.Pla
     for tg in targets:
         by_item.setdefault(tg.item, []).append(tg)
 
-    def node(task: Any) -> PlanNode:
+    def node(task: TaskStatus) -> PlanNode:
         row = items.get(task.code)
         return PlanNode(
             code=task.code, kind=task.kind, name_en=task.name_en, name_zh=task.name_zh,
