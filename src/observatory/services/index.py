@@ -24,7 +24,7 @@ class IndexStructure(BaseModel):
     code: str
     name_en: str
     name_zh: str
-    year: int
+    year: int | None
     pillars: list[Pillar]
     indicators: list[Member]
     method: IndexMethod
@@ -43,7 +43,7 @@ def index_page(engine: Engine, settings: Settings, runs: int = 300) -> IndexPage
     """The home region's GII rank history (published) and the district index with rank
     intervals."""
     s = observation_series(engine, "gii_rank", settings.region)
-    result = district_index(engine, runs=runs)
+    result = district_index(engine, runs=runs, region=settings.region, year=settings.period)
     structure = result.structure
     method = IndexMethod(normalise="min-max 1-100",
                          aggregate="weighted arithmetic mean, equal weights",
