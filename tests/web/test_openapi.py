@@ -25,3 +25,13 @@ def test_every_json_route_declares_its_response_schema(shared_client: TestClient
             "AuditLog", "Account", "IndexPage"} <= set(schemas)
     target = schemas["TargetView"]["properties"]
     assert {"status", "method", "history", "fan", "probability"} <= set(target)
+
+
+def test_a_body_that_is_not_a_json_object_is_refused_in_both_languages(
+        shared_client: TestClient, tokens: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {tokens['admin']}",
+               "Content-Type": "application/json"}
+    for body, why in (("{not json", "不是有效的 JSON"), ("[1, 2]", "应为 JSON 对象")):
+        answer = shared_client.post("/api/market/matches", content=body, headers=headers)
+        assert answer.status_code == 422, answer.text
+        assert why in answer.json()["detail"] and "JSON" in answer.json()["detail"]

@@ -28,7 +28,8 @@ HERE = Path(__file__).resolve().parent
 def _target_svg(tg: TargetView, lang: str) -> str:
     if not tg.history:
         return ""
-    tv = (tg.target_year, tg.target_value) if tg.target_value is not None else None
+    tv = (tg.target_year, tg.target_value) \
+        if tg.target_year is not None and tg.target_value is not None else None
     return svg.line_chart([list(p) for p in tg.history], [list(f) for f in tg.fan], tv,
                           i18n.pick(lang, tg.name_zh, tg.name_en),
                           invert=tg.indicator == "gii_rank")

@@ -146,7 +146,9 @@ def principal_from_bearer(engine: Engine, token: str) -> Principal | None:
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(expected, given)
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected, given)
 
 
 class LoginLimiter:

@@ -138,13 +138,15 @@ def _facts_in_force(session: Session, org_id: int) -> list[FactView]:
 
 
 def _own_listings(session: Session, org_id: int) -> list[OwnListing]:
-    out = []
-    for model, kind in ((m.Achievement, "achievement"), (m.Demand, "demand")):
-        for row in session.scalars(select(model).where(
-                model.owner_organisation_id == org_id).order_by(model.code)):
-            out.append(OwnListing(code=row.code, kind=kind, title_zh=row.title_zh,
-                                  title_en=row.title_en, status=row.status))
-    return out
+    rows: list[tuple[m.Achievement | m.Demand, str]] = [
+        (row, "achievement") for row in session.scalars(
+            select(m.Achievement).where(m.Achievement.owner_organisation_id == org_id)
+            .order_by(m.Achievement.code))]
+    rows += [(row, "demand") for row in session.scalars(
+        select(m.Demand).where(m.Demand.owner_organisation_id == org_id)
+        .order_by(m.Demand.code))]
+    return [OwnListing(code=row.code, kind=kind, title_zh=row.title_zh, title_en=row.title_en,
+                       status=row.status) for row, kind in rows]
 
 
 def enterprise_profile(engine: Engine, p: Principal, org_id: int) -> EnterpriseProfile:

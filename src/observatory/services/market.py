@@ -182,11 +182,11 @@ def search(dep: Deployment, p: Principal, q: str, kind: str, lang: str, k: int =
 
 
 def _listing_row(session: Session, code: str) -> tuple[ListingRow, str] | None:
-    for model, kind in ((m.Achievement, "achievement"), (m.Demand, "demand")):
-        row = session.scalar(select(model).where(model.code == code))
-        if row is not None:
-            return row, kind
-    return None
+    achievement = session.scalar(select(m.Achievement).where(m.Achievement.code == code))
+    if achievement is not None:
+        return achievement, "achievement"
+    demand = session.scalar(select(m.Demand).where(m.Demand.code == code))
+    return (demand, "demand") if demand is not None else None
 
 
 def _owns(p: Principal, row: ListingRow) -> bool:
@@ -256,11 +256,8 @@ def edit_listing(engine: Engine, p: Principal, code: str, edit: ListingEdit) -> 
 
 def _source_listing(session: Session, code: str) -> EngineListing | None:
     """A listing (any status) as the engine's Listing, so staff can match drafts too."""
-    for model in (m.Achievement, m.Demand):
-        row = session.scalar(select(model).where(model.code == code))
-        if row is not None:
-            return listing_from_row(row)
-    return None
+    found = _listing_row(session, code)
+    return listing_from_row(found[0]) if found is not None else None
 
 
 def match_list(dep: Deployment, p: Principal, code: str, lang: str, k: int = 10) -> MatchList:
@@ -282,7 +279,7 @@ def match_list(dep: Deployment, p: Principal, code: str, lang: str, k: int = 10)
 
 
 # ----- recorded matches ---------------------------------------------------------------------
-def scoped_matches(p: Principal) -> Select[tuple[m.Match]]:
+def scoped_matches(p: Principal) -> Select[m.Match]:
     """The matches ``p`` may see: a broker their own, staff all."""
     q = select(m.Match).order_by(m.Match.id.desc())
     if role_of(p) == "broker":

@@ -96,7 +96,11 @@ async def form_of(request: Request) -> dict[str, object]:
 
 
 async def json_of(request: Request) -> dict[str, object]:
-    body = await request.json()
+    """The JSON object a script sent; anything else is a bilingual 422, never a traceback."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise HTTPException(422, "the body is not valid JSON / 请求体不是有效的 JSON") from None
     if not isinstance(body, dict):
         raise HTTPException(422, "expected a JSON object / 应为 JSON 对象")
     return body
@@ -130,7 +134,7 @@ def render(request: Request, template: str, p: auth.Principal, data: Mapping[str
            api: str | None = None, status: int = 200) -> HTMLResponse:
     """A page: the template with the service result, the user, the language and CSRF."""
     lang = lang_of(request)
-    csrf = p.csrf_token if p.authenticated else pre_csrf(request)
+    csrf = p.csrf_token if p.authenticated and p.csrf_token else pre_csrf(request)
     context = {"request": request, "lang": lang, "user": p, "role": role_of(p), "csrf": csrf,
                "api": api, "path": request.url.path, "query": request.url.query,
                "access": ACCESS, "period": deployment(request).settings.period,

@@ -16,8 +16,9 @@ from observatory.services.auth import Principal
 from observatory.web.deps import Dep, Lang, User, check_csrf, form_of, json_of, render
 
 router = APIRouter()
-REFUSED = {409: {"description": "The workflow does not allow this step (en/zh reason)"},
-           422: {"description": "The step or its input is invalid (en/zh reason)"}}
+REFUSED: dict[int | str, dict[str, object]] = {
+    409: {"description": "The workflow does not allow this step (en/zh reason)"},
+    422: {"description": "The step or its input is invalid (en/zh reason)"}}
 
 
 def _refusal(exc: board.WorkflowRefused, code: str | None = None) -> dict[str, str | None]:
