@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from pydantic import BaseModel
@@ -110,6 +110,71 @@ class Parties(BaseModel):
     buyer_zh: str | None
     buyer_en: str | None
     buyer_region: str | None
+
+
+class MatchProposal(BaseModel):
+    """A demand and an achievement (by code) a broker proposes to bring together."""
+
+    demand: str = ""
+    achievement: str = ""
+    score: float | None = None
+
+    @classmethod
+    def from_form(cls, values: Mapping[str, object]) -> MatchProposal:
+        score_raw = str(values.get("score") or "").strip()
+        try:
+            score = float(score_raw) if score_raw else None
+        except ValueError:
+            raise WorkflowRefused("score must be a number", "得分应为数值") from None
+        return cls(demand=str(values.get("demand") or ""),
+                   achievement=str(values.get("achievement") or ""), score=score)
+
+
+class MatchStep(BaseModel):
+    """The next status of a match; a decline names a reason, any step may carry a note."""
+
+    to: str = ""
+    reason: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def from_form(cls, values: Mapping[str, object]) -> MatchStep:
+        return cls(to=str(values.get("to") or ""), reason=str(values.get("reason") or "") or None,
+                   note=str(values.get("note") or "").strip()[:2000] or None)
+
+
+class ContractInput(BaseModel):
+    """A technology contract as typed in; the amounts stay text for ``register_contract`` to
+    check, a date that did not parse is None (and a problem of ``from_form``)."""
+
+    registration_no: str = ""
+    contract_type: str = ""
+    total_amount_yuan: str = ""
+    non_technical_amount_yuan: str = "0"
+    signed_on: dt.date | None = None
+    registered_on: dt.date | None = None
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, object]) -> tuple[ContractInput, list[Problem]]:
+        """The typed values and the problems of parsing the dates."""
+        problems: list[Problem] = []
+        dates: dict[str, dt.date | None] = {}
+        for name in ("signed_on", "registered_on"):
+            raw = str(form.get(name) or "").strip()
+            try:
+                dates[name] = dt.date.fromisoformat(raw)
+            except ValueError:
+                dates[name] = None
+                problems.append(Problem(field=name, value=raw,
+                                        reason_en="expected a date (YYYY-MM-DD)",
+                                        reason_zh="应为日期（YYYY-MM-DD）"))
+        given = cls(
+            registration_no=str(form.get("registration_no") or "").strip(),
+            contract_type=str(form.get("contract_type") or "").strip(),
+            total_amount_yuan=str(form.get("total_amount_yuan") or "").strip().replace(",", ""),
+            non_technical_amount_yuan=str(form.get("non_technical_amount_yuan") or "0")
+            .strip().replace(",", "") or "0", **dates)
+        return given, problems
 
 
 class ContractContext(BaseModel):
@@ -231,37 +296,28 @@ def _broker_code(engine: Engine, person_id: int | None) -> str | None:
         return session.scalar(select(m.Person.code).where(m.Person.id == person_id))
 
 
-def propose(engine: Engine, p: Principal, values: Mapping[str, object]) -> MatchRecord:
+def propose(engine: Engine, p: Principal, given: MatchProposal) -> MatchRecord:
     """Record a proposed match for the logged-in broker (staff propose without a broker)."""
     allow(p, "propose")
-    score_raw = str(values.get("score") or "").strip()
-    try:
-        score = float(score_raw) if score_raw else None
-    except ValueError:
-        raise WorkflowRefused("score must be a number", "得分应为数值") from None
     broker = _broker_code(engine, p.person_id) if role_of(p) == "broker" else None
     try:
         with Session(engine) as session, session.begin():
-            match = workflow.propose(session, demand=str(values.get("demand") or ""),
-                                     achievement=str(values.get("achievement") or ""),
-                                     actor=p.username, broker=broker, score=score)
+            match = workflow.propose(session, demand=given.demand, achievement=given.achievement,
+                                     actor=p.username, broker=broker, score=given.score)
             return match_record(session, match)
     except workflow.WorkflowError as exc:
         raise WorkflowRefused(exc.en, exc.zh) from None
 
 
-def advance(engine: Engine, p: Principal, code: str, values: Mapping[str, object]
-            ) -> MatchRecord:
+def advance(engine: Engine, p: Principal, code: str, step: MatchStep) -> MatchRecord:
     """Move a match in ``p``'s scope one step (a decline needs a reason)."""
     allow(p, "board")
     scoped_match(engine, p, code)
-    to = str(values.get("to") or "")
-    reason = str(values.get("reason") or "") or None
-    note = str(values.get("note") or "").strip()[:2000] or None
     try:
         with Session(engine) as session, session.begin():
-            match = workflow.advance(session, code, to, actor=p.username,
-                                     reason=reason if to == "declined" else None, note=note)
+            match = workflow.advance(session, code, step.to, actor=p.username,
+                                     reason=step.reason if step.to == "declined" else None,
+                                     note=step.note)
             return match_record(session, match)
     except workflow.WorkflowError as exc:
         raise WorkflowRefused(exc.en, exc.zh) from None
@@ -273,56 +329,28 @@ def _problems(problems: list[FieldProblem]) -> list[Problem]:
             for x in problems]
 
 
-def parse_contract_form(form: Mapping[str, object]
-                        ) -> tuple[dict[str, str | dt.date | None], list[FieldProblem]]:
-    """The typed values of the contract form and the problems of parsing its dates (the
-    amounts go to ``register_contract`` as typed: it checks them)."""
-    problems: list[FieldProblem] = []
-    values: dict[str, str | dt.date | None] = {
-        "registration_no": str(form.get("registration_no") or "").strip(),
-        "contract_type": str(form.get("contract_type") or "").strip(),
-        "total_amount_yuan": str(form.get("total_amount_yuan") or "").strip().replace(",", ""),
-        "non_technical_amount_yuan": str(form.get("non_technical_amount_yuan") or "0").strip()
-        .replace(",", "") or "0",
-    }
-    for name in ("signed_on", "registered_on"):
-        raw = str(form.get(name) or "").strip()
-        try:
-            values[name] = dt.date.fromisoformat(raw)
-        except ValueError:
-            values[name] = None
-            problems.append(FieldProblem(name, raw, "expected a date (YYYY-MM-DD)",
-                                         "应为日期（YYYY-MM-DD）"))
-    return values, problems
-
-
-def _day(value: str | dt.date | None) -> dt.date | None:
-    return value if isinstance(value, dt.date) else None
-
-
-def register(engine: Engine, p: Principal, code: str, form: Mapping[str, object]
-             ) -> tuple[MatchRecord | None, list[Problem]]:
+def register(engine: Engine, p: Principal, code: str, given: ContractInput,
+             problems: Sequence[Problem] = ()) -> tuple[MatchRecord | None, list[Problem]]:
     """Register the contract of match ``code``: (match, []) or (None, problems); on problems
-    nothing is written."""
+    (the engine's, or ``problems`` found while parsing the input) nothing is written."""
     allow(p, "contract")
     scoped_match(engine, p, code)
-    parsed, problems = parse_contract_form(form)
     today = dt.date.today()
-    signed, registered = _day(parsed["signed_on"]), _day(parsed["registered_on"])
+    signed, registered = given.signed_on, given.registered_on
     with Session(engine) as session:
         try:
-            register_contract(session, match=code, registration_no=str(parsed["registration_no"]),
-                              contract_type=str(parsed["contract_type"]),
-                              total_amount_yuan=parsed["total_amount_yuan"],
-                              non_technical_amount_yuan=parsed["non_technical_amount_yuan"],
+            register_contract(session, match=code, registration_no=given.registration_no,
+                              contract_type=given.contract_type,
+                              total_amount_yuan=given.total_amount_yuan,
+                              non_technical_amount_yuan=given.non_technical_amount_yuan,
                               signed_on=signed or registered or today,
                               registered_on=registered or signed or today, actor=p.username)
         except ContractInvalid as exc:
             session.rollback()
-            return None, _problems(problems + exc.problems)
+            return None, [*problems, *_problems(exc.problems)]
         if problems:  # a date did not parse: report it with the rest, write nothing
             session.rollback()
-            return None, _problems(problems)
+            return None, list(problems)
         session.commit()
         row = session.scalars(select(m.Match).where(m.Match.code == code)).one()
         return match_record(session, row), []

@@ -61,7 +61,7 @@ async def propose_match(request: Request, dep: Dep, p: User, lang: Lang) -> Resp
     form = await form_of(request)
     await check_csrf(request, p, form)
     try:
-        rec = board.propose(dep.engine, p, form)
+        rec = board.propose(dep.engine, p, board.MatchProposal.from_form(form))
     except board.WorkflowRefused as exc:
         return _board_page(request, dep, p, lang, _refusal(exc), 409)
     return RedirectResponse(f"/market/board?done={quote(rec.code)}#m-{rec.code}", 303)
@@ -73,7 +73,8 @@ async def api_propose_match(request: Request, dep: Dep, p: User) -> Response | b
     allow(p, "propose")
     await check_csrf(request, p, {})
     try:
-        return board.propose(dep.engine, p, await json_of(request))
+        given = board.MatchProposal.from_form(await json_of(request))
+        return board.propose(dep.engine, p, given)
     except board.WorkflowRefused as exc:
         return JSONResponse({"detail": _refusal(exc)}, 409)
 
@@ -96,7 +97,7 @@ async def form_advance(request: Request, dep: Dep, p: User, lang: Lang, code: st
     form = await form_of(request)
     await check_csrf(request, p, form)
     try:
-        board.advance(dep.engine, p, code, form)
+        board.advance(dep.engine, p, code, board.MatchStep.from_form(form))
     except board.WorkflowRefused as exc:
         return _board_page(request, dep, p, lang, _refusal(exc, code), 422)
     return _done(code)
@@ -109,7 +110,8 @@ async def api_advance(request: Request, dep: Dep, p: User, code: str
     allow(p, "board")
     await check_csrf(request, p, {})
     try:
-        return board.advance(dep.engine, p, code, await json_of(request))
+        step = board.MatchStep.from_form(await json_of(request))
+        return board.advance(dep.engine, p, code, step)
     except board.WorkflowRefused as exc:
         return JSONResponse({"detail": _refusal(exc, code)}, 422)
 
@@ -142,7 +144,7 @@ async def contract_submit(request: Request, dep: Dep, p: User, code: str) -> Res
     allow(p, "contract")
     form = await form_of(request)
     await check_csrf(request, p, form)
-    _, problems = board.register(dep.engine, p, code, form)
+    _, problems = board.register(dep.engine, p, code, *board.ContractInput.from_form(form))
     if problems:
         return _contract_page(request, dep, p, code, form, problems, 422)
     return _done(code)
@@ -155,7 +157,8 @@ async def api_contract(request: Request, dep: Dep, p: User, code: str
                        ) -> Response | board.MatchRecord:
     allow(p, "contract")
     await check_csrf(request, p, {})
-    rec, problems = board.register(dep.engine, p, code, await json_of(request))
+    given, parse_problems = board.ContractInput.from_form(await json_of(request))
+    rec, problems = board.register(dep.engine, p, code, given, parse_problems)
     if rec is None:
         return JSONResponse({"detail": {"problems": [x.model_dump() for x in problems]}}, 422)
     return rec
