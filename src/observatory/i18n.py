@@ -197,6 +197,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "xlsx": {"en": "Download XLSX", "zh": "下载 XLSX"},
     "sdmx": {"en": "Download SDMX-CSV", "zh": "下载 SDMX-CSV"},
     "district_comparison": {"en": "Districts compared", "zh": "各区（市）比较"},
+    # annual report
+    "rep_title": {"en": "Annual innovation monitoring report", "zh": "科技创新年度监测报告"},
+    "rep_intro": {"en": "Figures as recorded in the observatory database; target statuses use "
+                        "the method named beside each one, with data up to the report year.",
+                  "zh": "数据取自监测平台数据库；各目标的状态按所注明的方法、"
+                        "以截至报告年度的数据评估。"},
+    "rep_targets": {"en": "Targets and progress", "zh": "目标与进展"},
+    "rep_market": {"en": "Technology market", "zh": "技术市场"},
+    "rep_contracts": {"en": "Technology contracts registered", "zh": "登记技术合同"},
+    "rep_tech_amount": {"en": "Technology transaction amount", "zh": "技术交易额"},
+    "rep_achievements_published": {"en": "Achievements published", "zh": "发布科技成果"},
+    "rep_demands_published": {"en": "Demands published", "zh": "发布技术需求"},
+    "rep_funds_summary": {"en": "Guidance funds (as of 31 December)",
+                          "zh": "引导基金（截至12月31日）"},
+    "rep_fund_count": {"en": "Funds", "zh": "基金数量"},
+    "rep_generated": {"en": "Generated", "zh": "生成时间"},
     # statuses (Open SDG / forecast, Destatis weather)
     "st_target_achieved": {"en": "target achieved", "zh": "已达成"},
     "st_substantial_progress": {"en": "on track", "zh": "进展显著"},

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from observatory.reports.annual import render_html, render_pdf
 from observatory.reports.cli import app as report_app
-from observatory.web import views
-from tests.web.conftest import city_template  # noqa: F401 - fixture
+from observatory.services.plans import plans_tree
+from tests.web.conftest import CITY, city_template  # noqa: F401 - fixture
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
 
@@ -28,22 +28,22 @@ def report_engine(city_template, tmp_path_factory):  # noqa: ANN001, ANN201, F81
 
 
 def test_html_report_in_both_languages(report_engine) -> None:
-    tree = views.plans_tree(report_engine, assessment_year=2024)
+    tree = plans_tree(report_engine, CITY, assessment_year=2024)
     for lang in ("zh", "en"):
-        html = render_html(report_engine, 2024, lang)
+        html = render_html(report_engine, 2024, lang, CITY)
         assert not EXTERNAL.search(html)
         assert html.count("<svg") >= 5  # the key indicators' charts, drawn server-side
-        for plan in tree["plans"]:
-            name = plan["name_zh"] if lang == "zh" else plan["name_en"]
+        for plan in tree.plans:
+            name = plan.name_zh if lang == "zh" else plan.name_en
             assert str(name).replace("&", "&amp;").replace("'", "&#39;") in html
-    assert "亿元" in render_html(report_engine, 2024, "zh")
+    assert "亿元" in render_html(report_engine, 2024, "zh", CITY)
 
 
 def test_report_uses_data_up_to_its_year(report_engine) -> None:
-    tree = views.plans_tree(report_engine, assessment_year=2022)
-    for plan in tree["plans"]:
-        for tg in plan["targets"]:
-            assert all(year <= 2022 for year, _ in tg["history"])
+    tree = plans_tree(report_engine, CITY, assessment_year=2022)
+    for plan in tree.plans:
+        for tg in plan.targets:
+            assert all(year <= 2022 for year, _ in tg.history)
 
 
 def _pdf_parts(pdf: bytes) -> list[bytes]:
@@ -59,7 +59,7 @@ def _pdf_parts(pdf: bytes) -> list[bytes]:
 
 @pytest.mark.slow
 def test_pdf_renders_with_chinese_text(report_engine, tmp_path: Path) -> None:
-    pdf = render_pdf(report_engine, 2024, "zh")
+    pdf = render_pdf(report_engine, 2024, "zh", CITY)
     assert pdf.startswith(b"%PDF")
     assert any(b"CJK" in part for part in _pdf_parts(pdf)), "a CJK font is embedded"
     out = tmp_path / "r.html"

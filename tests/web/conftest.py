@@ -12,16 +12,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from observatory.config import Settings
 from observatory.db import make_engine
+from observatory.examples import EXAMPLE_CITY_SETTINGS
 from observatory.examples.generator import generate_city
 from observatory.market.listings import registry_engine
 from observatory.registry import models as m
-from observatory.web.accounts import ensure_demo_accounts
+from observatory.services.accounts import ensure_demo_accounts
+from observatory.services.auth import create_api_token
+from observatory.services.matcher import choose_embedder
+from observatory.services.tables import User
 from observatory.web.app import create_app
-from observatory.web.auth import create_api_token
-from observatory.web.marketplace import choose_embedder
-from observatory.web.models import User
 
+#: The example city's deployment settings (region, years, key plan), as `demo` writes them.
+CITY = Settings(home=Path(__file__).resolve().parent, **EXAMPLE_CITY_SETTINGS)
 ROLES = ("anonymous", "public", "admin", "analyst", "fund_manager", "broker", "enterprise")
 
 
@@ -65,7 +69,7 @@ def shared_engine(city_template: Path, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="module")
 def shared_client(shared_engine: Engine) -> TestClient:
-    return TestClient(create_app(shared_engine))
+    return TestClient(create_app(shared_engine, settings=CITY))
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,9 @@ import pytest
 import uvicorn
 
 from observatory.db import make_engine
-from observatory.web.accounts import DEMO_PASSWORDS
+from observatory.services.accounts import DEMO_PASSWORDS
 from observatory.web.app import create_app
+from tests.web.conftest import CITY
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -43,8 +44,8 @@ def server(city_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port,
-                                        log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(create_app(engine, settings=CITY), host="127.0.0.1",
+                                        port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

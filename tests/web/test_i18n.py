@@ -11,7 +11,8 @@ from observatory.market.contracts import CONTRACT_TYPES
 from observatory.market.workflow import STATUSES
 from observatory.targets.rollup import NOT_AVAILABLE, SEVERITY
 
-TEMPLATES = Path(i18n.__file__).parent / "templates"
+PACKAGE = Path(i18n.__file__).parent
+TEMPLATES = [PACKAGE / "web" / "templates", PACKAGE / "reports" / "templates"]
 
 
 def test_every_key_has_both_languages() -> None:
@@ -24,7 +25,7 @@ def test_every_key_has_both_languages() -> None:
 
 def test_every_key_used_in_templates_exists() -> None:
     used = set()
-    for path in TEMPLATES.glob("*.html"):
+    for path in (p for folder in TEMPLATES for p in folder.glob("*.html")):
         used |= set(re.findall(r"""\bt\(\s*'([a-z_0-9]+)'""", path.read_text()))
     assert used, "templates use the catalogue"
     # keys built from a value (t('ct_' ~ type)): every value of that family needs a phrase

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from observatory.indicators import compute
 from observatory.registry import models as m
-from observatory.web.accounts import DEMO_PASSWORDS
+from observatory.services.accounts import DEMO_PASSWORDS
+from observatory.services.matcher import choose_embedder
 from observatory.web.app import create_app
-from observatory.web.marketplace import choose_embedder
-from tests.web.conftest import csrf_of, demo_user, login
+from tests.web.conftest import CITY, csrf_of, demo_user, login
 
 
 def _pair(engine: Engine, skip: int = 0) -> tuple[str, str]:
@@ -34,7 +34,7 @@ def _pair(engine: Engine, skip: int = 0) -> tuple[str, str]:
 
 
 def _client(engine: Engine, role: str) -> tuple[TestClient, str]:
-    client = TestClient(create_app(engine, matching="bm25"))
+    client = TestClient(create_app(engine, settings=CITY, matching="bm25"))
     r = login(client, f"demo-{role.replace('_', '-')}", DEMO_PASSWORDS[role])
     assert r.status_code == 303
     return client, csrf_of(client.get("/account").text)
@@ -194,7 +194,7 @@ def test_decline_with_a_reason_and_staff_see_every_broker(city_engine) -> None:
 
 
 def test_hybrid_engine_is_built_once_in_the_background(city_engine) -> None:
-    app = create_app(city_engine, matching="hash")
+    app = create_app(city_engine, settings=CITY, matching="hash")
     client = TestClient(app)
     first = client.get("/api/market?q=technology&kind=demand&lang=en").json()
     assert first["results"] and first["mode"] in ("bm25", "hybrid")

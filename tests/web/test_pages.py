@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from observatory.registry import models as m
-from observatory.web.accounts import DEMO_PASSWORDS
+from observatory.services.accounts import DEMO_PASSWORDS
 from observatory.web.app import PLOTLY_JS, create_app
-from tests.web.conftest import bearer, csrf_of, demo_user, login, some_listing
+from tests.web.conftest import CITY, bearer, csrf_of, demo_user, login, some_listing
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//|"""
                       r"""@import""", re.I)
@@ -71,7 +71,7 @@ def test_overview_twin_matches_the_page(shared_client) -> None:
 
 
 def test_language_switch_sets_a_cookie_and_returns(shared_engine) -> None:
-    client = TestClient(create_app(shared_engine))
+    client = TestClient(create_app(shared_engine, settings=CITY))
     r = client.get("/lang/en?next=/plans", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/plans"
     assert '<html lang="en">' in client.get("/plans").text
@@ -90,7 +90,7 @@ def test_indicator_csv_download(shared_client) -> None:
 
 
 def test_listing_title_is_escaped_everywhere(city_engine) -> None:
-    client = TestClient(create_app(city_engine))
+    client = TestClient(create_app(city_engine, settings=CITY))
     login(client, "demo-enterprise", DEMO_PASSWORDS["enterprise"])
     org = demo_user(city_engine, "enterprise").organisation_id
     code = some_listing(city_engine, owner=org, kind=m.Demand)
@@ -120,7 +120,7 @@ def test_search_and_match_with_explanations(shared_client, tokens) -> None:
 
 
 def test_broker_proposes_and_sees_only_own_matches(city_engine) -> None:
-    client = TestClient(create_app(city_engine))
+    client = TestClient(create_app(city_engine, settings=CITY))
     login(client, "demo-broker", DEMO_PASSWORDS["broker"])
     me = demo_user(city_engine, "broker").person_id
     with Session(city_engine) as session:
@@ -156,7 +156,7 @@ def test_broker_proposes_and_sees_only_own_matches(city_engine) -> None:
 
 
 def test_import_with_errors_writes_nothing_then_valid_import_commits(city_engine) -> None:
-    client = TestClient(create_app(city_engine))
+    client = TestClient(create_app(city_engine, settings=CITY))
     login(client, "demo-analyst", DEMO_PASSWORDS["analyst"])
     token = csrf_of(client.get("/data").text)
     bad = ("indicator_code,region_code,period,value,unit\n"
@@ -190,7 +190,7 @@ def test_import_with_errors_writes_nothing_then_valid_import_commits(city_engine
 
 
 def test_eligibility_self_assessment_form(city_engine) -> None:
-    client = TestClient(create_app(city_engine))
+    client = TestClient(create_app(city_engine, settings=CITY))
     login(client, "demo-enterprise", DEMO_PASSWORDS["enterprise"])
     org = demo_user(city_engine, "enterprise").organisation_id
     page = client.get(f"/enterprises/{org}?lang=en").text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import observatory.web.models  # noqa: F401  (the web tables share the registry's metadata)
+import observatory.services.tables  # noqa: F401  (the web tables share the registry's metadata)
 from observatory.registry.models import Base
 
 config = context.config

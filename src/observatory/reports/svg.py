@@ -6,10 +6,11 @@ text stays real text, so WeasyPrint sets Chinese labels with the page's CJK font
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 
-def _scale(lo: float, hi: float, a: float, b: float):  # noqa: ANN202 - tiny closure
+def _scale(lo: float, hi: float, a: float, b: float) -> Callable[[float], float]:
     span = (hi - lo) or 1.0
     return lambda v: a + (v - lo) / span * (b - a)
 
@@ -18,7 +19,13 @@ def line_chart(history: list[list[float]], fan: list[list[float | None]] | None 
                target: tuple[int, float] | None = None, title: str = "",
                width: int = 420, height: int = 200, invert: bool = False) -> str:
     """History line, optional 10-90 % band with median, optional target star, as SVG text."""
-    fan = [r for r in (fan or []) if None not in r]
+    band = [[v for v in r if v is not None] for r in (fan or []) if None not in r]
+    return _line_chart(history, band, target, title, width, height, invert)
+
+
+def _line_chart(history: list[list[float]], fan: list[list[float]],
+                target: tuple[int, float] | None, title: str, width: int, height: int,
+                invert: bool) -> str:
     xs = [p[0] for p in history] + [r[0] for r in fan] + ([target[0]] if target else [])
     ys = ([p[1] for p in history] + [v for r in fan for v in r[1:]]
           + ([target[1]] if target else []))

@@ -87,7 +87,3 @@ def district_figure(comparison: dict[str, Any], lang: str) -> dict[str, Any]:
                                            for r in rows]}}],
             "layout": layout}
 
-
-def bar_figure(labels: list[str], values: list[float | None], title: str) -> dict[str, Any]:
-    return {"data": [{"x": labels, "y": values, "type": "bar", "name": title}],
-            "layout": {**_layout(title), "xaxis": {}}}

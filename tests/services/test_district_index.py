@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from observatory.cli import app
 from observatory.examples.generator import generate_city
-from observatory.index.district import district_index, load_structure, parse_structure
 from observatory.index.meta import IndexInputError
+from observatory.services.district_index import district_index, load_structure, parse_structure
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from observatory.web.models import ROLES, ApiToken, User, WebSession
+from observatory.services.tables import ROLES, ApiToken, User, WebSession
 
 SESSION_COOKIE = "obs_session"
 PRE_CSRF_COOKIE = "obs_csrf"
@@ -146,7 +146,9 @@ def principal_from_bearer(engine: Engine, token: str) -> Principal | None:
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(expected, given)
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected, given)
 
 
 class LoginLimiter:

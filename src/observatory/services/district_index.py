@@ -1,5 +1,8 @@
 """The example city's district innovation index, fed by the indicator engine.
 
+Why a service: it composes two engines (indicators, then the composite index) over the
+registry's regions; the index engine itself stays table-only.
+
 The structure (pillars, indicators, methods, uncertainty) is data:
 ``index/structures/district_innovation.yaml``. ``district_index(engine)`` computes the
 indicators for every district of the city in the index year, builds the index with the
@@ -49,8 +52,10 @@ class Structure(_Strict):
     code: str
     name_en: str
     name_zh: str
-    year: int
-    region: str
+    #: The index year and the region whose districts are compared; a structure may leave them
+    #: to the deployment (``district_index(..., year=, region=)``, the settings' period and region).
+    year: int | None = None
+    region: str | None = None
     pillars: list[Pillar]
     indicators: list[Member]
     spec: dict[str, Any]
@@ -108,6 +113,13 @@ def _meta(structure: Structure) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _year_and_region(structure: Structure) -> tuple[int, str]:
+    if structure.year is None or structure.region is None:
+        raise IndexInputError(f"{structure.code}.yaml", "year/region", None,
+                              "the index needs a year and a region", "指数须指定年份和地区")
+    return structure.year, structure.region
+
+
 def district_data(engine: Engine, structure: Structure) -> pd.DataFrame:
     """Units (districts) x indicators for the index year, from the indicator engine.
 
@@ -116,12 +128,12 @@ def district_data(engine: Engine, structure: Structure) -> pd.DataFrame:
     """
     from observatory import indicators
 
+    year, region = _year_and_region(structure)
     codes = [mem.code for mem in structure.indicators]
-    frame = indicators.compute(engine, codes, periods=[structure.year], region=structure.region,
-                               by=("region",))
+    frame = indicators.compute(engine, codes, periods=[year], region=region, by=("region",))
     with Session(engine) as session:
         districts = session.execute(select(m.Region.code, m.Region.name_en, m.Region.name_zh)
-                                    .where(m.Region.parent_code == structure.region)
+                                    .where(m.Region.parent_code == region)
                                     .order_by(m.Region.code)).all()
     table = frame[frame["region"].isin([d[0] for d in districts])].pivot_table(
         index="region", columns="indicator", values="value", aggfunc="first")
@@ -152,10 +164,14 @@ class DistrictIndex:
                 .to_dict(orient="records")]
 
 
-def district_index(engine: Engine, runs: int = 500, structure: Structure | None = None
-                   ) -> DistrictIndex:
-    """Build the district index and its uncertainty analysis (seeded, reproducible)."""
+def district_index(engine: Engine, runs: int = 500, structure: Structure | None = None, *,
+                   year: int | None = None, region: str | None = None) -> DistrictIndex:
+    """Build the district index and its uncertainty analysis (seeded, reproducible).
+
+    ``year`` and ``region`` override the structure's; one of the two must name each."""
     structure = structure or load_structure()
+    update = {k: v for k, v in (("year", year), ("region", region)) if v is not None}
+    structure = structure.model_copy(update=update)
     data = district_data(engine, structure)
     meta = _meta(structure)
     spec = {k: v for k, v in structure.spec.items() if k != "uncertainty"}

@@ -1,14 +1,56 @@
-"""Demo accounts, one per role, tied to example-city records so object rules can be seen."""
+"""Accounts: a user's API tokens, and the demo accounts (one per role, tied to records of the
+example data so the object rules can be seen)."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from observatory.registry import models as m
 from observatory.registry.audit import record_change
-from observatory.web.auth import create_user
-from observatory.web.models import User
+from observatory.services.access import allow
+from observatory.services.auth import Principal, create_api_token, create_user
+from observatory.services.tables import ApiToken, User
+
+
+class TokenView(BaseModel):
+    id: int
+    name: str
+    created_at: str
+    revoked: bool
+
+
+class Account(BaseModel):
+    """Who is logged in and their API tokens (names only: a token is shown once)."""
+
+    username: str
+    role: str
+    tokens: list[TokenView]
+
+
+def account(engine: Engine, p: Principal) -> Account:
+    allow(p, "account")
+    with Session(engine) as session:
+        rows = session.scalars(select(ApiToken).where(ApiToken.user_id == p.user_id)
+                               .order_by(ApiToken.id)).all()
+    return Account(username=p.username, role=p.role, tokens=[
+        TokenView(id=r.id, name=r.name, created_at=r.created_at.isoformat(), revoked=r.revoked)
+        for r in rows])
+
+
+def new_token(engine: Engine, p: Principal, name: str) -> str:
+    """Create an API token for ``p`` (audited); the token itself, shown once."""
+    allow(p, "account")
+    if p.user_id is None:
+        raise ValueError("a token needs a logged-in user / 创建令牌须先登录")
+    name = (name or "script")[:120]
+    token = create_api_token(engine, p.user_id, name)
+    with Session(engine) as session, session.begin():
+        record_change(session, actor=p.username, entity="web_api_tokens", entity_key=name,
+                      action="insert", before=None, after={"name": name, "user": p.username},
+                      operation="web token")
+    return token
 
 DEMO_PASSWORDS = {
     "admin": "admin-demo-2024",

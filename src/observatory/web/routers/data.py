@@ -1,0 +1,58 @@
+"""Data imports: upload, validate, then confirm or discard (staff only)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from observatory.services import imports
+from observatory.services.access import allow
+from observatory.web.deps import Dep, User, check_csrf, render
+
+router = APIRouter()
+
+
+@router.get("/api/data", tags=["data"], response_model=imports.DataOverview)
+def api_data(dep: Dep, p: User) -> imports.DataOverview:
+    return imports.data_overview(dep.engine, p)
+
+
+@router.get("/data", include_in_schema=False)
+def data_html(request: Request, dep: Dep, p: User) -> HTMLResponse:
+    return render(request, "data.html", p, {"d": imports.data_overview(dep.engine, p)},
+                  "/api/data")
+
+
+@router.post("/data/imports", include_in_schema=False)
+async def upload(request: Request, dep: Dep, p: User) -> Response:
+    allow(p, "data")
+    form = await request.form()
+    await check_csrf(request, p, dict(form))
+    upload_file = form.get("file")
+    if upload_file is None or isinstance(upload_file, str):
+        raise HTTPException(422, "no file / 未选择文件")
+    payload = await upload_file.read()
+    entity = str(form.get("entity") or "") or None
+    run_id = imports.stage_import(dep.engine, p, payload, upload_file.filename or "", entity)
+    return RedirectResponse(f"/data/imports/{run_id}", 303)
+
+
+@router.get("/api/data/imports/{run_id}", tags=["data"], response_model=imports.ImportRunView)
+def api_run(dep: Dep, p: User, run_id: int) -> imports.ImportRunView:
+    return imports.import_run(dep.engine, p, run_id)
+
+
+@router.get("/data/imports/{run_id}", include_in_schema=False)
+def run_html(request: Request, dep: Dep, p: User, run_id: int) -> HTMLResponse:
+    return render(request, "import_run.html", p, {"run": imports.import_run(dep.engine, p,
+                                                                            run_id)},
+                  f"/api/data/imports/{run_id}")
+
+
+@router.post("/data/imports/{run_id}", include_in_schema=False)
+async def confirm_run(request: Request, dep: Dep, p: User, run_id: int) -> Response:
+    allow(p, "data")
+    form = dict(await request.form())
+    await check_csrf(request, p, form)
+    imports.finish_import(dep.engine, p, run_id, confirm=form.get("action") == "confirm")
+    return RedirectResponse(f"/data/imports/{run_id}", 303)

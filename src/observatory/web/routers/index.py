@@ -1,0 +1,24 @@
+"""The composite index: the published GII rank and the district index with rank intervals."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from observatory.services import index
+from observatory.services.access import allow
+from observatory.web.deps import Dep, User, render
+
+router = APIRouter()
+
+
+@router.get("/api/index", tags=["index"], response_model=index.IndexPage)
+def api_index(dep: Dep, p: User) -> index.IndexPage:
+    allow(p, "index")
+    return index.cached_index(dep)
+
+
+@router.get("/index", include_in_schema=False)
+def index_html(request: Request, dep: Dep, p: User) -> HTMLResponse:
+    allow(p, "index")
+    return render(request, "index.html", p, {"ix": index.cached_index(dep)}, "/api/index")
