@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from observatory.indicators.cli import app
+from observatory.cli.indicators import app
 
 runner = CliRunner()
 

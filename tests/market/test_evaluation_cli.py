@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from observatory.market.cli import app
+from observatory.cli.match import app
 from observatory.market.evaluation import EvalFileError, load_qrels, load_texts, metrics_at_k
 
 runner = CliRunner()

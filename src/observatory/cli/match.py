@@ -1,4 +1,6 @@
-"""CLI for this area: parse, call, format."""
+"""``observatory match``: technology matching of demands and achievements, and its evaluation.
+
+Commands only parse, call :mod:`observatory.market` and format."""
 
 from __future__ import annotations
 
