@@ -91,7 +91,7 @@ def print_summary(engine: Engine, freshly_built: bool) -> None:
 
     summary = demo_summary(engine)
     state = "built" if freshly_built else "already built (re-running changes nothing)"
-    console = Console()
+    console = Console(soft_wrap=True)
     console.print(f"[bold]Example city (synthetic, seed {DEMO_SEED}) {state}[/bold] "
                   f"in {engine.url.render_as_string()}")
     lang = settings().language

@@ -49,8 +49,8 @@ VERDICT = {"en": {"passed": "ELIGIBLE", "failed": "NOT ELIGIBLE",
            "zh": {"passed": "符合条件", "failed": "不符合条件", "insufficient_data": "数据不足",
                   "borderline": "临界"}}
 NEAR_COLUMNS = [Column("rank", Kind.text), Column("enterprise_id", header="USCC"),
-                Column("name"), Column("criterion"), Column("value", Kind.number),
-                Column("threshold", Kind.number)]
+                Column("name"), Column("criterion"), Column("value", Kind.number, digits=4),
+                Column("threshold", Kind.number, digits=4)]
 RENEWAL_COLUMNS = [Column("org_id", header="USCC"), Column("name"), Column("certificate_no"),
                    Column("valid_to"), Column("days_left", Kind.integer)]
 PACK_COLUMNS = [Column(k) for k in ("code", "version", "level", "name_zh", "name_en")] + [
@@ -190,7 +190,7 @@ def assess_cmd(
     elif format is OutputFormat.csv:
         emit(criterion_rows(result, lang.value), format, CRITERION_COLUMNS)
     else:
-        render(result, lang.value, explain, Console())
+        render(result, lang.value, explain, Console(soft_wrap=True))
 
 
 @app.command("pipeline")
@@ -234,7 +234,7 @@ def pipeline_cmd(
             "missing": res.missing, "near": res.near, "by_criterion": res.by_criterion,
             "renewals": res.renewals}))
     else:
-        render_pipeline(res, lang.value, Console())
+        render_pipeline(res, lang.value, Console(soft_wrap=True))
 
 
 def render_pipeline(res: Any, lang: str, console: Console) -> None:

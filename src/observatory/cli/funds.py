@@ -45,6 +45,9 @@ FUND_KINDS = {**dict.fromkeys(("committed", "G", "S", "P", "called", "distribute
                                "shortfall_amount", "size"), Kind.yuan),
               **dict.fromkeys(("irr", "direct_alpha", "share"), Kind.percent),
               **dict.fromkeys(("funds", "deals", "investees"), Kind.integer),
+              **dict.fromkeys(("dpi", "rvpi", "tvpi", "moic", "fiscal_leverage_F_over_G",
+                               "private_mobilisation_P_over_G", "return_multiple",
+                               "return_multiple_required", "ks_pme"), Kind.decimal),
               "vintage": Kind.text}
 
 

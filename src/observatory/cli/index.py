@@ -83,8 +83,8 @@ def district(
         return
     frame = result.results.reset_index()
     columns = [Column("rank", Kind.integer), Column("region"), Column("name_en"),
-               Column("name_zh"), Column("score", Kind.number, digits=1),
-               *[Column(p.code, Kind.number, digits=1) for p in s.pillars],
+               Column("name_zh"), Column("score", Kind.decimal, digits=1),
+               *[Column(p.code, Kind.decimal, digits=1) for p in s.pillars],
                Column("rank_q5", Kind.integer, "rank 5 %"),
                Column("rank_q95", Kind.integer, "rank 95 %")]
     emit(frame_rows(frame), fmt, [c for c in columns if c.key in frame.columns],

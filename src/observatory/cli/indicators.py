@@ -169,7 +169,7 @@ def records_cmd(
     rows = frame_rows(frame)
     shown = rows if fmt is OutputFormat.json or limit == 0 else rows[:limit]
     emit(shown, fmt, infer_columns(rows), output=output,
-         title=f"{code} {region} {period}: {len(frame)} records / 条记录")
+         title=f"{code} {region} {period}: {len(frame):,} records / 条记录")
 
 
 @app.command("import-stats")

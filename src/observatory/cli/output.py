@@ -50,6 +50,7 @@ class Kind(StrEnum):
     text = "text"
     integer = "integer"
     number = "number"  # thousands separators; whole numbers bare, others with `digits`
+    decimal = "decimal"  # always `digits` decimals (scores, multiples)
     yuan = "yuan"  # 亿元 / 万元 in Chinese, bn / m yuan in English
     percent = "percent"  # a share or probability (0.25 -> 25 %)
     amount = "amount"  # a value whose unit is in another column (`unit_key`)
@@ -142,6 +143,8 @@ def cell(value: object, column: Column, row: Row, lang: str) -> str:
     if column.kind is Kind.amount:
         unit = row.get(column.unit_key or "unit")
         return i18n.fmt_amount(value, unit if isinstance(unit, str) else None, lang)
+    if column.kind is Kind.decimal:
+        return i18n.fmt_number(value, lang, column.digits)
     whole = float(value).is_integer() or abs(value) >= 1000
     return i18n.fmt_number(value, lang, 0 if whole else column.digits)
 

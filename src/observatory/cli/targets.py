@@ -108,7 +108,7 @@ def targets_status(
         emit([r for plan_rows in rows.values() for r in plan_rows], fmt,
              [Column("plan"), *STATUS_COLUMNS])
         return
-    console, lang = Console(), language()
+    console, lang = Console(soft_wrap=True), language()
     for p in plans:
         print_table(table_of(rows[p.code], STATUS_COLUMNS,
                              f"{p.code} {p.name_en} / {p.name_zh}", lang), console)
