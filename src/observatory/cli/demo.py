@@ -53,11 +53,13 @@ def generate(
         _drop_sqlite(engine)
         engine = make_engine(database_url)
     init_database(engine)
-    extra = {} if baseline_year is None else {"baseline_year": baseline_year}
     try:
         with rich_progress() as progress:
-            report = generate_city(engine, seed=seed, scale=scale,
-                                   progress=ProgressBar(progress), **extra)
+            bar = ProgressBar(progress)
+            report = (generate_city(engine, seed=seed, scale=scale, progress=bar)
+                      if baseline_year is None else
+                      generate_city(engine, seed=seed, scale=scale, progress=bar,
+                                    baseline_year=baseline_year))
     except ValueError as exc:
         fail(str(exc), str(exc))
     path = write_example_settings()

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from observatory.cli.output import (
     FORMAT_HELP,
@@ -27,9 +28,10 @@ from observatory.cli.output import (
     print_table,
     table_of,
 )
-from observatory.eligibility.evaluator import Assessment, CriterionResult, Evaluator, fmt
+from observatory.eligibility.evaluator import Assessment, CriterionResult, Evaluator, Lang, fmt
 from observatory.eligibility.inputs import EnterpriseFileError, read_enterprise
 from observatory.eligibility.packs import Pack, PackError, get_pack, load_pack_file, pack_files
+from observatory.eligibility.registry import PipelineResult
 
 app = typer.Typer(
     help="Designation eligibility: assess an enterprise, list the cultivation pipeline.",
@@ -37,9 +39,13 @@ app = typer.Typer(
 )
 
 
-class Lang(StrEnum):
+class LangOption(StrEnum):
     zh = "zh"
     en = "en"
+
+
+def _lang(option: LangOption) -> Lang:
+    return "en" if option is LangOption.en else "zh"
 
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "insufficient_data": "yellow",
@@ -75,13 +81,13 @@ def _date_option(value: str | None, option: str = "--as-of") -> date | None:
              f"{option} {value!r}：日期格式应为YYYY-MM-DD")
 
 
-def _engine(database_url: str | None) -> Any:
+def _engine(database_url: str | None) -> Engine:
     from observatory.db import make_engine
 
     return make_engine(database_url)
 
 
-def _db_error(exc: Exception) -> None:
+def _db_error(exc: Exception) -> NoReturn:
     first = str(exc).splitlines()[0]
     fail(f"database error (is it initialised? run `observatory init`): {first}",
          f"数据库错误（是否已初始化？请运行 observatory init）：{first}")
@@ -95,13 +101,13 @@ def _rows(results: list[CriterionResult], depth: int = 0) -> list[tuple[int, Cri
     return out
 
 
-def criterion_rows(a: Assessment, lang: str) -> list[dict[str, Any]]:
+def criterion_rows(a: Assessment, lang: Lang) -> list[dict[str, Any]]:
     """Each condition (nested ones indented) with its status and sentence."""
     return [{"criterion": "  " * depth + r.id, "status": r.status,
              "explanation": getattr(r, f"sentence_{lang}")} for depth, r in _rows(a.criteria)]
 
 
-def render(a: Assessment, lang: str, explain: bool, console: Console) -> None:
+def render(a: Assessment, lang: Lang, explain: bool, console: Console) -> None:
     """One assessment: the verdict, each condition, and with ``explain`` the basis and scores."""
     name = a.enterprise_name or a.enterprise_id or "—"
     console.print(f"[bold]{name}[/bold] — {a.pack} {a.pack_version} — "
@@ -129,7 +135,7 @@ def render(a: Assessment, lang: str, explain: bool, console: Console) -> None:
         console.print(f"[dim]unverified rules / 待核实规则: {', '.join(a.unverified)}[/dim]")
 
 
-def _render_scores(a: Assessment, lang: str, console: Console) -> None:
+def _render_scores(a: Assessment, lang: Lang, console: Console) -> None:
     for s in a.scores.values():
         st = Table(title=f"{getattr(s, 'name_' + lang)}: {fmt(s.points, 'points', lang)}")
         for col in ("group", "item", "value", "band", "points"):
@@ -152,7 +158,7 @@ def assess_cmd(
                                    help="USCC of an organisation in the registry (instead of "
                                         "--input)."),
     explain: bool = typer.Option(False, "--explain", help="Show legal basis, notes and scores."),
-    lang: Lang = typer.Option(Lang.zh, "--lang"),
+    lang: LangOption = typer.Option(LangOption.zh, "--lang"),
     format: OutputFormat = typer.Option(OutputFormat.table, "--format",
                                         help="table, csv (one row per condition) or json"),
     as_of: str | None = typer.Option(
@@ -188,9 +194,9 @@ def assess_cmd(
     if format is OutputFormat.json:
         typer.echo(json_text(result.to_dict()))
     elif format is OutputFormat.csv:
-        emit(criterion_rows(result, lang.value), format, CRITERION_COLUMNS)
+        emit(criterion_rows(result, _lang(lang)), format, CRITERION_COLUMNS)
     else:
-        render(result, lang.value, explain, Console(soft_wrap=True))
+        render(result, _lang(lang), explain, Console(soft_wrap=True))
 
 
 @app.command("pipeline")
@@ -206,7 +212,7 @@ def pipeline_cmd(
                                         help="At most this summed relative shortfall."),
     include_holders: bool = typer.Option(False, "--include-holders",
                                          help="Also list current holders of the designation."),
-    lang: Lang = typer.Option(Lang.zh, "--lang"),
+    lang: LangOption = typer.Option(LangOption.zh, "--lang"),
     format: OutputFormat = typer.Option(OutputFormat.table, "--format",
                                         help="table, csv (near-threshold rows) or json"),
     database_url: str | None = typer.Option(None, "--database-url",
@@ -237,12 +243,12 @@ def pipeline_cmd(
         render_pipeline(res, lang.value, Console(soft_wrap=True))
 
 
-def render_pipeline(res: Any, lang: str, console: Console) -> None:
+def render_pipeline(res: PipelineResult, lang: str, console: Console) -> None:
     """The pipeline as tables (near-threshold list, per condition, renewals)."""
     en = lang == "en"
     counts = ", ".join(f"{k} {v}" for k, v in sorted(res.status_counts.items()))
     console.print(f"{res.pack} — {'as of' if en else '评价日'} {res.as_of}: "
-                  f"{res.assessed} {'assessed' if en else '家已评价'} ({counts}); "
+                  f"{res.assessed:,} {'assessed' if en else '家已评价'} ({counts}); "
                   f"{res.holders_excluded} "
                   f"{'current holders left out' if en else '家现持证企业未列入'}",
                   markup=False, highlight=False)
@@ -284,7 +290,7 @@ def packs_cmd(
                      "criteria": sum(len(c.walk()) for c in p.criteria),
                      "unverified": ", ".join(p.unverified) or "—"})
     emit(rows, format, PACK_COLUMNS)
-    for exc in errors:
-        Console(stderr=True, soft_wrap=True).print(f"{exc.message_en}\n{exc.message_zh}",
+    for error in errors:
+        Console(stderr=True, soft_wrap=True).print(f"{error.message_en}\n{error.message_zh}",
                                                     markup=False, highlight=False)
     raise typer.Exit(1 if errors else 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -24,7 +25,7 @@ app = typer.Typer(
 )
 
 
-def _refuse(e: IndexInputError) -> None:
+def _refuse(e: IndexInputError) -> NoReturn:
     text = str(e)
     fail(text, text)
 

@@ -12,6 +12,7 @@ from typing import NoReturn
 import pandas as pd
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 
 from observatory.cli.output import (
     Column,
@@ -56,7 +57,7 @@ def parse_periods(text: str) -> list[int]:
                                  "统计期格式应为 YYYY、YYYY:YYYY 或 YYYY,YYYY") from None
 
 
-def _engine(database_url: str | None):  # noqa: ANN202 - SQLAlchemy Engine
+def _engine(database_url: str | None) -> Engine:
     from observatory.db import make_engine
 
     return make_engine(database_url)

@@ -38,8 +38,9 @@ def read_tables(source: Path) -> dict[str, pd.DataFrame | None]:
     for t, cols in EMPTY.items():
         if out[t] is None:
             out[t] = pd.DataFrame(columns=cols)
-    if out["funds"] is None:
-        out["funds"] = pd.DataFrame({"fund": sorted(out["commitments"]["fund"].unique())})
+    commitments = out["commitments"]
+    if out["funds"] is None and commitments is not None:
+        out["funds"] = pd.DataFrame({"fund": sorted(commitments["fund"].unique())})
     return out
 
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from .coinr_io import pipeline_from_files
@@ -48,9 +49,11 @@ def uncertainty_to_folder(data: Path, meta: Path, spec: Path, out: Path,
     """Monte Carlo runs of the spec's uncertainty section: scores, rank statistics, the runs."""
     s = load_spec(spec)
     p = apply_spec(pipeline_from_files(data, meta), s)
-    us = uncertainty_spec(s)
-    n = runs or s.uncertainty.runs
-    sd = s.uncertainty.seed if seed is None else seed
+    us = uncertainty_spec(s)  # refuses a spec without an uncertainty section
+    section = s.uncertainty
+    assert section is not None
+    n = runs or section.runs
+    sd = section.seed if seed is None else seed
     sampled = sample_runs(p, us, n, seed=sd)
     scores = run_scores(p, sampled)
     top = p.meta.codes(p.meta.n_levels)[0]
@@ -61,5 +64,6 @@ def uncertainty_to_folder(data: Path, meta: Path, spec: Path, out: Path,
     return UncertaintyRun(n, sd)
 
 
-def _final(p: Pipeline):  # noqa: ANN202 - the last data set the build wrote (a DataFrame)
+def _final(p: Pipeline) -> pd.DataFrame:
+    """The last data set the build wrote (the aggregated scores)."""
     return p.get(p.log[-1].params["write_to"])
