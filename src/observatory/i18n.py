@@ -245,10 +245,12 @@ def fmt_number(value: float | Decimal | int | None, lang: str, digits: int = 0) 
     return format_decimal(value, format=pattern, locale=LOCALES[lang])
 
 
-def fmt_percent(value: float | None, lang: str) -> str:
+def fmt_percent(value: float | None, lang: str, digits: int = 0) -> str:
+    """A share (0.25) as a percentage (25 %), rounded to ``digits`` decimals."""
     if value is None:
         return "—"
-    return format_percent(value, format="#,##0%", locale=LOCALES[lang])
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return format_percent(value, format=pattern, locale=LOCALES[lang])
 
 
 def fmt_date(value: dt.date | None, lang: str) -> str:
@@ -293,6 +295,16 @@ def fmt_value(value: float | None, unit: str | None, lang: str) -> str:
     digits = 0 if float(value).is_integer() or abs(value) >= 100 else 2
     text = fmt_number(value, lang, digits)
     return f"{text} {unit}" if unit else text
+
+
+def fmt_amount(value: float | Decimal | None, unit: str | None, lang: str) -> str:
+    """A figure in a table whose unit is shown beside it: yuan scaled (亿元 / bn yuan), other
+    numbers with thousands separators, whole numbers without decimals and others with two."""
+    if value is None:
+        return "—"
+    if unit and unit.startswith("yuan"):
+        return fmt_value(float(value), unit, lang)
+    return fmt_number(value, lang, 0 if float(value).is_integer() else 2)
 
 
 def yuan_scale(values: list[float | None], lang: str) -> tuple[float, str]:

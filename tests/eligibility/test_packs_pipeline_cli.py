@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from observatory.eligibility.cli import app
+from observatory.cli.eligibility import app
 from observatory.eligibility.evaluator import assess
 from observatory.eligibility.packs import PackError, load_packs, parse_pack
 from observatory.eligibility.pipeline import assess_many, near_threshold, renewals

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from observatory.funds.cli import app
+from observatory.cli.funds import app
 
 
 def test_metrics_from_csv_folder(tmp_path):

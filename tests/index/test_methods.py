@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from observatory.cli.index import app
 from observatory.index import aggregate as agg
 from observatory.index import normalise as nrm
 from observatory.index import treat as trt
-from observatory.index.cli import app
 from observatory.index.meta import IndexInputError
 from observatory.index.spec import parse_spec
 

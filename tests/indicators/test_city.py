@@ -37,7 +37,7 @@ def test_flows_follow_seller_and_buyer_regions(city: Engine) -> None:
     c = contracts[year]
     out_hand = c[c.seller_region_code.str.startswith("3702")]["technology_amount_yuan"].sum()
     in_hand = c[c.buyer_region_code.str.startswith("3702")]["technology_amount_yuan"].sum()
-    f = compute(city, ["tech_contract_amount", "tech_contract_inflow_amount"], [2024])
+    f = compute(city, ["tech_contract_amount", "tech_contract_inflow_amount"], [2024], "370200")
     got = dict(zip(f.indicator, f.value, strict=True))
     assert got["tech_contract_amount"] == pytest.approx(float(out_hand), rel=1e-12)
     assert got["tech_contract_inflow_amount"] == pytest.approx(float(in_hand), rel=1e-12)
@@ -45,8 +45,8 @@ def test_flows_follow_seller_and_buyer_regions(city: Engine) -> None:
 
 
 def test_breakdown_by_type_adds_up(city: Engine) -> None:
-    total = compute(city, ["tech_contract_amount", "fund_commitment_total"], [2024])
-    split = compute(city, ["tech_contract_amount", "fund_commitment_total"], [2024],
+    total = compute(city, ["tech_contract_amount", "fund_commitment_total"], [2024], "370200")
+    split = compute(city, ["tech_contract_amount", "fund_commitment_total"], [2024], "370200",
                     by=("contract_type", "lp_class"))
     for code in ("tech_contract_amount", "fund_commitment_total"):
         whole = total[total.indicator == code]["value"].item()
@@ -60,7 +60,7 @@ def test_breakdown_by_type_adds_up(city: Engine) -> None:
 def test_government_and_social_capital_partition_commitments(city: Engine) -> None:
     f = compute(city, ["fund_commitment_total", "fund_commitment_government",
                        "fund_commitment_social", "fiscal_leverage",
-                       "social_capital_mobilisation"], [2024])
+                       "social_capital_mobilisation"], [2024], "370200")
     v = dict(zip(f.indicator, f.value, strict=True))
     assert v["fund_commitment_government"] + v["fund_commitment_social"] == pytest.approx(
         v["fund_commitment_total"])
@@ -68,7 +68,7 @@ def test_government_and_social_capital_partition_commitments(city: Engine) -> No
 
 
 def test_drill_down_matches_the_figure(city: Engine) -> None:
-    f = compute(city, ["tech_broker_count", "tech_contract_amount"], [2024])
+    f = compute(city, ["tech_broker_count", "tech_contract_amount"], [2024], "370200")
     v = dict(zip(f.indicator, f.value, strict=True))
     brokers = records(city, "tech_broker_count", "370200", 2024)
     assert brokers["person_id"].nunique() == v["tech_broker_count"]
@@ -78,8 +78,9 @@ def test_drill_down_matches_the_figure(city: Engine) -> None:
 
 
 def test_series_and_hte_new(city: Engine) -> None:
-    hte = series(city, "hte_count", periods=range(2018, 2026))
-    new = series(city, "hte_new")  # 2019 reaches back to certificates valid at the end of 2018
+    hte = series(city, "hte_count", "370200", periods=range(2018, 2026))
+    # 2019 reaches back to certificates valid at the end of 2018
+    new = series(city, "hte_new", "370200", range(2019, 2026))
     assert list(new.index) == list(range(2019, 2026))
     for year in new.index:
         assert new[year] == hte[year] - hte[year - 1]

@@ -169,6 +169,6 @@ def test_bad_requests_are_refused(small: Engine) -> None:
     with pytest.raises(IndicatorError, match="unknown breakdown"):
         compute(small, ["hte_count"], [2024], CITY, by=("colour",))
     with pytest.raises(KeyError, match="unknown indicator"):
-        compute(small, ["no_such_indicator"], [2024])
+        compute(small, ["no_such_indicator"], [2024], CITY)
     with pytest.raises(IndicatorError, match="unknown backend"):
-        compute(small, ["hte_count"], [2024], backend="oracle")
+        compute(small, ["hte_count"], [2024], CITY, backend="oracle")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from observatory.market.cli import app
+from observatory.cli.match import app
 from observatory.market.evaluation import EvalFileError, load_qrels, load_texts, metrics_at_k
 
 runner = CliRunner()
@@ -114,3 +114,18 @@ def test_query_cli_fixture_and_errors(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "trl" in res.output and "row 1" in res.output
     res = runner.invoke(app, ["query", "x", "--lang", "fr"])
     assert res.exit_code == 2
+
+
+def test_query_csv_and_json_agree() -> None:
+    import csv
+    import io
+
+    as_json = runner.invoke(app, ["query", "offshore coating", "--k", "3", "--format", "json",
+                                  *HASH])
+    as_csv = runner.invoke(app, ["query", "offshore coating", "--k", "3", "--format", "csv",
+                                 *HASH])
+    assert as_json.exit_code == 0 and as_csv.exit_code == 0, as_csv.output
+    rows = json.loads(as_json.stdout)
+    parsed = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [r["id"] for r in parsed] == [r["id"] for r in rows]
+    assert [float(r["score"]) for r in parsed] == [r["score"] for r in rows]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from observatory.cli.report import app as report_app
 from observatory.reports.annual import render_html, render_pdf
-from observatory.reports.cli import app as report_app
 from observatory.services.plans import plans_tree
 from tests.web.conftest import CITY, city_template  # noqa: F401 - fixture
 

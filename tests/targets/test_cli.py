@@ -82,3 +82,46 @@ def test_bad_input_gives_precise_bilingual_error(tmp_path, series, targets, expe
     for fragment in expected:
         assert fragment in res.stderr
     assert "status" not in res.stdout  # nothing assessed
+
+
+def test_targets_status_prints_no_scientific_notation(sqlite_engine, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values in their units (亿元 for yuan), probabilities as %; csv and json keep raw numbers."""
+    import re
+
+    from observatory.config import write_settings
+    from observatory.examples import EXAMPLE_CITY_SETTINGS
+    from observatory.examples.generator import generate_city
+
+    write_settings(tmp_path / "home", EXAMPLE_CITY_SETTINGS)
+    monkeypatch.setenv("OBSERVATORY_HOME", str(tmp_path / "home"))
+    generate_city(sqlite_engine, seed=4, scale=0.05)
+    url = sqlite_engine.url.render_as_string()
+    table = runner.invoke(app, ["targets", "status", "--database-url", url])
+    assert table.exit_code == 0, table.output
+    assert not re.search(r"\d[eE][+-]?\d", table.stdout)
+    assert "亿元" in table.stdout and "%" in table.stdout and "…" not in table.stdout
+    assert re.search(r"\d,\d{3}", table.stdout)  # thousands separators
+    csv_out = runner.invoke(app, ["targets", "status", "--format", "csv", "--database-url", url])
+    assert csv_out.exit_code == 0, csv_out.output
+    rows = pd.read_csv(io.StringIO(csv_out.stdout))
+    assert {"plan", "target", "status", "current_value", "probability"} <= set(rows.columns)
+    rd = rows[rows["target"] == "D5-RD"].iloc[0]
+    assert rd["unit"] == "yuan" and rd["current_value"] > 1e8 and 0 <= rd["probability"] <= 1
+    plans = json.loads(runner.invoke(app, ["targets", "status", "--format", "json",
+                                           "--database-url", url]).stdout)
+    [double] = [p for p in plans if p["code"] == "DOUBLE5-2028"]
+    by_code = {t["code"]: t for t in double["targets"]}
+    assert by_code["D5-RD"]["current_value"] == pytest.approx(rd["current_value"])
+
+
+def test_progress_assess_csv_and_json_agree(tmp_path: Path) -> None:
+    files = _files(tmp_path)
+    as_csv = runner.invoke(app, ["progress", "assess", *files, "--format", "csv"])
+    as_json = runner.invoke(app, ["progress", "assess", *files, "--format", "json"])
+    table = runner.invoke(app, ["progress", "assess", *files])
+    frame = pd.read_csv(io.StringIO(as_csv.stdout))
+    rows = json.loads(as_json.stdout)
+    assert list(frame["series_id"]) == [r["series_id"] for r in rows]
+    assert list(frame["score"]) == pytest.approx([r["score"] for r in rows])
+    assert "2015" in table.stdout and "2,015" not in table.stdout  # years are not quantities

@@ -1,64 +1,72 @@
-"""`observatory demo`: build the example city once, summarise it, serve it."""
+"""The example city for ``observatory demo``: built once, then summarised as plain data.
+
+Why no printing or serving here: the example city is data and its generator; how a summary
+looks and how the web app is served belong to the command line (``observatory.cli.demo``),
+so this package imports neither the web app nor the CLI.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from observatory.examples.generator import existing_generation, generate_city
+from observatory.examples.generator import ProgressFn, existing_generation, generate_city
 from observatory.registry import models as m
 from observatory.registry.setup import init_database
 
 DEMO_SEED = 42
+#: The one example city bundled (``observatory generate --city``).
+EXAMPLE_CITY = "qingdao-example"
+SUMMARY_MODELS = (m.Organisation, m.Designation, m.Platform, m.Person, m.Project,
+                  m.Achievement, m.Demand, m.TechnologyContract, m.Fund, m.FundInvestment,
+                  m.Observation, m.Plan, m.Target)
 
 
-def build_demo(engine: Engine, progress_factory: Callable[[Progress], Any] | None = None,
-               progress: Progress | None = None) -> bool:
+@dataclass(frozen=True)
+class PublishedFigure:
+    """A figure the seed article publishes, beside what the generated records give."""
+
+    indicator: str
+    region: str
+    period: str
+    published: float
+    computed: float | None
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """Record counts per table and the article's figures against the records."""
+
+    counts: list[tuple[str, int]]
+    figures: list[PublishedFigure]
+
+
+def build_demo(engine: Engine, progress: ProgressFn | None = None) -> bool:
     """Migrate, then generate the example city unless it is already there. True if built."""
     init_database(engine, actor="demo")
-    existing = existing_generation(engine)
-    if existing is not None:
+    if existing_generation(engine) is not None:
         return False
-    if progress is not None and progress_factory is not None:
-        with progress:
-            generate_city(engine, seed=DEMO_SEED, progress=progress_factory(progress))
-    else:
-        generate_city(engine, seed=DEMO_SEED)
+    generate_city(engine, seed=DEMO_SEED, progress=progress)
     return True
 
 
-def print_summary(engine: Engine, console: Console, freshly_built: bool) -> None:
-    """Record counts and the article's published figures."""
-    state = "built" if freshly_built else "already built (re-running changes nothing)"
-    console.print(f"[bold]Example city (synthetic, seed {DEMO_SEED}) {state}[/bold] "
-                  f"in {engine.url.render_as_string()}")
-    counts = Table("records", "rows", title="Registry")
+def demo_summary(engine: Engine) -> DemoSummary:
+    """How many records each table holds, and the published figures beside the computed."""
     with Session(engine) as session:
-        for model in (m.Organisation, m.Designation, m.Platform, m.Person, m.Project,
-                      m.Achievement, m.Demand, m.TechnologyContract, m.Fund,
-                      m.FundInvestment, m.Observation, m.Plan, m.Target):
-            n = session.scalar(select(func.count()).select_from(model))
-            counts.add_row(model.__tablename__, f"{n:,}")
-        console.print(counts)
-        rows = list(session.execute(select(m.Observation).join(m.Source)
-                                    .where(m.Source.synthetic.is_(False))
-                                    .order_by(m.Observation.indicator_code)).scalars())
-    computed = _computed_figures(engine, rows)
-    figures = Table("indicator", "region", "period", "published", "from the records", "unit",
-                    title="Published figures (seed article) and the example city's records")
-    for obs in rows:
-        value = computed.get((obs.indicator_code, obs.region_code, obs.period))
-        figures.add_row(obs.indicator_code, obs.region_code, obs.period,
-                        f"{obs.value.normalize():,f}",
-                        "" if value is None else
-                        f"{value:,.0f}" if value.is_integer() else f"{value:,.4g}", obs.unit)
-    console.print(figures)
+        counts = [(model.__tablename__,
+                   session.scalar(select(func.count()).select_from(model)) or 0)
+                  for model in SUMMARY_MODELS]
+        published = list(session.execute(
+            select(m.Observation).join(m.Source).where(m.Source.synthetic.is_(False))
+            .order_by(m.Observation.indicator_code)).scalars())
+    computed = _computed_figures(engine, published)
+    figures = [PublishedFigure(o.indicator_code, o.region_code, o.period, float(o.value),
+                               computed.get((o.indicator_code, o.region_code, o.period)), o.unit)
+               for o in published]
+    return DemoSummary(counts, figures)
 
 
 def _computed_figures(engine: Engine, observations: list[m.Observation]
@@ -75,23 +83,3 @@ def _computed_figures(engine: Engine, observations: list[m.Observation]
                                region=sorted({o.region_code for o in wanted}))
     return {(r.indicator, r.region, str(r.period)): float(r.value)
             for r in frame.itertuples()}
-
-
-def print_accounts(engine: Engine, console: Console) -> None:
-    """Create the demo accounts (once) and show how to log in."""
-    from observatory.web.accounts import ensure_demo_accounts
-
-    accounts = Table("username", "password", "role", title="Demo accounts / 演示账号")
-    for username, password, role in ensure_demo_accounts(engine):
-        accounts.add_row(username, password, role)
-    console.print(accounts)
-
-
-def serve_app(engine: Engine, host: str, port: int, console: Console) -> None:
-    """Serve the web app (until Ctrl-C)."""
-    import uvicorn
-
-    from observatory.web.app import create_app
-
-    console.print(f"[bold]Serving http://{host}:{port}[/bold] (Ctrl-C stops)")
-    uvicorn.run(create_app(engine), host=host, port=port)

@@ -54,8 +54,6 @@ from observatory.indicators.entities import (
 
 BACKENDS = ("sqlite", "postgres", "duckdb")
 RESULT_COLUMNS = ["indicator", "region", "period", "value", "unit", "n_records", "method"]
-DEFAULT_REGION = "370200"
-DEFAULT_PERIODS = range(2019, 2026)
 
 
 class IndicatorError(ValueError):
@@ -728,9 +726,8 @@ def pinned_at(cat: Catalogue, needed: Sequence[str]) -> set[str]:
     return out
 
 
-def compute_with(runner: Runner, codes: Sequence[str] | None = None,
-                 periods: Iterable[int] = DEFAULT_PERIODS,
-                 region: str | Sequence[str] = DEFAULT_REGION, by: Sequence[str] = (),
+def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[int],
+                 region: str | Sequence[str], by: Sequence[str] = (),
                  catalogue: Catalogue | None = None) -> pd.DataFrame:
     """:func:`compute` on an existing Runner (reuse it to keep DuckDB's copy between calls)."""
     cat = catalogue or load_catalogue()
@@ -801,11 +798,14 @@ def compute_with(runner: Runner, codes: Sequence[str] | None = None,
     return out.drop(columns="_o").reset_index(drop=True)
 
 
-def compute(engine: Engine, codes: Sequence[str] | None = None,
-            periods: Iterable[int] = DEFAULT_PERIODS, region: str | Sequence[str] = DEFAULT_REGION,
-            by: Sequence[str] = (), backend: str | None = None,
+def compute(engine: Engine, codes: Sequence[str] | None, periods: Iterable[int],
+            region: str | Sequence[str], by: Sequence[str] = (), backend: str | None = None,
             catalogue: Catalogue | None = None) -> pd.DataFrame:
-    """Compute indicators as a tidy table (see the package docstring)."""
+    """Compute indicators as a tidy table (see the package docstring).
+
+    ``codes`` None means the whole catalogue; the periods and regions are always the caller's
+    (the deployment settings' years and home region, usually), never a built-in city's.
+    """
     runner = Runner(engine, backend)
     try:
         return compute_with(runner, codes, periods, region, by, catalogue)
@@ -813,15 +813,15 @@ def compute(engine: Engine, codes: Sequence[str] | None = None,
         runner.close()
 
 
-def series(engine: Engine, code: str, region: str = DEFAULT_REGION,
-           periods: Iterable[int] = DEFAULT_PERIODS, backend: str | None = None) -> pd.Series:
+def series(engine: Engine, code: str, region: str, periods: Iterable[int],
+           backend: str | None = None) -> pd.Series:
     """One indicator for one region as a Series indexed by year (missing years absent)."""
     frame = compute(engine, [code], periods, region, backend=backend)
     return pd.Series(frame["value"].to_numpy(), index=frame["period"].to_numpy(), name=code)
 
 
-def records(engine: Engine, code: str, region: str = DEFAULT_REGION, period: int = 2024,
-            backend: str | None = None, catalogue: Catalogue | None = None) -> pd.DataFrame:
+def records(engine: Engine, code: str, region: str, period: int, backend: str | None = None,
+            catalogue: Catalogue | None = None) -> pd.DataFrame:
     """The records behind one figure: for a derived indicator those of each input (column
     ``input``), for an observed one the observation with its source."""
     cat = catalogue or load_catalogue()
@@ -856,9 +856,9 @@ def records(engine: Engine, code: str, region: str = DEFAULT_REGION, period: int
 DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "duckdb": "duckdb"}
 
 
-def compiled_sql(code: str, backend: str = "sqlite", periods: Sequence[int] = DEFAULT_PERIODS,
-                 region: str = DEFAULT_REGION, catalogue: Catalogue | None = None) -> str:
-    """The SQL a count or sum compiles to for one region (its closure shown as a table)."""
+def compiled_sql(code: str, periods: Sequence[int], backend: str = "sqlite",
+                 catalogue: Catalogue | None = None) -> str:
+    """The SQL a count or sum compiles to for the periods (the regions' closure a table)."""
     cat = catalogue or load_catalogue()
     ind = cat[code]
     if not isinstance(ind, CountDef):
@@ -868,8 +868,10 @@ def compiled_sql(code: str, backend: str = "sqlite", periods: Sequence[int] = DE
     return ibis.to_sql(expr, dialect=DIALECTS[backend])
 
 
-def explain(code: str, backend: str = "sqlite", catalogue: Catalogue | None = None) -> str:
-    """The definition of ``code`` in words and YAML, and the SQL it compiles to."""
+def explain(code: str, periods: Sequence[int], backend: str = "sqlite",
+            catalogue: Catalogue | None = None) -> str:
+    """The definition of ``code`` in words and YAML, and the SQL it compiles to for the
+    periods."""
     import yaml
 
     cat = catalogue or load_catalogue()
@@ -883,7 +885,7 @@ def explain(code: str, backend: str = "sqlite", catalogue: Catalogue | None = No
     if isinstance(ind, CountDef):
         lines += [f"SQL ({backend}; region_closure = (ancestor, descendant) pairs of the "
                   f"requested regions, period_ends = one row per year):",
-                  compiled_sql(code, backend, catalogue=cat)]
+                  compiled_sql(code, periods, backend, catalogue=cat)]
     elif isinstance(ind, DerivedDef):
         lines.append("inputs: " + ", ".join(
             i.code + (f" (lag {i.lag})" if i.lag else "") + (f" (region {i.region})"
@@ -892,7 +894,7 @@ def explain(code: str, backend: str = "sqlite", catalogue: Catalogue | None = No
         for i in ind.inputs:
             if isinstance(cat[i.code], CountDef):
                 lines += ["", f"SQL of input {i.code} ({backend}):",
-                          compiled_sql(i.code, backend, catalogue=cat)]
+                          compiled_sql(i.code, periods, backend, catalogue=cat)]
     else:
         o = table("observations")
         expr = o.filter(o.indicator_code == (ind.observation_code or code))

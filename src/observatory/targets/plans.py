@@ -14,7 +14,7 @@ The series come from a provider so the same code serves the database, tests and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -282,8 +282,10 @@ def plan_statuses(session: Session, series_for: SeriesProvider, *, plan: str | N
     return out
 
 
-def registry_providers(engine: Engine) -> tuple[SeriesProvider, DistrictProvider]:
-    """Series from the indicator engine: the region's yearly values and its districts'.
+def registry_providers(engine: Engine, years: Iterable[int]
+                       ) -> tuple[SeriesProvider, DistrictProvider]:
+    """Series from the indicator engine over ``years`` (the deployment's): the region's yearly
+    values and its districts'.
 
     Every indicator the plans name is computed up front, broken down by region, in one engine
     call per target region (the engine's cost is per call, not per indicator); other codes are
@@ -301,11 +303,12 @@ def registry_providers(engine: Engine) -> tuple[SeriesProvider, DistrictProvider
             if code and region:
                 wanted.setdefault(region, set()).add(code)
     frames: list[pd.DataFrame] = []
+    periods = list(years)
     catalogue = indicators.load_catalogue()
     for region, codes in sorted(wanted.items()):
         known = sorted(c for c in codes if c in catalogue)
         if known:
-            frames.append(indicators.compute(engine, known, region=region, by=("region",)))
+            frames.append(indicators.compute(engine, known, periods, region, by=("region",)))
 
     def lookup(code: str, regions: set[str], root: str) -> pd.DataFrame:
         for frame in frames:
@@ -314,7 +317,7 @@ def registry_providers(engine: Engine) -> tuple[SeriesProvider, DistrictProvider
                 return hit
         if code not in catalogue:
             return pd.DataFrame(columns=["indicator", "region", "period", "value"])
-        frame = indicators.compute(engine, [code], region=root, by=("region",))
+        frame = indicators.compute(engine, [code], periods, root, by=("region",))
         frames.append(frame)
         return frame[frame["region"].isin(regions)]
 

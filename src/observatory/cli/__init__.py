@@ -1,0 +1,37 @@
+"""The ``observatory`` command: one module per command group.
+
+Commands only parse, call the engines, the registry and (soon) the services, and format their
+results through :mod:`observatory.cli.output` (tables as the web shows numbers, or raw CSV and
+JSON). Defaults for region, years and period come from the deployment settings.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from observatory.cli import demo, registry
+from observatory.cli.eligibility import app as eligibility_app
+from observatory.cli.funds import app as funds_app
+from observatory.cli.index import app as index_app
+from observatory.cli.indicators import app as indicators_app
+from observatory.cli.match import app as match_app
+from observatory.cli.report import app as report_app
+from observatory.cli.targets import progress_app, targets_app
+
+app = typer.Typer(
+    help="Innovation Observatory: registry, indicators, targets, indices, marketplace, funds.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+registry.register(app)
+demo.register(app)
+app.add_typer(indicators_app, name="indicators")
+app.add_typer(index_app, name="index")
+app.add_typer(match_app, name="match")
+app.add_typer(funds_app, name="funds")
+app.add_typer(eligibility_app, name="eligibility")
+app.add_typer(progress_app, name="progress")
+app.add_typer(targets_app, name="targets")
+app.add_typer(report_app, name="report")
+
+__all__ = ["app"]

@@ -1,0 +1,5 @@
+"""``python -m observatory.cli``: the same as the ``observatory`` command."""
+
+from observatory.cli import app
+
+app()
