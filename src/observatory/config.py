@@ -171,20 +171,25 @@ def _check_file_keys(path: Path) -> None:
 
 
 def write_settings(home: Path, values: dict[str, Any]) -> Path:
-    """Write ``observatory.toml`` in ``home`` with the deployment keys given (validated first)."""
+    """Write the deployment keys given into ``observatory.toml`` in ``home`` (validated first);
+    other keys already in the file (an operator's ``database_url``, ``secret_key``) are kept."""
     unknown = sorted(set(values) - set(DEPLOYMENT_KEYS))
     if unknown:
         raise SettingsError(f"unknown deployment setting(s) {', '.join(unknown)} / "
                             f"未知的部署设置项 {'、'.join(unknown)}")
-    Settings.model_validate({"home": home, **values})
+    path = Path(home) / SETTINGS_FILE
+    _check_file_keys(path)
+    kept = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    merged = {k: v for k, v in kept.items() if k not in DEPLOYMENT_KEYS}
+    merged.update({k: v for k, v in values.items() if v is not None})
+    Settings.model_validate({"home": home, **merged})
     lines = ["# Deployment settings of the Innovation Observatory (see docs/architecture.md)."]
-    for key in DEPLOYMENT_KEYS:
-        if values.get(key) is not None:
-            value = values[key]
+    for key in [*DEPLOYMENT_KEYS, *(k for k in merged if k not in DEPLOYMENT_KEYS)]:
+        if merged.get(key) is not None:
+            value = merged[key]
             if isinstance(value, list | tuple):
                 value = list(value)
             lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
-    path = Path(home) / SETTINGS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
