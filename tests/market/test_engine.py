@@ -251,10 +251,10 @@ def test_engine_with_ivf_keeps_filtered_k(fixture_listings) -> None:
 
 
 def test_lexical_scores_equal_bm25s(fixture_listings) -> None:
-    from observatory.market.index import _Segment
+    from observatory.market.index import BM25Segment
     from observatory.market.text import tokenise
 
-    seg = _Segment(0, [tokenise(x.text()) for x in fixture_listings], 1.5, 0.75)
+    seg = BM25Segment(0, [tokenise(x.text()) for x in fixture_listings], 1.5, 0.75)
     for q in ["海上平台钢结构防腐 coating", "电池 电池 battery storage", "毫无关系的词"]:
         qt = tokenise(q)
         ids = [seg.vocab[t] for t in qt if t in seg.vocab]

@@ -135,9 +135,6 @@ class IndexMeta:
     def weights(self) -> dict[str, float]:
         return {c: float(w) for c, w in self.tree["Weight"].items()}
 
-    def of_type(self, kind: str) -> list[str]:
-        return list(self.table.loc[self.table["Type"] == kind, "iCode"])
-
     def ancestor(self, code: str, level: int) -> str:
         """The node at ``level`` above ``code``."""
         while self.level(code) < level:

@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -38,8 +37,6 @@ from observatory.indicators.entities import (
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 DIMENSIONLESS = {"ratio", "times", "percent"}
-DERIVED_OPS = ("ratio", "share", "per_capita", "per_gdp", "difference", "sum", "yoy_growth",
-               "cagr")
 
 
 class Strict(BaseModel):
@@ -389,16 +386,6 @@ def parse_catalogue(raw: Any, file: str = "catalogue.yaml") -> Catalogue:
     if problems:
         raise CatalogueError(problems)
     return Catalogue(inds, parsed.classifications, file)
-
-
-def read_catalogue(path: Path) -> Catalogue:
-    """Load and validate a catalogue file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogueError([Problem(str(path), None, None, None, f"not valid YAML: {exc}",
-                                      "YAML 格式错误")]) from None
-    return parse_catalogue(raw, str(path))
 
 
 @cache

@@ -427,7 +427,7 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
         aggs = {}
         for i in range(len(inds)):
             m = per_value[f"m_{i}"]
-            aggs[f"value_{i}"] = per_value._value.count(where=m > 0)
+            aggs[f"value_{i}"] = per_value["_value"].count(where=m > 0)
             aggs[f"n_records_{i}"] = m.sum().cast("int64")
         counted = per_value.group_by(list(keys)).aggregate(**aggs)
     else:
@@ -624,7 +624,7 @@ def _match(ind: DerivedDef, frames: dict[str, pd.DataFrame], keys: list[str]
     return arrays[0], arrays
 
 
-def _derive(ind: DerivedDef, frames: dict[str, pd.DataFrame], by: Sequence[str]
+def derive(ind: DerivedDef, frames: dict[str, pd.DataFrame], by: Sequence[str]
             ) -> pd.DataFrame:
     """A derived indicator from its inputs' frames. The inputs are matched in plain Python
     (frames are small; pandas' merge costs more in fixed overhead than in work) and the
@@ -780,7 +780,7 @@ def compute_with(runner: Runner, codes: Sequence[str] | None = None,
     for code in needed:
         ind = cat[code]
         if isinstance(ind, DerivedDef):
-            frame = _derive(ind, frames, dims)
+            frame = derive(ind, frames, dims)
             frame["period"] = frame["period"].astype(int)
             frames[code] = frame
     columns = ["indicator", "region", "period", *dims, "value", "unit", "n_records", "method"]
