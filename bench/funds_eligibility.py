@@ -26,18 +26,18 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from observatory.db import make_engine
-from observatory.eligibility.model import Enterprise
-from observatory.eligibility.packs import get_pack
-from observatory.eligibility.registry import (
+from observatory.eligibility.inputs import (
     DESIGNATION_PACKS,
     IP_COLUMNS,
     YEAR_COLUMNS,
     load_designations,
     load_enterprises,
-    run_pipeline,
 )
+from observatory.eligibility.model import Enterprise
+from observatory.eligibility.packs import get_pack
+from observatory.eligibility.pipeline import run_pipeline
 from observatory.examples.generator import generate_city
-from observatory.funds.registry import fund_report
+from observatory.funds.programme import fund_report
 from observatory.registry import models as m
 from observatory.registry.setup import init_database
 

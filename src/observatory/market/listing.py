@@ -240,7 +240,7 @@ def _published_on(raw: Any, err: _Err) -> date | None:
         ) from None
 
 
-def load_listings(path: str | Path) -> list[Listing]:
+def load_listings_file(path: str | Path) -> list[Listing]:
     """Read listings from a JSON list (or ``{"listings": [...]}``) or a flat CSV file.
 
     CSV columns: id, kind, field, trl, price_yuan, budget_yuan, region_code, status,
@@ -313,4 +313,4 @@ def fixture_path() -> Path:
 
 def load_fixture() -> list[Listing]:
     """Listings of the bundled synthetic fixture."""
-    return load_listings(fixture_path())
+    return load_listings_file(fixture_path())
