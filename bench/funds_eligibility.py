@@ -19,8 +19,10 @@ import argparse
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -91,8 +93,11 @@ def naive_enterprises(engine: Engine, as_of: date, limit: int | None = None) -> 
                 "designations": held}))
     return out
 
+T = TypeVar("T")
 
-def timed(fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201 - a timing helper
+
+def timed(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
+    """``fn``'s result and the seconds it took."""
     t0 = time.perf_counter()
     result = fn(*args, **kwargs)
     return result, time.perf_counter() - t0

@@ -20,6 +20,7 @@ the value and the reason in English and Chinese.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -170,7 +171,7 @@ class Catalogue:
         except KeyError:
             raise KeyError(f"unknown indicator {code!r} / 未知指标 {code!r}") from None
 
-    def __iter__(self):  # noqa: ANN204 - iterator over codes
+    def __iter__(self) -> Iterator[str]:
         return iter(self.indicators)
 
     def __len__(self) -> int:

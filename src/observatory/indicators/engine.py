@@ -736,7 +736,7 @@ def compute_with(runner: Runner, codes: Sequence[str] | None = None,
     cat = catalogue or load_catalogue()
     codes = list(cat) if codes is None else list(codes)
     for c in codes:
-        cat[c]  # noqa: B018 - raises a clear KeyError for unknown codes
+        cat[c]  # raises a clear KeyError for unknown codes
     dims = [d for d in by if d != "region"]
     for d in dims:
         if d not in BREAKDOWNS:
