@@ -221,7 +221,7 @@ def test_feedback_learns_price_weight() -> None:
 
 
 def test_dense_index_ivf_filtered_returns_k() -> None:
-    from observatory.market.index import DenseIndex
+    from observatory.market.retrievers import DenseIndex
 
     rng = np.random.default_rng(0)
     vecs = rng.normal(size=(3000, 16)).astype(np.float32)
@@ -251,7 +251,7 @@ def test_engine_with_ivf_keeps_filtered_k(fixture_listings) -> None:
 
 
 def test_lexical_scores_equal_bm25s(fixture_listings) -> None:
-    from observatory.market.index import BM25Segment
+    from observatory.market.retrievers import BM25Segment
     from observatory.market.text import tokenise
 
     seg = BM25Segment(0, [tokenise(x.text()) for x in fixture_listings], 1.5, 0.75)

@@ -30,8 +30,8 @@ from observatory.market.features import (
     soft_features,
     soft_score,
 )
-from observatory.market.index import DenseIndex, LexicalIndex, top_k
 from observatory.market.listing import FIELDS, KINDS, STATUSES, VISIBILITIES, Listing
+from observatory.market.retrievers import DenseIndex, LexicalIndex, top_k
 from observatory.market.store import InMemoryVectorStore, StoredVector, VectorStore
 from observatory.market.text import display_terms, text_hash, tokenise
 
