@@ -19,25 +19,27 @@ import argparse
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from observatory.db import make_engine
-from observatory.eligibility.model import Enterprise
-from observatory.eligibility.packs import get_pack
-from observatory.eligibility.registry import (
+from observatory.eligibility.inputs import (
     DESIGNATION_PACKS,
     IP_COLUMNS,
     YEAR_COLUMNS,
     load_designations,
     load_enterprises,
-    run_pipeline,
 )
+from observatory.eligibility.model import Enterprise
+from observatory.eligibility.packs import get_pack
+from observatory.eligibility.pipeline import run_pipeline
 from observatory.examples.generator import generate_city
-from observatory.funds.registry import fund_report
+from observatory.funds.programme import fund_report
 from observatory.registry import models as m
 from observatory.registry.setup import init_database
 
@@ -91,8 +93,11 @@ def naive_enterprises(engine: Engine, as_of: date, limit: int | None = None) -> 
                 "designations": held}))
     return out
 
+T = TypeVar("T")
 
-def timed(fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201 - a timing helper
+
+def timed(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
+    """``fn``'s result and the seconds it took."""
     t0 = time.perf_counter()
     result = fn(*args, **kwargs)
     return result, time.perf_counter() - t0

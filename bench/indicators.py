@@ -31,7 +31,7 @@ from sqlalchemy import Engine
 from observatory.db import make_engine
 from observatory.examples.generator import generate_city
 from observatory.indicators.catalogue import CountDef, DerivedDef, ObservedDef, SumDef
-from observatory.indicators.engine import Runner, _derive, compute_with, load_catalogue
+from observatory.indicators.engine import Runner, compute_with, derive, load_catalogue
 from observatory.indicators.entities import CLASSIFIED_FIELDS, RECORD_SETS
 from observatory.registry.setup import init_database
 
@@ -82,7 +82,7 @@ def pandas_catalogue(frames: dict[str, pd.DataFrame], districts: list[str],
                                       "value": o.value.astype(float), "n_records": 1})
             continue
         if isinstance(ind, DerivedDef):
-            out[code] = _derive(ind, out, [])
+            out[code] = derive(ind, out, [])
             continue
         df = frames[ind.records]
         mask = pd.Series(True, index=df.index)

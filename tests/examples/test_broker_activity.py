@@ -20,8 +20,8 @@ from observatory.examples.broker_activity import (
     target_matches,
 )
 from observatory.examples.generator import ANCHOR_DATE, SYNTHETIC_SOURCE, generate_city
+from observatory.market.database import load_listings, match_listing
 from observatory.market.engine import MatchEngine
-from observatory.market.listings import load_listings, match_listing
 from observatory.market.workflow import DECLINE_REASONS, STATUSES, TRANSITIONS, broker_statistics
 from observatory.registry import models as m
 

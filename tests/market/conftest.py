@@ -23,7 +23,7 @@ def fixture_listings() -> list[Listing]:
 
 
 @pytest.fixture()
-def engine(fixture_listings: list[Listing]) -> MatchEngine:
+def match_engine(fixture_listings: list[Listing]) -> MatchEngine:
     eng = MatchEngine(HashingEmbedder(), today=date(2026, 11, 1))
     eng.add(fixture_listings)
     return eng

@@ -17,10 +17,10 @@ from tests.market.conftest import make
 TODAY = date(2026, 11, 1)
 
 
-def test_demand_to_achievements_default_filters(engine) -> None:
-    res = engine.match("D001", k=10)
+def test_demand_to_achievements_default_filters(match_engine) -> None:
+    res = match_engine.match("D001", k=10)
     assert len(res) == 10
-    got = [engine.listings[m.listing_id] for m in res]
+    got = [match_engine.listings[m.listing_id] for m in res]
     assert all(x.kind == "achievement" and x.status == "published" for x in got)
     assert all(x.visibility == "public" for x in got)
     assert [m.rank for m in res] == list(range(1, 11))
@@ -29,11 +29,11 @@ def test_demand_to_achievements_default_filters(engine) -> None:
     assert {"A001", "A002"} & {m.listing_id for m in res[:3]}
 
 
-def test_both_directions_and_similar(engine) -> None:
-    demands = engine.match("A001", k=5)
-    assert all(engine.listings[m.listing_id].kind == "demand" for m in demands)
+def test_both_directions_and_similar(match_engine) -> None:
+    demands = match_engine.match("A001", k=5)
+    assert all(match_engine.listings[m.listing_id].kind == "demand" for m in demands)
     assert demands[0].listing_id == "D001"
-    similar = engine.match("A001", target_kind="achievement", k=5, filters=ANY)
+    similar = match_engine.match("A001", target_kind="achievement", k=5, filters=ANY)
     assert "A001" not in {m.listing_id for m in similar}
     assert similar[0].listing_id == "A002"  # its pilot-scale twin
 
@@ -48,12 +48,12 @@ def test_both_directions_and_similar(engine) -> None:
         HardFilters(statuses=frozenset({"draft", "withdrawn"}), visibilities=None),
     ],
 )
-def test_hard_filters_still_return_k(engine, fixture_listings, filters: HardFilters) -> None:
+def test_hard_filters_still_return_k(match_engine, fixture_listings, filters: HardFilters) -> None:
     passing = [x for x in fixture_listings if x.kind == "achievement" and filters.admits(x)]
     for k in (5, 10):
-        res = engine.match("D001", k=k, filters=filters)
+        res = match_engine.match("D001", k=k, filters=filters)
         assert len(res) == min(k, len(passing))
-        assert all(filters.admits(engine.listings[m.listing_id]) for m in res)
+        assert all(filters.admits(match_engine.listings[m.listing_id]) for m in res)
 
 
 def _pair_engine(weights: SoftWeights | None = None) -> MatchEngine:
@@ -105,11 +105,11 @@ def test_soft_features_order_equal_texts() -> None:
     assert flat[0].score == pytest.approx(flat[0].relevance)
 
 
-def test_explanation_bilingual(engine) -> None:
-    m = engine.match("D001", k=1)[0]
+def test_explanation_bilingual(match_engine) -> None:
+    m = match_engine.match("D001", k=1)[0]
     d = m.explanation.to_dict()
     assert d["matched_terms"] and set(d["matched_terms"]) <= set(
-        engine.listings["D001"].text().lower() + " "
+        match_engine.listings["D001"].text().lower() + " "
     ) | set(d["matched_terms"])
     assert any("防腐" in t or "corrosion" in t for t in d["matched_terms"])
     assert d["semantic"]["band"] in {"high", "medium", "low"}
@@ -177,7 +177,7 @@ def test_incremental_add_remove_and_compaction(fixture_listings) -> None:
         ]
 
 
-def test_alerts_for_new_achievement(engine, fixture_listings) -> None:
+def test_alerts_for_new_achievement(match_engine, fixture_listings) -> None:
     demands = [x for x in fixture_listings if x.kind == "demand"]
     new = make(
         "NEW",
@@ -187,20 +187,20 @@ def test_alerts_for_new_achievement(engine, fixture_listings) -> None:
         status="published",
         published_on=TODAY,
     )
-    alerts = alerts_for_achievement(engine, new, demands)
+    alerts = alerts_for_achievement(match_engine, new, demands)
     assert alerts and alerts[0].demand_id == "D001"
     assert all(a.score >= 0.2 for a in alerts)
     assert all(alerts[i].score >= alerts[i + 1].score for i in range(len(alerts) - 1))
     unrelated = {a.demand_id for a in alerts} & {"D016", "D017", "D025"}
     assert not unrelated
-    strict = alerts_for_achievement(engine, new, demands, threshold=0.99)
+    strict = alerts_for_achievement(match_engine, new, demands, threshold=0.99)
     assert strict == []
 
 
-def test_feedback_penalises_declined_pair(engine) -> None:
-    first = engine.match("D001", k=3)[0].listing_id
-    FeedbackLearner(engine).record(FeedbackEvent("D001", first, "declined"))
-    res = engine.match("D001", k=10)
+def test_feedback_penalises_declined_pair(match_engine) -> None:
+    first = match_engine.match("D001", k=3)[0].listing_id
+    FeedbackLearner(match_engine).record(FeedbackEvent("D001", first, "declined"))
+    res = match_engine.match("D001", k=10)
     assert res[0].listing_id != first
     demoted = next(m for m in res if m.listing_id == first)
     assert demoted.explanation.penalty > 0
@@ -221,7 +221,7 @@ def test_feedback_learns_price_weight() -> None:
 
 
 def test_dense_index_ivf_filtered_returns_k() -> None:
-    from observatory.market.index import DenseIndex
+    from observatory.market.retrievers import DenseIndex
 
     rng = np.random.default_rng(0)
     vecs = rng.normal(size=(3000, 16)).astype(np.float32)
@@ -251,10 +251,10 @@ def test_engine_with_ivf_keeps_filtered_k(fixture_listings) -> None:
 
 
 def test_lexical_scores_equal_bm25s(fixture_listings) -> None:
-    from observatory.market.index import _Segment
+    from observatory.market.retrievers import BM25Segment
     from observatory.market.text import tokenise
 
-    seg = _Segment(0, [tokenise(x.text()) for x in fixture_listings], 1.5, 0.75)
+    seg = BM25Segment(0, [tokenise(x.text()) for x in fixture_listings], 1.5, 0.75)
     for q in ["海上平台钢结构防腐 coating", "电池 电池 battery storage", "毫无关系的词"]:
         qt = tokenise(q)
         ids = [seg.vocab[t] for t in qt if t in seg.vocab]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from observatory.market.listing import ListingsFileError, load_listings
+from observatory.market.listing import ListingsFileError, load_listings_file
 from observatory.market.text import text_hash, tokenise
 
 
@@ -55,18 +55,18 @@ GOOD = {"id": "X1", "kind": "demand", "texts": {"zh": {"title": "海水淡化"}}
 def test_bad_record_names_row_and_field(tmp_path: Path, patch: dict, field: str) -> None:
     p = _write(tmp_path, [GOOD | {"id": "X0"}, GOOD | patch])
     with pytest.raises(ListingsFileError) as exc:
-        load_listings(p)
+        load_listings_file(p)
     assert exc.value.row == 2 and exc.value.field == field
     assert str(p) in str(exc.value) and "：" in str(exc.value)  # English and Chinese
 
 
 def test_duplicate_id_and_bad_json(tmp_path: Path) -> None:
     with pytest.raises(ListingsFileError, match="duplicate id"):
-        load_listings(_write(tmp_path, [GOOD, GOOD]))
+        load_listings_file(_write(tmp_path, [GOOD, GOOD]))
     p = tmp_path / "bad.json"
     p.write_text("[{", encoding="utf-8")
     with pytest.raises(ListingsFileError, match="invalid JSON"):
-        load_listings(p)
+        load_listings_file(p)
 
 
 def test_csv_listings(tmp_path: Path) -> None:
@@ -77,10 +77,10 @@ def test_csv_listings(tmp_path: Path) -> None:
         "A2,achievement,,Buoy,,,370211,\n",
         encoding="utf-8",
     )
-    a1, a2 = load_listings(p)
+    a1, a2 = load_listings_file(p)
     assert a1.price_yuan == Decimal("500000") and a1.texts["zh"].keywords == ("涂层", "防腐")
     assert a2.texts.keys() == {"en"} and a2.trl is None
     p.write_text("id,kind,trl\nA1,achievement,x\n", encoding="utf-8")
     with pytest.raises(ListingsFileError) as exc:
-        load_listings(p)
+        load_listings_file(p)
     assert exc.value.row == 2 and exc.value.field == "texts"

@@ -16,7 +16,7 @@ from observatory.config import Settings
 from observatory.db import make_engine
 from observatory.examples import EXAMPLE_CITY_SETTINGS
 from observatory.examples.generator import generate_city
-from observatory.market.listings import registry_engine
+from observatory.market.database import registry_engine
 from observatory.registry import models as m
 from observatory.services.accounts import ensure_demo_accounts
 from observatory.services.auth import create_api_token

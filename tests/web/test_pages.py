@@ -218,8 +218,8 @@ def test_enterprise_assessed_from_the_registry(shared_client, shared_engine, tok
     from datetime import date
 
     from observatory.eligibility.evaluator import Evaluator
+    from observatory.eligibility.inputs import load_enterprise
     from observatory.eligibility.packs import get_pack
-    from observatory.eligibility.registry import load_enterprise
 
     with Session(shared_engine) as s:
         org_id, uscc = s.execute(

@@ -29,9 +29,9 @@ from observatory.cli.output import (
     table_of,
 )
 from observatory.eligibility.evaluator import Assessment, CriterionResult, Evaluator, Lang, fmt
-from observatory.eligibility.inputs import EnterpriseFileError, read_enterprise
+from observatory.eligibility.files import EnterpriseFileError, read_enterprise
 from observatory.eligibility.packs import Pack, PackError, get_pack, load_pack_file, pack_files
-from observatory.eligibility.registry import PipelineResult
+from observatory.eligibility.pipeline import PipelineResult
 
 app = typer.Typer(
     help="Designation eligibility: assess an enterprise, list the cultivation pipeline.",
@@ -176,7 +176,7 @@ def assess_cmd(
     if org is not None:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from observatory.eligibility.registry import RegistryInputError, load_enterprise
+        from observatory.eligibility.inputs import RegistryInputError, load_enterprise
 
         try:
             ent = load_enterprise(_engine(database_url), org.strip().upper(),
@@ -221,7 +221,7 @@ def pipeline_cmd(
     """Registry enterprises nearest a designation's thresholds, and re-certification reminders."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from observatory.eligibility.registry import registry_pipeline
+    from observatory.eligibility.inputs import registry_pipeline
 
     rule_pack = _pack(pack)
     when = _date_option(as_of) or date.today()

@@ -25,7 +25,7 @@ from observatory.cli.output import (
     table_of,
 )
 from observatory.funds.metrics import FundDataError
-from observatory.funds.registry import FundReport
+from observatory.funds.programme import FundReport
 
 app = typer.Typer(help="Guidance-fund metrics and portfolios.", no_args_is_help=True)
 
@@ -94,7 +94,7 @@ def metrics_cmd(
     from sqlalchemy.exc import SQLAlchemyError
 
     from observatory.db import make_engine
-    from observatory.funds.registry import fund_report
+    from observatory.funds.programme import fund_report
 
     try:
         report = fund_report(make_engine(database_url), when, fund, benchmark, benchmark_region)

@@ -15,7 +15,7 @@ from observatory.market.embedders import EMBEDDER_NAMES, DiskCachedEmbedder, get
 from observatory.market.engine import MODES, MatchEngine
 from observatory.market.evaluation import EvalFileError, evaluate, load_qrels, load_texts
 from observatory.market.features import HardFilters
-from observatory.market.listing import ListingsFileError, load_fixture, load_listings
+from observatory.market.listing import ListingsFileError, load_fixture, load_listings_file
 
 MATCH_FORMAT_HELP = "table (ranked list), csv or json"
 
@@ -51,7 +51,7 @@ def query_cmd(
     if embedder not in EMBEDDER_NAMES:
         _fail(f"--embedder must be one of {EMBEDDER_NAMES} / 未知的向量模型 {embedder!r}")
     try:
-        items = load_listings(listings) if listings else load_fixture()
+        items = load_listings_file(listings) if listings else load_fixture()
     except ListingsFileError as exc:
         _fail(str(exc))
     engine = MatchEngine(DiskCachedEmbedder(get_embedder(embedder)))
@@ -108,7 +108,7 @@ def _registry_matches(kind: str, code: str, k: int, explain: bool, lang: str, em
                       mode: str, target: str | None, database_url: str | None,
                       fmt: OutputFormat) -> None:
     from observatory.db import make_engine
-    from observatory.market.listings import match_listing, registry_engine
+    from observatory.market.database import match_listing, registry_engine
 
     if lang not in ("zh", "en"):
         _fail(f"--lang must be zh or en, got {lang!r} / --lang 须为 zh 或 en")

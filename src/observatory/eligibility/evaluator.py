@@ -9,6 +9,7 @@ found by bisection on the pack's own expression (so a pack change never needs co
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -22,7 +23,7 @@ from observatory.eligibility.packs import (
     ScoreItem,
     ScoreTable,
     Templates,
-    _points_range,
+    points_range,
 )
 
 Status = Literal["passed", "failed", "insufficient_data", "borderline"]
@@ -239,61 +240,77 @@ def _score_item(item: ScoreItem, ctx: Context) -> ItemResult:
 
 
 def _item_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
-    kind = item.kind
-    if kind == "bands":
-        value = evaluate(item.value, ctx)  # type: ignore[arg-type]
-        res.value = value
-        for idx, band in enumerate(item.bands):
-            if band.contains(float(value)):
-                res.label = band.label
-                if idx > 0:
-                    better = item.bands[idx - 1]
-                    up = better.min is not None
-                    res.next_band = {
-                        "target": better.min if up else better.max,
-                        "direction": "increase" if up else "decrease",
-                        "strict": better.min_exclusive if up else better.max_exclusive,
-                        "gain": _points_range(better.points)[0] - _points_range(band.points)[0],
-                        "label": better.label,
-                    }
-                return _points_range(band.points)
-        raise AssertionError("bands end with a catch-all")  # validated on load
-    if kind == "cases":
-        for case in item.cases:
-            if all(compare(float(evaluate(c.value, ctx)), c.op, c.threshold)
-                   for c in case.conditions()):
-                res.label = case.label
-                return _points_range(case.points)
-        return _points_range(item.else_points)
-    if kind == "categorical":
-        value = evaluate(item.value, ctx)  # type: ignore[arg-type]
-        res.value = value
-        key = str(value).lower() if isinstance(value, bool) else str(value)
-        return _points_range(item.map.get(key, item.default))
-    if kind == "self_graded":
-        grade = ctx.ent.self_grades.get(item.id)
-        if grade is None:
-            raise MissingData([f"self_grades.{item.id}"])
-        res.value = grade
-        if isinstance(grade, str):
-            if grade not in item.grades:
-                raise MissingData([f"self_grades.{item.id} (grade {grade!r} not in "
-                                   f"{sorted(item.grades)})"])
-            return _points_range(item.grades[grade])
-        p = min(max(float(grade), 0.0), res.max_points)
-        return (p, p)
-    if kind == "per_item":
-        count = sum(1 for e in item.items if bool(evaluate(e, ctx)))
-        res.value = count
-        p = min(count * float(item.points or 0), float(item.cap or 0))
-        return (p, p)
-    if kind == "step":
-        value = float(evaluate(item.value, ctx))  # type: ignore[arg-type]
-        res.value = value
-        steps = math.floor(value / float(item.per or 1) + 1e-9)
-        p = min(max(steps, 0) * float(item.points or 0), float(item.cap or 0))
-        return (p, p)
-    # max_of: the applicant may choose the option that scores best
+    """The item's points as (low, high), filling in ``res``'s value, label and next band."""
+    return _ITEM_SCORERS[item.kind](item, ctx, res)
+
+
+def _bands_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
+    value = evaluate(item.value, ctx)  # type: ignore[arg-type]
+    res.value = value
+    for idx, band in enumerate(item.bands):
+        if band.contains(float(value)):
+            res.label = band.label
+            if idx > 0:
+                better = item.bands[idx - 1]
+                up = better.min is not None
+                res.next_band = {
+                    "target": better.min if up else better.max,
+                    "direction": "increase" if up else "decrease",
+                    "strict": better.min_exclusive if up else better.max_exclusive,
+                    "gain": points_range(better.points)[0] - points_range(band.points)[0],
+                    "label": better.label,
+                }
+            return points_range(band.points)
+    raise AssertionError("bands end with a catch-all")  # validated on load
+
+
+def _cases_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
+    for case in item.cases:
+        if all(compare(float(evaluate(c.value, ctx)), c.op, c.threshold)
+               for c in case.conditions()):
+            res.label = case.label
+            return points_range(case.points)
+    return points_range(item.else_points)
+
+
+def _categorical_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
+    value = evaluate(item.value, ctx)  # type: ignore[arg-type]
+    res.value = value
+    key = str(value).lower() if isinstance(value, bool) else str(value)
+    return points_range(item.map.get(key, item.default))
+
+
+def _self_graded_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
+    grade = ctx.ent.self_grades.get(item.id)
+    if grade is None:
+        raise MissingData([f"self_grades.{item.id}"])
+    res.value = grade
+    if isinstance(grade, str):
+        if grade not in item.grades:
+            raise MissingData([f"self_grades.{item.id} (grade {grade!r} not in "
+                               f"{sorted(item.grades)})"])
+        return points_range(item.grades[grade])
+    p = min(max(float(grade), 0.0), res.max_points)
+    return (p, p)
+
+
+def _per_item_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
+    count = sum(1 for e in item.items if bool(evaluate(e, ctx)))
+    res.value = count
+    p = min(count * float(item.points or 0), float(item.cap or 0))
+    return (p, p)
+
+
+def _step_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
+    value = float(evaluate(item.value, ctx))  # type: ignore[arg-type]
+    res.value = value
+    steps = math.floor(value / float(item.per or 1) + 1e-9)
+    p = min(max(steps, 0) * float(item.points or 0), float(item.cap or 0))
+    return (p, p)
+
+
+def _max_of_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
+    """The applicant may choose the option that scores best."""
     options = [_score_item(o, ctx) for o in item.options]
     known = [o for o in options if not o.missing]
     if not known:
@@ -303,6 +320,17 @@ def _item_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float,
     res.next_band = best.next_band
     hi = max(o.points[1] for o in options)
     return (best.points[0], hi)
+
+
+_ITEM_SCORERS: dict[str, Callable[[ScoreItem, Context, ItemResult], tuple[float, float]]] = {
+    "bands": _bands_points,
+    "cases": _cases_points,
+    "categorical": _categorical_points,
+    "self_graded": _self_graded_points,
+    "per_item": _per_item_points,
+    "step": _step_points,
+    "max_of": _max_of_points,
+}
 
 
 def score_table(table: ScoreTable, ctx: Context) -> ScoreResult:

@@ -8,6 +8,7 @@ naming every figure it needed and did not find, so a criterion can say "insuffic
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -52,6 +53,18 @@ OPERATORS: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
+# keys a map-argument operator cannot do without
+_REQUIRED_KEYS: dict[str, frozenset[str]] = {
+    "year": frozenset({"field"}),
+    "sum": frozenset({"field", "years"}),
+    "mean": frozenset({"field", "years"}),
+    "growth": frozenset({"field"}),
+    "cagr": frozenset({"field", "intervals"}),
+    "year_ratio": frozenset({"num", "den"}),
+    "sum_ratio": frozenset({"num", "den", "years"}),
+}
+
+
 def validate_expression(expr: Any, where: str) -> None:
     """Check an expression's shape; raise :class:`ExpressionError` saying where and why."""
     if isinstance(expr, bool) or not isinstance(expr, dict) or len(expr) != 1:
@@ -65,40 +78,48 @@ def validate_expression(expr: Any, where: str) -> None:
     if kind == "name" and not isinstance(arg, str):
         raise ExpressionError(f"{where}.{op}: expects a name")
     if kind == "list":
-        if not isinstance(arg, list) or not arg:
-            raise ExpressionError(f"{where}.{op}: expects a non-empty list of expressions")
-        for i, sub in enumerate(arg):
-            validate_expression(sub, f"{where}.{op}[{i}]")
+        _validate_list_argument(op, arg, where)
     if kind == "map":
-        if not isinstance(arg, dict):
-            raise ExpressionError(f"{where}.{op}: expects a mapping with keys {sorted(keys)}")
-        unknown = set(arg) - keys
-        if unknown:
-            raise ExpressionError(f"{where}.{op}: unknown keys {sorted(unknown)}")
-        for key in ("field", "num", "den"):
-            if key in arg and op != "ratio" and arg[key] not in YEAR_FIELDS:
-                raise ExpressionError(
-                    f"{where}.{op}.{key}: {arg[key]!r} is not a yearly figure; known: "
-                    f"{sorted(YEAR_FIELDS)}"
-                )
-        if op == "ratio":
-            for key in ("num", "den"):
-                if key not in arg:
-                    raise ExpressionError(f"{where}.ratio: missing {key!r}")
-                validate_expression(arg[key], f"{where}.ratio.{key}")
-        if op == "in_set":
-            validate_expression(arg.get("value"), f"{where}.in_set.value")
-            if not isinstance(arg.get("values"), list):
-                raise ExpressionError(f"{where}.in_set.values: expects a list")
-        if op == "growth" and arg.get("method", "hte") not in {"hte", "simple"}:
-            raise ExpressionError(f"{where}.growth.method: 'hte' or 'simple'")
-        needed = {"year": {"field"}, "sum": {"field", "years"}, "mean": {"field", "years"},
-                  "growth": {"field"}, "cagr": {"field", "intervals"},
-                  "year_ratio": {"num", "den"}, "sum_ratio": {"num", "den", "years"}}.get(op, set())
-        if needed - set(arg):
-            raise ExpressionError(f"{where}.{op}: missing keys {sorted(needed - set(arg))}")
+        _validate_map_argument(op, arg, keys, where)
     if op == "ip" and arg not in IP_FIELDS:
         raise ExpressionError(f"{where}.ip: {arg!r} unknown; known: {sorted(IP_FIELDS)}")
+
+
+def _validate_list_argument(op: str, arg: Any, where: str) -> None:
+    """A list operator takes a non-empty list of valid sub-expressions."""
+    if not isinstance(arg, list) or not arg:
+        raise ExpressionError(f"{where}.{op}: expects a non-empty list of expressions")
+    for i, sub in enumerate(arg):
+        validate_expression(sub, f"{where}.{op}[{i}]")
+
+
+def _validate_map_argument(op: str, arg: Any, keys: frozenset[str], where: str) -> None:
+    """A map operator takes known keys naming yearly figures, plus its own required keys."""
+    if not isinstance(arg, dict):
+        raise ExpressionError(f"{where}.{op}: expects a mapping with keys {sorted(keys)}")
+    unknown = set(arg) - keys
+    if unknown:
+        raise ExpressionError(f"{where}.{op}: unknown keys {sorted(unknown)}")
+    for key in ("field", "num", "den"):
+        if key in arg and op != "ratio" and arg[key] not in YEAR_FIELDS:
+            raise ExpressionError(
+                f"{where}.{op}.{key}: {arg[key]!r} is not a yearly figure; known: "
+                f"{sorted(YEAR_FIELDS)}"
+            )
+    if op == "ratio":
+        for key in ("num", "den"):
+            if key not in arg:
+                raise ExpressionError(f"{where}.ratio: missing {key!r}")
+            validate_expression(arg[key], f"{where}.ratio.{key}")
+    if op == "in_set":
+        validate_expression(arg.get("value"), f"{where}.in_set.value")
+        if not isinstance(arg.get("values"), list):
+            raise ExpressionError(f"{where}.in_set.values: expects a list")
+    if op == "growth" and arg.get("method", "hte") not in {"hte", "simple"}:
+        raise ExpressionError(f"{where}.growth.method: 'hte' or 'simple'")
+    needed = _REQUIRED_KEYS.get(op, frozenset())
+    if needed - set(arg):
+        raise ExpressionError(f"{where}.{op}: missing keys {sorted(needed - set(arg))}")
 
 
 @dataclass
@@ -186,103 +207,184 @@ def hte_growth(values: list[float], notes: list[str] | None = None) -> float:
 def evaluate(expr: dict[str, Any], ctx: Context) -> Any:
     """Evaluate an expression for the context's enterprise."""
     (op, arg), = expr.items()
-    if op == "const":
-        return float(arg)
-    if op == "year":
-        return ctx.year_value(arg["field"], ctx.fiscal_year - int(arg.get("offset", 0)))
-    if op in {"sum", "mean"}:
-        years = ctx.operating_years(int(arg["years"]))
-        if not years:
-            raise MissingData([f"{arg['field']} (no operating year / 无经营年度)"])
-        total = sum(_series(ctx, arg["field"], years))
-        return total if op == "sum" else total / len(years)
-    if op == "growth":
-        last = ctx.fiscal_year - int(arg.get("offset", 0))
-        if arg.get("method", "hte") == "simple":
-            cur, prev = _series(ctx, arg["field"], [last, last - 1])
-            return _divide(cur, prev, f"years[{last - 1}].{arg['field']}") - 1
-        n = int(arg.get("years", 3))
-        years = [y for y in range(last - n + 1, last + 1) if y >= ctx.ent.founded.year]
-        return hte_growth(_series(ctx, arg["field"], years), ctx.notes)
-    if op == "cagr":
-        n = int(arg["intervals"])
-        first, last = ctx.fiscal_year - n, ctx.fiscal_year
-        v0, vn = _series(ctx, arg["field"], [first, last])
-        if v0 <= 0 or vn < 0:
-            raise MissingData([f"years[{first}].{arg['field']} (must be > 0 / 须为正数)"])
-        return (vn / v0) ** (1.0 / n) - 1
-    if op == "ratio":
-        return _divide(evaluate(arg["num"], ctx), evaluate(arg["den"], ctx), "ratio")
-    if op == "year_ratio":
-        y = ctx.fiscal_year - int(arg.get("offset", 0))
-        num, den = _series(ctx, arg["num"], [y]), _series(ctx, arg["den"], [y])
-        return _divide(num[0], den[0], f"years[{y}].{arg['den']}")
-    if op == "sum_ratio":
-        years = ctx.operating_years(int(arg["years"]))
-        if not years:
-            raise MissingData([f"{arg['num']} (no operating year / 无经营年度)"])
-        missing: list[str] = []
+    handler = _EVALUATORS.get(op)
+    if handler is None:  # pragma: no cover - validated on load
+        raise ExpressionError(f"unknown operator {op!r}")
+    return handler(arg, ctx)
+
+
+def _yearly_total(arg: dict[str, Any], ctx: Context) -> tuple[float, int]:
+    """Sum of a figure over the last operating years, and how many years that was."""
+    years = ctx.operating_years(int(arg["years"]))
+    if not years:
+        raise MissingData([f"{arg['field']} (no operating year / 无经营年度)"])
+    return sum(_series(ctx, arg["field"], years)), len(years)
+
+
+def _eval_sum(arg: dict[str, Any], ctx: Context) -> float:
+    return _yearly_total(arg, ctx)[0]
+
+
+def _eval_mean(arg: dict[str, Any], ctx: Context) -> float:
+    total, n = _yearly_total(arg, ctx)
+    return total / n
+
+
+def _eval_year(arg: dict[str, Any], ctx: Context) -> float:
+    return ctx.year_value(arg["field"], ctx.fiscal_year - int(arg.get("offset", 0)))
+
+
+def _eval_growth(arg: dict[str, Any], ctx: Context) -> float:
+    last = ctx.fiscal_year - int(arg.get("offset", 0))
+    if arg.get("method", "hte") == "simple":
+        cur, prev = _series(ctx, arg["field"], [last, last - 1])
+        return _divide(cur, prev, f"years[{last - 1}].{arg['field']}") - 1
+    n = int(arg.get("years", 3))
+    years = [y for y in range(last - n + 1, last + 1) if y >= ctx.ent.founded.year]
+    return hte_growth(_series(ctx, arg["field"], years), ctx.notes)
+
+
+def _eval_cagr(arg: dict[str, Any], ctx: Context) -> float:
+    n = int(arg["intervals"])
+    first, last = ctx.fiscal_year - n, ctx.fiscal_year
+    v0, vn = _series(ctx, arg["field"], [first, last])
+    if v0 <= 0 or vn < 0:
+        raise MissingData([f"years[{first}].{arg['field']} (must be > 0 / 须为正数)"])
+    return float((vn / v0) ** (1.0 / n) - 1)
+
+
+def _eval_ratio(arg: dict[str, Any], ctx: Context) -> float:
+    return _divide(evaluate(arg["num"], ctx), evaluate(arg["den"], ctx), "ratio")
+
+
+def _eval_year_ratio(arg: dict[str, Any], ctx: Context) -> float:
+    y = ctx.fiscal_year - int(arg.get("offset", 0))
+    num, den = _series(ctx, arg["num"], [y]), _series(ctx, arg["den"], [y])
+    return _divide(num[0], den[0], f"years[{y}].{arg['den']}")
+
+
+def _eval_sum_ratio(arg: dict[str, Any], ctx: Context) -> float:
+    years = ctx.operating_years(int(arg["years"]))
+    if not years:
+        raise MissingData([f"{arg['num']} (no operating year / 无经营年度)"])
+    missing: list[str] = []
+    num = den = 0.0
+    try:
+        num = sum(_series(ctx, arg["num"], years))
+    except MissingData as exc:
+        missing += exc.fields
+    try:
+        den = sum(_series(ctx, arg["den"], years))
+    except MissingData as exc:
+        missing += exc.fields
+    if missing:
+        raise MissingData(missing)
+    return _divide(num, den, f"sum of {arg['den']}")
+
+
+def _eval_fact(arg: str, ctx: Context) -> Any:
+    value = ctx.ent.facts.get(arg)
+    if value is None:
+        raise MissingData([f"facts.{arg}"])
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) + ctx.deltas.get(("fact", arg, 0), 0.0)
+    return value
+
+
+def _eval_ip(arg: str, ctx: Context) -> float:
+    value = getattr(ctx.ent.ip, arg)
+    if value is None:
+        raise MissingData([f"ip.{arg}"])
+    return float(value) + ctx.deltas.get(("ip", arg, 0), 0.0)
+
+
+def _eval_self_grade(arg: str, ctx: Context) -> Any:
+    value = ctx.ent.self_grades.get(arg)
+    if value is None:
+        raise MissingData([f"self_grades.{arg}"])
+    return value
+
+
+def _eval_age_days(arg: None, ctx: Context) -> float:
+    return float((ctx.as_of_shifted() - ctx.ent.founded).days)
+
+
+def _eval_age_years(arg: None, ctx: Context) -> float:
+    when, born = ctx.as_of_shifted(), ctx.ent.founded
+    years = when.year - born.year - ((when.month, when.day) < (born.month, born.day))
+    return float(years)
+
+
+def _eval_has_designation(arg: str, ctx: Context) -> bool:
+    when = ctx.as_of_shifted()
+    return any(
+        d.code == arg
+        and (d.valid_from is None or d.valid_from <= when)
+        and (d.valid_to is None or when <= d.valid_to)
+        for d in ctx.ent.designations
+    )
+
+
+def _evaluate_all(arg: list[dict[str, Any]], ctx: Context) -> list[Any]:
+    """Every sub-expression's value; missing figures of all of them are reported together."""
+    values, missing = [], []
+    for sub in arg:
         try:
-            num = sum(_series(ctx, arg["num"], years))
+            values.append(evaluate(sub, ctx))
         except MissingData as exc:
             missing += exc.fields
-        try:
-            den = sum(_series(ctx, arg["den"], years))
-        except MissingData as exc:
-            missing += exc.fields
-        if missing:
-            raise MissingData(missing)
-        return _divide(num, den, f"sum of {arg['den']}")
-    if op == "fact":
-        value = ctx.ent.facts.get(arg)
-        if value is None:
-            raise MissingData([f"facts.{arg}"])
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value) + ctx.deltas.get(("fact", arg, 0), 0.0)
-        return value
-    if op == "ip":
-        value = getattr(ctx.ent.ip, arg)
-        if value is None:
-            raise MissingData([f"ip.{arg}"])
-        return float(value) + ctx.deltas.get(("ip", arg, 0), 0.0)
-    if op == "self_grade":
-        value = ctx.ent.self_grades.get(arg)
-        if value is None:
-            raise MissingData([f"self_grades.{arg}"])
-        return value
-    if op == "age_days":
-        return float((ctx.as_of_shifted() - ctx.ent.founded).days)
-    if op == "age_years":
-        when, born = ctx.as_of_shifted(), ctx.ent.founded
-        years = when.year - born.year - ((when.month, when.day) < (born.month, born.day))
-        return float(years)
-    if op == "has_designation":
-        when = ctx.as_of_shifted()
-        return any(
-            d.code == arg
-            and (d.valid_from is None or d.valid_from <= when)
-            and (d.valid_to is None or when <= d.valid_to)
-            for d in ctx.ent.designations
-        )
-    if op in {"min", "max", "add", "count_true"}:
-        values, missing = [], []
-        for sub in arg:
-            try:
-                values.append(evaluate(sub, ctx))
-            except MissingData as exc:
-                missing += exc.fields
-        if missing:
-            raise MissingData(missing)
-        if op == "min":
-            return min(values)
-        if op == "max":
-            return max(values)
-        if op == "add":
-            return float(sum(values))
-        return float(sum(1 for v in values if bool(v)))
-    if op == "in_set":
-        return evaluate(arg["value"], ctx) in arg["values"]
-    raise ExpressionError(f"unknown operator {op!r}")  # pragma: no cover - validated on load
+    if missing:
+        raise MissingData(missing)
+    return values
+
+
+def _eval_min(arg: list[dict[str, Any]], ctx: Context) -> Any:
+    return min(_evaluate_all(arg, ctx))
+
+
+def _eval_max(arg: list[dict[str, Any]], ctx: Context) -> Any:
+    return max(_evaluate_all(arg, ctx))
+
+
+def _eval_add(arg: list[dict[str, Any]], ctx: Context) -> float:
+    return float(sum(_evaluate_all(arg, ctx)))
+
+
+def _eval_count_true(arg: list[dict[str, Any]], ctx: Context) -> float:
+    return float(sum(1 for v in _evaluate_all(arg, ctx) if bool(v)))
+
+
+def _eval_in_set(arg: dict[str, Any], ctx: Context) -> bool:
+    return evaluate(arg["value"], ctx) in arg["values"]
+
+
+def _eval_const(arg: float, ctx: Context) -> float:
+    return float(arg)
+
+
+# operator -> how to evaluate its argument; keys match :data:`OPERATORS`
+_EVALUATORS: dict[str, Callable[[Any, Context], Any]] = {
+    "const": _eval_const,
+    "year": _eval_year,
+    "sum": _eval_sum,
+    "mean": _eval_mean,
+    "growth": _eval_growth,
+    "cagr": _eval_cagr,
+    "ratio": _eval_ratio,
+    "year_ratio": _eval_year_ratio,
+    "sum_ratio": _eval_sum_ratio,
+    "fact": _eval_fact,
+    "ip": _eval_ip,
+    "self_grade": _eval_self_grade,
+    "age_days": _eval_age_days,
+    "age_years": _eval_age_years,
+    "has_designation": _eval_has_designation,
+    "min": _eval_min,
+    "max": _eval_max,
+    "add": _eval_add,
+    "count_true": _eval_count_true,
+    "in_set": _eval_in_set,
+}
 
 
 def is_close(a: float, b: float) -> bool:

@@ -122,12 +122,6 @@ class Enterprise(BaseModel):
             raise ValueError("as_of is before founded / 评价日早于成立日期")
         return self
 
-    def with_as_of(self, as_of: date) -> Enterprise:
-        """A copy assessed at ``as_of`` unless the input already fixes the date."""
-        if self.as_of is not None:
-            return self
-        return self.model_copy(update={"as_of": as_of})
-
     def year(self, year: int) -> YearFigures | None:
         for rec in self.years:
             if rec.year == year:

@@ -63,7 +63,8 @@ class Bilingual(Strict):
     name_zh: str = Field(min_length=1)
 
 
-def _points_range(points: Points) -> tuple[float, float]:
+def points_range(points: Points) -> tuple[float, float]:
+    """Points as a (low, high) range; a single number is a range of one."""
     return (float(points), float(points)) if isinstance(points, int | float) else points
 
 
@@ -216,7 +217,7 @@ class ScoreItem(Bilingual):
             raise ValueError(f"{where}: kind 'max_of' needs at least two 'options'")
         for p in [*(b.points for b in self.bands), *(c.points for c in self.cases),
                   *self.map.values(), *self.grades.values(), self.else_points, self.default]:
-            lo, hi = _points_range(p)
+            lo, hi = points_range(p)
             if lo < 0 or hi < lo:
                 raise ValueError(f"{where}: bad points {p!r} (need 0 <= low <= high)")
         return self
@@ -235,7 +236,7 @@ class ScoreItem(Bilingual):
             raise ValueError(f"{where}: band minimums must strictly decrease, got {mins}")
         if len(maxs) == len(body) and any(a >= b for a, b in zip(maxs, maxs[1:], strict=False)):
             raise ValueError(f"{where}: band maximums must strictly increase, got {maxs}")
-        pts = [_points_range(b.points)[1] for b in self.bands]
+        pts = [points_range(b.points)[1] for b in self.bands]
         if any(a < b for a, b in zip(pts, pts[1:], strict=False)):
             raise ValueError(f"{where}: bands must be listed best first, got points {pts}")
 
@@ -248,7 +249,7 @@ class ScoreItem(Bilingual):
             return float(self.max or 0)
         ranges = [*(b.points for b in self.bands), *(c.points for c in self.cases),
                   *self.map.values(), *self.grades.values(), self.else_points, self.default]
-        return max(_points_range(p)[1] for p in ranges)
+        return max(points_range(p)[1] for p in ranges)
 
 
 class ScoreGroup(Bilingual):

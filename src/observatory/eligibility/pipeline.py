@@ -7,7 +7,9 @@ web pages and a database loader.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -123,3 +125,76 @@ def renewals(designations: pd.DataFrame, as_of: date, within_days: int = 90,
     out = out[(out["valid_to"] >= as_of) & (out["valid_to"] <= horizon)].copy()
     out["days_left"] = [(d - as_of).days for d in out["valid_to"]]
     return out.sort_values(["days_left", "org_id"]).reset_index(drop=True)
+
+
+@dataclass
+class PipelineResult:
+    """What ``observatory eligibility pipeline`` shows."""
+
+    pack: str
+    as_of: date
+    assessed: int
+    holders_excluded: int
+    status_counts: dict[str, int]
+    near: pd.DataFrame
+    by_criterion: pd.DataFrame
+    renewals: pd.DataFrame
+    missing: dict[str, int]
+
+
+def run_pipeline(pack: Pack, enterprises: list[Enterprise], designations: pd.DataFrame,
+                 as_of: date, top: int = 100, within_days: int = 90, max_failed: int = 2,
+                 max_shortfall: float = 0.25, include_holders: bool = False) -> PipelineResult:
+    """Batch assessment, the ``top`` enterprises nearest the pack's thresholds, renewals.
+
+    Every enterprise is assessed once without gap solving. Those that can qualify for
+    :func:`~observatory.eligibility.pipeline.near_threshold` (failed, at most ``max_failed``
+    failed criteria, summed shortfall within ``max_shortfall``: none of this depends on the
+    gaps) are ranked by its own key (failed count, shortfall, id) and handed to it in that order,
+    only as many as the ``top`` ranks need (it drops those a lever cannot close), so gaps are
+    solved for about ``top`` enterprises, not thousands. ``by_criterion`` counts, per criterion,
+    every such candidate failing it (not only the top). Holders of a valid designation of the
+    pack's type are left out unless ``include_holders`` (they are in the renewal list instead).
+    """
+    ev = Evaluator(pack)
+    counts: dict[str, int] = defaultdict(int)
+    missing: dict[str, int] = defaultdict(int)
+    candidates: list[tuple[int, float, str, Enterprise, list[str]]] = []
+    holders = 0
+    for ent in enterprises:
+        if not include_holders and any(
+                h.code == pack.code and (h.valid_from is None or h.valid_from <= as_of)
+                and (h.valid_to is None or h.valid_to >= as_of) for h in ent.designations):
+            holders += 1
+            continue
+        a = ev.assess(ent, as_of, gaps=False)
+        counts[a.status] += 1
+        leaves = [leaf for c in a.criteria for leaf in c.leaves()]
+        for name in {f.split("].")[-1].split(".")[-1] for leaf in leaves for f in leaf.missing}:
+            missing[name] += 1
+        failing = a.failing()
+        total = sum(c.shortfall for c in failing)
+        if a.status == "failed" and 0 < len(failing) <= max_failed and total <= max_shortfall:
+            candidates.append((len(failing), total, str(a.enterprise_id), ent,
+                               [c.id for c in failing]))
+    candidates.sort(key=lambda t: t[:3])
+    parts, ranked, start = [], 0, 0
+    while ranked < top and start < len(candidates):
+        batch = [c[3] for c in candidates[start:start + top - ranked]]
+        start += len(batch)
+        part = near_threshold(pack, batch, as_of, max_failed, max_shortfall)
+        part["rank"] += ranked
+        ranked += part["rank"].nunique()
+        parts.append(part)
+    near = (pd.concat(parts, ignore_index=True) if parts
+            else near_threshold(pack, [], as_of, max_failed, max_shortfall))
+    per = pd.DataFrame([(cid, total) for _, total, _, _, ids in candidates for cid in ids],
+                       columns=["criterion", "shortfall"])
+    by_criterion = (per.groupby("criterion").agg(enterprises=("shortfall", "size"),
+                                                 median_shortfall=("shortfall", "median"))
+                    .reset_index().sort_values(["enterprises", "criterion"],
+                                               ascending=[False, True]).reset_index(drop=True))
+    due = renewals(designations, as_of, within_days,
+                   {pack.code: pack.validity_years} if pack.validity_years else None)
+    return PipelineResult(pack.code, as_of, sum(counts.values()), holders, dict(counts), near,
+                          by_criterion, due, dict(sorted(missing.items())))

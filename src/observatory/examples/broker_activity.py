@@ -38,7 +38,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from observatory.market.contracts import register_contract
-from observatory.market.listings import match_listing, registry_engine
+from observatory.market.database import match_listing, registry_engine
 from observatory.market.workflow import DECLINE_REASONS, advance, propose
 from observatory.registry import models as m
 

@@ -31,7 +31,19 @@ class IndexMeta:
     source: str = "iMeta"
 
     def __post_init__(self) -> None:
-        t = self.table.copy()
+        t = self._checked_columns(self.table.copy())
+        tree = self._checked_tree(t[t["Type"].isin(["Indicator", "Aggregate"])].copy())
+        self.table = t
+        self.tree = tree.set_index("iCode")
+        self._children: dict[str, list[str]] = {}
+        self._level = {str(c): int(v) for c, v in self.tree["Level"].items()}
+        self._parent = {str(c): v for c, v in self.tree["Parent"].items()}
+        for c, p in self._parent.items():
+            self._children.setdefault(str(p), []).append(c)
+        self._indicators = [c for c, v in self._level.items() if v == 1]
+
+    def _checked_columns(self, t: pd.DataFrame) -> pd.DataFrame:
+        """Required columns present, known row types, unique codes; optional columns added."""
         for col in REQUIRED:
             if col not in t.columns:
                 raise IndexInputError(self.source, col, None, "required column is missing",
@@ -50,7 +62,10 @@ class IndexMeta:
         for col in ("Target", "Denominator", "iName", "GoalLower", "GoalUpper"):
             if col not in t.columns:
                 t[col] = np.nan
-        tree = t[t["Type"].isin(["Indicator", "Aggregate"])].copy()
+        return t
+
+    def _checked_tree(self, tree: pd.DataFrame) -> pd.DataFrame:
+        """Tree rows with numeric level, weight and direction, each parent one level up."""
         for i, row in tree.iterrows():
             where = f"{self.source} row {int(i) + 2}"
             for col in ("Level", "Weight", "Direction"):
@@ -63,31 +78,29 @@ class IndexMeta:
         tree["Level"] = tree["Level"].astype(int)
         tree["Weight"] = tree["Weight"].astype(float)
         tree["Direction"] = tree["Direction"].astype(float)
-        codes = set(tree["iCode"])
-        top = int(tree["Level"].max())
+        codes, top = set(tree["iCode"]), int(tree["Level"].max())
         for i, row in tree.iterrows():
-            where = f"{self.source} row {int(i) + 2}"
-            if row["Level"] < top:
-                if pd.isna(row["Parent"]) or row["Parent"] not in codes:
-                    raise IndexInputError(where, "Parent", row["Parent"],
-                                          "parent is not a code of the structure",
-                                          "上级代码不在结构中")
-                plev = int(tree.loc[tree["iCode"] == row["Parent"], "Level"].iloc[0])
-                if plev != row["Level"] + 1:
-                    raise IndexInputError(where, "Parent", row["Parent"],
-                                          f"parent must be at level {row['Level'] + 1}",
-                                          f"上级必须位于第 {row['Level'] + 1} 层")
-            if row["Level"] == 1 and row["Type"] != "Indicator":
-                raise IndexInputError(where, "Type", row["Type"], "level 1 rows are Indicators",
-                                      "第 1 层必须是指标")
-        self.table = t
-        self.tree = tree.set_index("iCode")
-        self._children: dict[str, list[str]] = {}
-        self._level = {str(c): int(v) for c, v in self.tree["Level"].items()}
-        self._parent = {str(c): v for c, v in self.tree["Parent"].items()}
-        for c, p in self._parent.items():
-            self._children.setdefault(str(p), []).append(c)
-        self._indicators = [c for c, v in self._level.items() if v == 1]
+            self._check_parent(tree, codes, top, f"{self.source} row {int(i) + 2}", row)
+        return tree
+
+    @staticmethod
+    def _check_parent(
+        tree: pd.DataFrame, codes: set[str], top: int, where: str, row: pd.Series
+    ) -> None:
+        """Below the top level a row's parent is a code one level up; level 1 is indicators."""
+        if row["Level"] < top:
+            if pd.isna(row["Parent"]) or row["Parent"] not in codes:
+                raise IndexInputError(where, "Parent", row["Parent"],
+                                      "parent is not a code of the structure",
+                                      "上级代码不在结构中")
+            plev = int(tree.loc[tree["iCode"] == row["Parent"], "Level"].iloc[0])
+            if plev != row["Level"] + 1:
+                raise IndexInputError(where, "Parent", row["Parent"],
+                                      f"parent must be at level {row['Level'] + 1}",
+                                      f"上级必须位于第 {row['Level'] + 1} 层")
+        if row["Level"] == 1 and row["Type"] != "Indicator":
+            raise IndexInputError(where, "Type", row["Type"], "level 1 rows are Indicators",
+                                  "第 1 层必须是指标")
 
     # -- accessors -------------------------------------------------------------------------
     @property
@@ -121,9 +134,6 @@ class IndexMeta:
 
     def weights(self) -> dict[str, float]:
         return {c: float(w) for c, w in self.tree["Weight"].items()}
-
-    def of_type(self, kind: str) -> list[str]:
-        return list(self.table.loc[self.table["Type"] == kind, "iCode"])
 
     def ancestor(self, code: str, level: int) -> str:
         """The node at ``level`` above ``code``."""

@@ -311,7 +311,7 @@ class Pipeline:
                                    "per_level": per_level, "per_node": per_node,
                                    "weights": weights, "dat_thresh": dat_thresh,
                                    "write_to": write_to})
-        w = self._weights(weights)
+        w = self.resolve_weights(weights)
         x = self.get(dset)
         cols = {c: x[c].to_numpy(dtype=float) for c in self.meta.indicators}
         for lev in range(2, self.meta.n_levels + 1):
@@ -332,7 +332,8 @@ class Pipeline:
         return self
 
     # -- weights and results ---------------------------------------------------------------
-    def _weights(self, weights: str | dict[str, float]) -> dict[str, float]:
+    def resolve_weights(self, weights: str | dict[str, float]) -> dict[str, float]:
+        """A named weight set, or the original weights overridden by the given ones."""
         if isinstance(weights, str):
             if weights not in self.weight_sets:
                 raise KeyError(f"no weight set {weights!r}; have {list(self.weight_sets)}")

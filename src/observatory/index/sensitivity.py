@@ -77,7 +77,7 @@ def index_sensitivity(p, spec, N: int, seed: int = 0, n_boot: int = 100) -> pd.D
     d = len(names)
     X = sobol_sample(N, d, seed)
     agg_step = next(s for s in reversed(p.log) if s.name == "aggregate")
-    base_w = p._weights(agg_step.params["weights"])
+    base_w = p.resolve_weights(agg_step.params["weights"])
     runs = []
     for row in X:
         run: dict = {}

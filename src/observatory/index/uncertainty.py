@@ -50,7 +50,7 @@ def sample_runs(p: Pipeline, spec: UncertaintySpec, n: int, seed: int = 0
     """``n`` runs (edit dicts), reproducible from ``seed``."""
     rng = np.random.default_rng(seed)
     agg_step = next((s for s in reversed(p.log) if s.name == "aggregate"), None)
-    base_w = p._weights(agg_step.params["weights"]) if agg_step else p.meta.weights()
+    base_w = p.resolve_weights(agg_step.params["weights"]) if agg_step else p.meta.weights()
     runs = []
     for _ in range(n):
         run: dict[str, dict[str, Any]] = {}
@@ -104,7 +104,7 @@ def run_scores(p: Pipeline, runs: list[dict], code: str | None = None) -> pd.Dat
         params = {**base_agg, **agg}
         W = np.empty((len(idx), len(all_codes)))
         for r, i in enumerate(idx):
-            w = q._weights(runs[i].get("aggregate", {}).get("weights", params["weights"]))
+            w = q.resolve_weights(runs[i].get("aggregate", {}).get("weights", params["weights"]))
             W[r] = [w[c] for c in all_codes]
         scores = _aggregate_many(q, params, W, nodes, col)
         if result is None:

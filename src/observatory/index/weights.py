@@ -1,4 +1,4 @@
-"""Weights: equal, given, PCA-based (first principal component loadings per group), and
+"""Weights beyond the given ones: PCA-based (first principal component loadings per group), and
 optimised so that each child's correlation with the parent approaches a target share."""
 
 from __future__ import annotations
@@ -10,11 +10,6 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from .meta import IndexMeta
-
-
-def equal_weights(meta: IndexMeta) -> dict[str, float]:
-    """Every node weight 1 (equal within each parent)."""
-    return {c: 1.0 for c in meta.tree.index}
 
 
 def pca_weights(x: pd.DataFrame, meta: IndexMeta, level: int = 1) -> dict[str, float]:

@@ -20,10 +20,10 @@ the value and the reason in English and Chinese.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -38,8 +38,6 @@ from observatory.indicators.entities import (
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 DIMENSIONLESS = {"ratio", "times", "percent"}
-DERIVED_OPS = ("ratio", "share", "per_capita", "per_gdp", "difference", "sum", "yoy_growth",
-               "cagr")
 
 
 class Strict(BaseModel):
@@ -173,7 +171,7 @@ class Catalogue:
         except KeyError:
             raise KeyError(f"unknown indicator {code!r} / 未知指标 {code!r}") from None
 
-    def __iter__(self):  # noqa: ANN204 - iterator over codes
+    def __iter__(self) -> Iterator[str]:
         return iter(self.indicators)
 
     def __len__(self) -> int:
@@ -389,16 +387,6 @@ def parse_catalogue(raw: Any, file: str = "catalogue.yaml") -> Catalogue:
     if problems:
         raise CatalogueError(problems)
     return Catalogue(inds, parsed.classifications, file)
-
-
-def read_catalogue(path: Path) -> Catalogue:
-    """Load and validate a catalogue file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogueError([Problem(str(path), None, None, None, f"not valid YAML: {exc}",
-                                      "YAML 格式错误")]) from None
-    return parse_catalogue(raw, str(path))
 
 
 @cache

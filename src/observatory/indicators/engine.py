@@ -53,7 +53,6 @@ from observatory.indicators.entities import (
 )
 
 BACKENDS = ("sqlite", "postgres", "duckdb")
-RESULT_COLUMNS = ["indicator", "region", "period", "value", "unit", "n_records", "method"]
 
 
 class IndicatorError(ValueError):
@@ -425,7 +424,7 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
         aggs = {}
         for i in range(len(inds)):
             m = per_value[f"m_{i}"]
-            aggs[f"value_{i}"] = per_value._value.count(where=m > 0)
+            aggs[f"value_{i}"] = per_value["_value"].count(where=m > 0)
             aggs[f"n_records_{i}"] = m.sum().cast("int64")
         counted = per_value.group_by(list(keys)).aggregate(**aggs)
     else:
@@ -622,7 +621,7 @@ def _match(ind: DerivedDef, frames: dict[str, pd.DataFrame], keys: list[str]
     return arrays[0], arrays
 
 
-def _derive(ind: DerivedDef, frames: dict[str, pd.DataFrame], by: Sequence[str]
+def derive(ind: DerivedDef, frames: dict[str, pd.DataFrame], by: Sequence[str]
             ) -> pd.DataFrame:
     """A derived indicator from its inputs' frames. The inputs are matched in plain Python
     (frames are small; pandas' merge costs more in fixed overhead than in work) and the
@@ -733,7 +732,7 @@ def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[
     cat = catalogue or load_catalogue()
     codes = list(cat) if codes is None else list(codes)
     for c in codes:
-        cat[c]  # noqa: B018 - raises a clear KeyError for unknown codes
+        cat[c]  # raises a clear KeyError for unknown codes
     dims = [d for d in by if d != "region"]
     for d in dims:
         if d not in BREAKDOWNS:
@@ -777,7 +776,7 @@ def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[
     for code in needed:
         ind = cat[code]
         if isinstance(ind, DerivedDef):
-            frame = _derive(ind, frames, dims)
+            frame = derive(ind, frames, dims)
             frame["period"] = frame["period"].astype(int)
             frames[code] = frame
     columns = ["indicator", "region", "period", *dims, "value", "unit", "n_records", "method"]

@@ -28,9 +28,10 @@ from observatory.market.features import (
     HardFilters,
     SoftWeights,
     soft_features,
+    soft_score,
 )
-from observatory.market.index import DenseIndex, LexicalIndex, top_k
 from observatory.market.listing import FIELDS, KINDS, STATUSES, VISIBILITIES, Listing
+from observatory.market.retrievers import DenseIndex, LexicalIndex, top_k
 from observatory.market.store import InMemoryVectorStore, StoredVector, VectorStore
 from observatory.market.text import display_terms, text_hash, tokenise
 
@@ -169,6 +170,31 @@ class _Columns:
 
 
 _FIELD_CODES = {f: i + 1 for i, f in enumerate(FIELDS)}
+
+
+@dataclass
+class _Query:
+    """One search's query: its text, source listing, tokens and (lazily) its vector."""
+
+    text: str
+    src: Listing | None
+    tokens: list[str]
+    vector: np.ndarray | None = None
+    token_set: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.token_set = set(self.tokens)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A fused candidate re-scored by the soft features and the broker-feedback penalty."""
+
+    score: float
+    relevance: float
+    row: int
+    features: dict[str, FeatureValue]
+    penalty: float
 
 
 def _allowed(values: tuple[str, ...], chosen: frozenset[str]) -> np.ndarray:
@@ -431,24 +457,50 @@ class MatchEngine:
         if ki.n == 0:
             return []
         mask = ki.mask(filters)
-        n_pass = int(mask.sum())
-        if n_pass == 0:
+        if int(mask.sum()) == 0:
             return []
+        q = _Query(text, src, list(qtokens) if qtokens is not None else tokenise(text), qvec)
         depth = max(self.depth, k)
-        qtokens = list(qtokens) if qtokens is not None else tokenise(text)
-        lex_rank: dict[int, int] = {}
-        if self.mode in ("bm25", "hybrid"):
-            scores = ki.lex.scores(qtokens, ki.n)
-            scores = np.where(mask & (scores > 0), scores, -np.inf)
-            rows, _ = top_k(scores, depth)
-            lex_rank = {int(r): i + 1 for i, r in enumerate(rows)}
-        dense_rank: dict[int, int] = {}
-        cos: dict[int, float] = {}
-        if self.mode in ("dense", "hybrid") and ki.dense is not None:
-            qv = qvec if qvec is not None else self._query_vector(text, src)
-            rows, sims = ki.dense.search(qv, mask, depth)
-            dense_rank = {int(r): i + 1 for i, r in enumerate(rows)}
-            cos = {int(r): float(s) for r, s in zip(rows, sims, strict=True)}
+        lex_rank = self._lexical_ranks(ki, q, mask, depth)
+        dense_rank, cos = self._dense_ranks(ki, q, mask, depth)
+        pool = self._fused(lex_rank, dense_rank, mask, k)
+        scored = self._rescored(ki, pool, src)
+        return [
+            self._explained(ki, q, rank, cand, lex_rank, dense_rank, cos)
+            for rank, cand in enumerate(scored[:k], start=1)
+        ]
+
+    def _vector_of(self, q: _Query) -> np.ndarray | None:
+        """The query's vector, embedded (or fetched from the store) at most once per search."""
+        if q.vector is None:
+            q.vector = self._query_vector(q.text, q.src)
+        return q.vector
+
+    def _lexical_ranks(
+        self, ki: _KindIndex, q: _Query, mask: np.ndarray, depth: int
+    ) -> dict[int, int]:
+        """Row -> BM25 rank (1-based) of the best ``depth`` rows passing the mask."""
+        if self.mode not in ("bm25", "hybrid"):
+            return {}
+        scores = ki.lex.scores(q.tokens, ki.n)
+        scores = np.where(mask & (scores > 0), scores, -np.inf)
+        rows, _ = top_k(scores, depth)
+        return {int(r): i + 1 for i, r in enumerate(rows)}
+
+    def _dense_ranks(
+        self, ki: _KindIndex, q: _Query, mask: np.ndarray, depth: int
+    ) -> tuple[dict[int, int], dict[int, float]]:
+        """Row -> dense rank (1-based) and row -> cosine for the best ``depth`` rows."""
+        if self.mode not in ("dense", "hybrid") or ki.dense is None:
+            return {}, {}
+        rows, sims = ki.dense.search(self._vector_of(q), mask, depth)
+        ranks = {int(r): i + 1 for i, r in enumerate(rows)}
+        return ranks, {int(r): float(s) for r, s in zip(rows, sims, strict=True)}
+
+    def _fused(
+        self, lex_rank: dict[int, int], dense_rank: dict[int, int], mask: np.ndarray, k: int
+    ) -> list[tuple[float, int]]:
+        """(relevance, row) by reciprocal rank fusion, scaled so rank 1 everywhere gives 1."""
         n_ret = (self.mode != "dense") + (self.mode != "bm25")
         norm = n_ret / (self.rrf_k + 1)
         cands = set(lex_rank) | set(dense_rank)
@@ -456,48 +508,60 @@ class MatchEngine:
             extra = np.flatnonzero(mask)
             for r in extra[: k + len(cands)]:
                 cands.add(int(r))
-        pool: list[tuple[float, float, int]] = []
+        pool: list[tuple[float, int]] = []
         for r in cands:
             rrf = sum(1.0 / (self.rrf_k + rk[r]) for rk in (lex_rank, dense_rank) if r in rk)
-            pool.append((rrf / norm, 0.0, r))
-        # Soft features re-score only the fused candidates.
-        scored: list[tuple[float, float, int, dict[str, FeatureValue], float]] = []
-        wd = self.weights.as_dict()
-        for rel, _, r in pool:
+            pool.append((rrf / norm, r))
+        return pool
+
+    def _rescored(
+        self, ki: _KindIndex, pool: list[tuple[float, int]], src: Listing | None
+    ) -> list[_Scored]:
+        """Soft features re-score only the fused candidates; best first, ties by id."""
+        weights = self.weights.as_dict()
+        scored: list[_Scored] = []
+        for rel, r in pool:
             cand = self.listings[ki.cols.ids[r]]
             feats = soft_features(src, cand, self.weights, self.today)
             pen = self.pair_penalty.get((src.id, cand.id), 0.0) if src is not None else 0.0
-            soft = sum(wd[n] * f.value for n, f in feats.items() if f.value is not None)
-            scored.append((rel + soft - pen, rel, r, feats, pen))
-        scored.sort(key=lambda t: (-t[0], ki.cols.ids[t[2]]))
-        qset = set(qtokens)
-        out: list[Match] = []
-        for rank, (score, rel, r, feats, pen) in enumerate(scored[:k], start=1):
-            lid = ki.cols.ids[r]
-            shared = [t for t in dict.fromkeys(ki.lex.tokens[r]) if t in qset]
-            shared.sort(key=lambda t: -ki.lex.idf(t))
-            words = [t for t in shared if not t.startswith("#")]
-            terms = tuple(display_terms(words or shared)[:8])
-            c = cos.get(r)
-            if c is None and ki.dense is not None and self.mode != "bm25":
-                qv = qvec if qvec is not None else self._query_vector(text, src)
-                c = float(ki.dense.cosines(qv, np.array([r]))[0])
-            band = (
-                similarity_band(self.embedder.model_id, c)
-                if c is not None and self.embedder
-                else None
-            )
-            expl = Explanation(
-                matched_terms=terms,
-                cosine=c,
-                band=band,
-                lexical_rank=lex_rank.get(r),
-                dense_rank=dense_rank.get(r),
-                criteria=tuple(feats.values()),
-                penalty=pen,
-            )
-            out.append(Match(lid, rank, score, rel, feats, expl, c))
-        return out
+            scored.append(_Scored(rel + soft_score(feats, weights) - pen, rel, r, feats, pen))
+        scored.sort(key=lambda t: (-t.score, ki.cols.ids[t.row]))
+        return scored
+
+    def _explained(
+        self,
+        ki: _KindIndex,
+        q: _Query,
+        rank: int,
+        cand: _Scored,
+        lex_rank: dict[int, int],
+        dense_rank: dict[int, int],
+        cos: dict[int, float],
+    ) -> Match:
+        """The candidate as a :class:`Match` with its shared terms, cosine and criteria."""
+        r = cand.row
+        shared = [t for t in dict.fromkeys(ki.lex.tokens[r]) if t in q.token_set]
+        shared.sort(key=lambda t: -ki.lex.idf(t))
+        words = [t for t in shared if not t.startswith("#")]
+        terms = tuple(display_terms(words or shared)[:8])
+        c = cos.get(r)
+        if c is None and ki.dense is not None and self.mode != "bm25":
+            c = float(ki.dense.cosines(self._vector_of(q), np.array([r]))[0])
+        band = (
+            similarity_band(self.embedder.model_id, c)
+            if c is not None and self.embedder
+            else None
+        )
+        expl = Explanation(
+            matched_terms=terms,
+            cosine=c,
+            band=band,
+            lexical_rank=lex_rank.get(r),
+            dense_rank=dense_rank.get(r),
+            criteria=tuple(cand.features.values()),
+            penalty=cand.penalty,
+        )
+        return Match(ki.cols.ids[r], rank, cand.score, cand.relevance, cand.features, expl, c)
 
     def match(
         self,

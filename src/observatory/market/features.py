@@ -15,6 +15,7 @@ criterion is *met*, for the explanation. Definitions (see docs/methodology/match
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
@@ -207,10 +208,9 @@ def soft_features(
     return out
 
 
-def soft_score(feats: dict[str, FeatureValue], weights: SoftWeights) -> float:
-    """Weighted sum of the applicable feature values."""
-    w = weights.as_dict()
-    return float(sum(w[n] * f.value for n, f in feats.items() if f.value is not None))
+def soft_score(feats: dict[str, FeatureValue], weights: Mapping[str, float]) -> float:
+    """Weighted sum of the applicable feature values (``weights``: :meth:`SoftWeights.as_dict`)."""
+    return float(sum(weights[n] * f.value for n, f in feats.items() if f.value is not None))
 
 
 def feature_vector(feats: dict[str, FeatureValue]) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date
@@ -119,7 +120,10 @@ class ListingsFileError(ValueError):
         super().__init__(f"{where}{what}: {en} / {where_zh}{what_zh}：{zh}")
 
 
-def _money(raw: Any, err: Any, name: str) -> Decimal | None:
+_Err = Callable[[str, Any, str, str], ListingsFileError]
+
+
+def _money(raw: Any, err: _Err, name: str) -> Decimal | None:
     if raw is None or raw == "":
         return None
     try:
@@ -147,72 +151,17 @@ def listing_from_record(
         raise err(
             "kind", kind, f"must be one of {KINDS}", "须为 achievement（成果）或 demand（需求）"
         )
-    texts: dict[str, ListingText] = {}
-    raw_texts = rec.get("texts") or {}
-    if not isinstance(raw_texts, dict):
-        raise err("texts", raw_texts, "must be an object keyed by language", "须为按语言分组的对象")
-    for lang in LANGS:
-        src = dict(raw_texts.get(lang) or {})
-        for f in (*TEXT_FIELDS, "keywords"):  # flattened CSV columns such as title_zh
-            if f"{f}_{lang}" in rec and rec[f"{f}_{lang}"] not in (None, ""):
-                src[f] = rec[f"{f}_{lang}"]
-        kws = src.get("keywords") or ()
-        if isinstance(kws, str):
-            kws = tuple(k.strip() for k in re.split(r"[;；,，、|]", kws) if k.strip())
-        lt = ListingText(
-            **{f: str(src.get(f) or "").strip() for f in TEXT_FIELDS}, keywords=tuple(kws)
-        )
-        if lt.joined():
-            texts[lang] = lt
-    if not texts:
-        raise err("texts", None, "no text in Chinese or English", "没有中文或英文文本")
+    texts = _texts(rec, err)
     fld = rec.get("field") or None
     if fld is not None and fld not in FIELDS:
         raise err("field", fld, f"unknown field; known: {', '.join(FIELDS)}", "未知的技术领域")
-    trl = rec.get("trl")
-    if trl in ("", None):
-        trl = None
-    else:
-        try:
-            trl = int(str(trl))
-        except ValueError:
-            raise err(
-                "trl", trl, "TRL must be an integer 1-9", "技术就绪度须为 1-9 的整数"
-            ) from None
-        if not 1 <= trl <= 9:
-            raise err("trl", trl, "TRL must be an integer 1-9", "技术就绪度须为 1-9 的整数")
-    region = rec.get("region_code")
-    region = str(region).strip() if region not in (None, "") else None
-    if region is not None and not _REGION.match(region):
-        raise err(
-            "region_code",
-            region,
-            "must be a 6-digit GB/T 2260 code",
-            "须为 6 位 GB/T 2260 行政区划代码",
-        )
-    status = rec.get("status") or "published"
-    if status not in STATUSES:
-        raise err(
-            "status", status, f"must be one of {STATUSES}", "状态须为草稿、已发布、已过期或已撤回"
-        )
-    vis = rec.get("visibility") or "public"
-    if vis not in VISIBILITIES:
-        raise err(
-            "visibility",
-            vis,
-            f"must be one of {VISIBILITIES}",
-            "可见范围须为 public、members 或 private",
-        )
-    pub = rec.get("published_on")
-    if pub in ("", None):
-        pub = None
-    else:
-        try:
-            pub = date.fromisoformat(str(pub))
-        except ValueError:
-            raise err(
-                "published_on", pub, "not an ISO date (YYYY-MM-DD)", "日期格式须为 YYYY-MM-DD"
-            ) from None
+    trl = _trl(rec.get("trl"), err)
+    region = _region(rec.get("region_code"), err)
+    status = _choice(rec.get("status") or "published", STATUSES, "status", err,
+                     "状态须为草稿、已发布、已过期或已撤回")
+    vis = _choice(rec.get("visibility") or "public", VISIBILITIES, "visibility", err,
+                  "可见范围须为 public、members 或 private")
+    pub = _published_on(rec.get("published_on"), err)
     return Listing(
         id=lid,
         kind=kind,
@@ -230,7 +179,68 @@ def listing_from_record(
     )
 
 
-def load_listings(path: str | Path) -> list[Listing]:
+def _texts(rec: dict[str, Any], err: _Err) -> dict[str, ListingText]:
+    """Texts per language from a ``texts`` object and/or flattened columns such as title_zh."""
+    texts: dict[str, ListingText] = {}
+    raw_texts = rec.get("texts") or {}
+    if not isinstance(raw_texts, dict):
+        raise err("texts", raw_texts, "must be an object keyed by language", "须为按语言分组的对象")
+    for lang in LANGS:
+        src = dict(raw_texts.get(lang) or {})
+        for f in (*TEXT_FIELDS, "keywords"):
+            if f"{f}_{lang}" in rec and rec[f"{f}_{lang}"] not in (None, ""):
+                src[f] = rec[f"{f}_{lang}"]
+        kws = src.get("keywords") or ()
+        if isinstance(kws, str):
+            kws = tuple(k.strip() for k in re.split(r"[;；,，、|]", kws) if k.strip())
+        lt = ListingText(
+            **{f: str(src.get(f) or "").strip() for f in TEXT_FIELDS}, keywords=tuple(kws)
+        )
+        if lt.joined():
+            texts[lang] = lt
+    if not texts:
+        raise err("texts", None, "no text in Chinese or English", "没有中文或英文文本")
+    return texts
+
+
+def _trl(raw: Any, err: _Err) -> int | None:
+    if raw in ("", None):
+        return None
+    try:
+        trl = int(str(raw))
+    except ValueError:
+        raise err("trl", raw, "TRL must be an integer 1-9", "技术就绪度须为 1-9 的整数") from None
+    if not 1 <= trl <= 9:
+        raise err("trl", trl, "TRL must be an integer 1-9", "技术就绪度须为 1-9 的整数")
+    return trl
+
+
+def _region(raw: Any, err: _Err) -> str | None:
+    region = str(raw).strip() if raw not in (None, "") else None
+    if region is not None and not _REGION.match(region):
+        raise err("region_code", region, "must be a 6-digit GB/T 2260 code",
+                  "须为 6 位 GB/T 2260 行政区划代码")
+    return region
+
+
+def _choice(value: Any, allowed: tuple[str, ...], name: str, err: _Err, zh: str) -> Any:
+    if value not in allowed:
+        raise err(name, value, f"must be one of {allowed}", zh)
+    return value
+
+
+def _published_on(raw: Any, err: _Err) -> date | None:
+    if raw in ("", None):
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise err(
+            "published_on", raw, "not an ISO date (YYYY-MM-DD)", "日期格式须为 YYYY-MM-DD"
+        ) from None
+
+
+def load_listings_file(path: str | Path) -> list[Listing]:
     """Read listings from a JSON list (or ``{"listings": [...]}``) or a flat CSV file.
 
     CSV columns: id, kind, field, trl, price_yuan, budget_yuan, region_code, status,
@@ -303,4 +313,4 @@ def fixture_path() -> Path:
 
 def load_fixture() -> list[Listing]:
     """Listings of the bundled synthetic fixture."""
-    return load_listings(fixture_path())
+    return load_listings_file(fixture_path())

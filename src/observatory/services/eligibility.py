@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from observatory.eligibility.evaluator import CriterionResult, Evaluator
 from observatory.eligibility.evaluator import assess as assess_pack
+from observatory.eligibility.inputs import RegistryInputError, load_enterprise
 from observatory.eligibility.packs import Pack, get_pack, load_packs, pack_files
-from observatory.eligibility.registry import RegistryInputError, load_enterprise
 from observatory.registry import models as m
 from observatory.services.auth import Principal
 from observatory.services.enterprises import check_enterprise_access

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from observatory.funds.registry import fund_report
+from observatory.funds.programme import fund_report
 from observatory.registry import models as m
 from observatory.services.access import allow, role_of
 from observatory.services.auth import Principal
@@ -57,7 +57,7 @@ class FundPage(FundFigures):
 
 def funds_page(engine: Engine, codes: set[str] | None = None, as_of: dt.date | None = None
                ) -> FundsPage:
-    """Per-fund figures from ``funds.registry.fund_report``, restricted to ``codes`` when
+    """Per-fund figures from ``funds.programme.fund_report``, restricted to ``codes`` when
     given (a fund manager's funds)."""
     as_of = as_of or dt.date.today()
     df = fund_report(engine, as_of).funds

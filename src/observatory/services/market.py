@@ -13,11 +13,11 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
+from observatory.market.database import engine_id, listing_from_row
 from observatory.market.engine import Match as EngineMatch
 from observatory.market.engine import MatchEngine
 from observatory.market.listing import FIELDS
 from observatory.market.listing import Listing as EngineListing
-from observatory.market.listings import engine_id, listing_from_row
 from observatory.registry import models as m
 from observatory.registry.audit import record_change
 from observatory.services.access import allow, is_staff, role_of

@@ -20,9 +20,9 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from observatory.market.database import load_listings, registry_engine
 from observatory.market.embedders import Embedder, get_embedder
 from observatory.market.engine import MatchEngine
-from observatory.market.listings import load_listings, registry_engine
 from observatory.registry import models as m
 
 log = logging.getLogger(__name__)

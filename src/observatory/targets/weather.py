@@ -8,7 +8,6 @@ Germany fixtures (``tests/targets/test_weather_germany.py``). Method text and so
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -167,8 +166,3 @@ def worst_symbol(symbols: list[str]) -> str:
 def symbol_score(symbol: str) -> float | None:
     """A number for sorting and averaging: sun 2, sun_cloud 1, cloud -1, thunderstorm -2."""
     return {"sun": 2.0, "sun_cloud": 1.0, "cloud": -1.0, "thunderstorm": -2.0}.get(symbol)
-
-
-def is_missing(value: float | None) -> bool:
-    """True for None or NaN."""
-    return value is None or (isinstance(value, float) and math.isnan(value))

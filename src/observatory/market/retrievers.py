@@ -26,7 +26,7 @@ import bm25s
 import numpy as np
 
 
-class _Segment:
+class BM25Segment:
     """One bm25s index over rows ``start .. start+n``."""
 
     def __init__(self, start: int, tokens: Sequence[Sequence[str]], k1: float, b: float) -> None:
@@ -70,8 +70,8 @@ class LexicalIndex:
     def __init__(self, k1: float = 1.5, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.tokens: list[tuple[str, ...]] = []
-        self.main: _Segment | None = None
-        self.delta: _Segment | None = None
+        self.main: BM25Segment | None = None
+        self.delta: BM25Segment | None = None
 
     @property
     def delta_size(self) -> int:
@@ -81,14 +81,14 @@ class LexicalIndex:
         self.tokens.extend(tuple(t) for t in tokens)
         main_n = self.main.n if self.main else 0
         if self.main is None:
-            self.main = _Segment(0, self.tokens, self.k1, self.b)
+            self.main = BM25Segment(0, self.tokens, self.k1, self.b)
         else:
-            self.delta = _Segment(main_n, self.tokens[main_n:], self.k1, self.b)
+            self.delta = BM25Segment(main_n, self.tokens[main_n:], self.k1, self.b)
 
     def rebuild(self, keep: np.ndarray) -> None:
         self.tokens = [t for t, k in zip(self.tokens, keep, strict=True) if k]
         self.delta = None
-        self.main = _Segment(0, self.tokens, self.k1, self.b) if self.tokens else None
+        self.main = BM25Segment(0, self.tokens, self.k1, self.b) if self.tokens else None
 
     def scores(self, query: Sequence[str], n_rows: int) -> np.ndarray:
         out = np.zeros(n_rows, dtype=np.float32)

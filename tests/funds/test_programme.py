@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from observatory.cli import app
 from observatory.examples.generator import calibration_targets
 from observatory.funds.metrics import FundDataError
-from observatory.funds.registry import fund_report, load_fund_tables, period_end
+from observatory.funds.programme import fund_report, load_fund_tables, period_end
 from observatory.registry import models as m
 from observatory.registry.codes import make_uscc
 from tests.conftest import copy_example_city

@@ -15,15 +15,15 @@ from typer.testing import CliRunner
 
 from observatory.cli import app
 from observatory.eligibility.evaluator import Evaluator
-from observatory.eligibility.packs import get_pack
-from observatory.eligibility.pipeline import near_threshold
-from observatory.eligibility.registry import (
+from observatory.eligibility.inputs import (
     RegistryInputError,
     load_designations,
     load_enterprise,
     load_enterprises,
     registry_pipeline,
 )
+from observatory.eligibility.packs import get_pack
+from observatory.eligibility.pipeline import near_threshold
 from observatory.registry import models as m
 from observatory.registry.codes import make_uscc
 from tests.conftest import copy_example_city

@@ -1,4 +1,4 @@
-"""Funds from the registry: load the tables the metrics engine takes, and the programme report.
+"""The guidance-fund programme in the registry: the tables the metrics engine takes, and the report.
 
 The engine (:mod:`observatory.funds.metrics`) works on DataFrames whose columns are its contract;
 this module is the only place that knows the database side. Each table is one query (no

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from observatory.market.embedders import HashingEmbedder
-from observatory.market.listings import (
+from observatory.market.database import (
     engine_id,
     match_listing,
     publish_achievement,
     registry_engine,
     save_search,
 )
+from observatory.market.embedders import HashingEmbedder
 from observatory.registry import models as m
 from observatory.registry.codes import make_uscc
 
