@@ -19,7 +19,7 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
 
 
 @pytest.fixture(scope="module")
-def report_engine(city_template, tmp_path_factory):  # noqa: ANN001, ANN201, F811
+def report_engine(city_template, tmp_path_factory):  # noqa: F811
     from observatory.db import make_engine
 
     path = tmp_path_factory.mktemp("report") / "city.db"

@@ -92,7 +92,7 @@ def demo_user(engine: Engine, role: str) -> User:
         return session.scalars(select(User).where(User.role == role)).one()
 
 
-def login(client: TestClient, username: str, password: str, **headers: str):  # noqa: ANN201
+def login(client: TestClient, username: str, password: str, **headers: str):
     """Log in through the form, as a browser does (pre-login CSRF cookie + hidden field)."""
     page = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
