@@ -21,6 +21,7 @@ system-deps:
 
 test: system-deps $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 	bash scripts/run-tests.sh
 
 bench: $(STAMP)
@@ -28,6 +29,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .observatory .pytest_cache

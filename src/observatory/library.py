@@ -6,8 +6,8 @@ attribute per area; every call goes through the services, so a notebook's number
 
 >>> import observatory as obs
 >>> city = obs.connect(example_home)          # a built example city (see ``make demo``)
->>> city.settings.region
-'370200'
+>>> city.settings.first_year, city.settings.last_year
+(2019, 2025)
 >>> table = city.indicators.compute(["hte_count"], periods=[2024])
 >>> int(table.loc[0, "value"])
 8000

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from observatory.cli import app
+from observatory.examples import EXAMPLE_CITY_SETTINGS
 from observatory.examples.generator import generate_city
 from observatory.index.meta import IndexInputError
 from observatory.services.district_index import district_index, load_structure, parse_structure
@@ -27,8 +28,11 @@ def city(tmp_path_factory, sqlite_template):
     return engine
 
 
+HOME = {"region": EXAMPLE_CITY_SETTINGS["region"], "year": EXAMPLE_CITY_SETTINGS["default_period"]}
+
+
 def test_index_of_every_district_with_intervals(city) -> None:
-    result = district_index(city, runs=200)
+    result = district_index(city, runs=200, **HOME)
     table = result.results
     assert len(table) == 10 and sorted(table["rank"]) == list(range(1, 11))
     pillars = [p.code for p in result.structure.pillars]
@@ -37,7 +41,7 @@ def test_index_of_every_district_with_intervals(city) -> None:
     assert ((table[pillars] >= 1 - 1e-9) & (table[pillars] <= 100 + 1e-9)).all().all()
     assert (table["rank_q5"] <= table["median_rank"]).all()
     assert (table["median_rank"] <= table["rank_q95"]).all()
-    again = district_index(city, runs=200)
+    again = district_index(city, runs=200, **HOME)
     assert again.results.equals(table)  # seeded: the same runs give the same intervals
     # The best district on the index leads at least one pillar or is close to the top in all.
     best = table.index[0]
@@ -57,11 +61,20 @@ def test_structure_is_validated() -> None:
         parse_structure({**raw, "colour": "red"})
 
 
-def test_cli_district_json(city) -> None:
+def test_the_deployment_names_the_year_and_region(city) -> None:
+    with pytest.raises(IndexInputError, match="year and a region"):
+        district_index(city, runs=0)
+
+
+def test_cli_district_json(city, monkeypatch) -> None:
+    # The command compares the districts of the deployment's home region in its default period.
+    monkeypatch.setenv("OBSERVATORY_REGION", HOME["region"])
+    monkeypatch.setenv("OBSERVATORY_DEFAULT_PERIOD", str(HOME["year"]))
     url = city.url.render_as_string()
     result = CliRunner().invoke(app, ["index", "district", "--runs", "50", "--format", "json",
                                       "--database-url", url])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["code"] == "DII" and len(payload["districts"]) == 10
+    assert payload["year"] == HOME["year"]
     assert {"score", "rank", "rank_q5", "rank_q95"} <= set(payload["districts"][0])

@@ -2,4 +2,5 @@
 
 from observatory.cli import app
 
-app()
+if __name__ == "__main__":
+    app()

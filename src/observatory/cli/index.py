@@ -16,6 +16,7 @@ from observatory.cli.output import (
     fail,
     frame_rows,
     json_text,
+    settings,
 )
 from observatory.index.meta import IndexInputError
 from observatory.index.outputs import build_to_folder, uncertainty_to_folder
@@ -72,7 +73,9 @@ def district(
     from observatory.db import make_engine
     from observatory.services.district_index import district_index
 
-    result = district_index(make_engine(database_url), runs=runs)
+    deployment = settings()
+    result = district_index(make_engine(database_url), runs=runs, region=deployment.region,
+                            year=deployment.period)
     s = result.structure
     if fmt is OutputFormat.json:
         typer.echo(json_text({"code": s.code, "name_en": s.name_en, "name_zh": s.name_zh,

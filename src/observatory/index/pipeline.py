@@ -11,8 +11,9 @@ one column per indicator (and per aggregate after ``aggregate``).
 Example::
 
     >>> p = Pipeline(data, meta)               # doctest: +SKIP
-    >>> p.normalise("Raw").aggregate("Normalised")
-    >>> p.results()                             # scores and ranks at every level
+    >>> p.normalise("Raw").aggregate("Normalised")   # doctest: +SKIP
+    >>> p.results()            # doctest: +SKIP
+    (scores and ranks at every level)
 """
 
 from __future__ import annotations
