@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from observatory.eligibility.expressions import Context, MissingData, compare, evaluate
 from observatory.eligibility.model import Enterprise
@@ -30,6 +30,15 @@ Status = Literal["passed", "failed", "insufficient_data", "borderline"]
 Lang = Literal["en", "zh"]
 OP_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 NEGATION = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "==": "≠", "!=": "="}
+
+_T = TypeVar("_T")
+
+
+def _given(value: _T | None, key: str) -> _T:
+    """A key the pack's validators require for this kind (so never None once loaded)."""
+    if value is None:
+        raise ValueError(f"pack key {key!r} is missing")
+    return value
 
 
 # -- formatting -----------------------------------------------------------------------------------
@@ -206,7 +215,7 @@ def combine_all(statuses: list[Status]) -> Status:
     """all-of: one failure fails; else missing data; else borderline; else passed."""
     for s in ("failed", "insufficient_data", "borderline"):
         if s in statuses:
-            return s  # type: ignore[return-value]
+            return s
     return "passed"
 
 
@@ -214,7 +223,7 @@ def combine_any(statuses: list[Status]) -> Status:
     """any-of: one pass passes; else borderline; else missing data; else failed."""
     for s in ("passed", "borderline", "insufficient_data"):
         if s in statuses:
-            return s  # type: ignore[return-value]
+            return s
     return "failed"
 
 
@@ -245,7 +254,7 @@ def _item_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float,
 
 
 def _bands_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
-    value = evaluate(item.value, ctx)  # type: ignore[arg-type]
+    value = evaluate(_given(item.value, "value"), ctx)
     res.value = value
     for idx, band in enumerate(item.bands):
         if band.contains(float(value)):
@@ -274,7 +283,7 @@ def _cases_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float
 
 
 def _categorical_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
-    value = evaluate(item.value, ctx)  # type: ignore[arg-type]
+    value = evaluate(_given(item.value, "value"), ctx)
     res.value = value
     key = str(value).lower() if isinstance(value, bool) else str(value)
     return points_range(item.map.get(key, item.default))
@@ -302,7 +311,7 @@ def _per_item_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[fl
 
 
 def _step_points(item: ScoreItem, ctx: Context, res: ItemResult) -> tuple[float, float]:
-    value = float(evaluate(item.value, ctx))  # type: ignore[arg-type]
+    value = float(evaluate(_given(item.value, "value"), ctx))
     res.value = value
     steps = math.floor(value / float(item.per or 1) + 1e-9)
     p = min(max(steps, 0) * float(item.points or 0), float(item.cap or 0))
@@ -348,7 +357,7 @@ def score_table(table: ScoreTable, ctx: Context) -> ScoreResult:
 def _lever_deltas(lever: Lever, x: float) -> dict[tuple[str, str, int], float]:
     if lever.kind == "time":
         return {("time", "days", 0): x}
-    out = {(lever.kind, lever.field, lever.offset): x}
+    out: dict[tuple[str, str, int], float] = {(lever.kind, lever.field, lever.offset): x}
     for other in lever.also:
         out[("year", other, lever.offset)] = out.get(("year", other, lever.offset), 0.0) + x
     return out
@@ -419,8 +428,11 @@ class Evaluator:
 
     def __init__(self, pack: Pack) -> None:
         self.pack = pack
-        self.templates: Templates = pack.templates  # type: ignore[assignment]
         self.sources = {s.id: s for s in pack.sources}
+
+    @property
+    def templates(self) -> Templates:
+        return _given(self.pack.templates, "templates")  # parse_pack fills the common ones
 
     def assess(self, enterprise: Enterprise | dict[str, Any], as_of: date | None = None,
                gaps: bool = True) -> Assessment:
@@ -462,7 +474,7 @@ class Evaluator:
             res.op = None
         elif c.kind == "switch":
             try:
-                by = float(evaluate(c.band_by, ctx))  # type: ignore[arg-type]
+                by = float(evaluate(_given(c.band_by, "band_by"), ctx))
             except MissingData as exc:
                 res.missing = exc.fields
             else:
@@ -484,7 +496,7 @@ class Evaluator:
 
     def _value_criterion(self, c: Criterion, ctx: Context, res: CriterionResult) -> None:
         try:
-            value = evaluate(c.value, ctx)  # type: ignore[arg-type]
+            value = evaluate(_given(c.value, "value"), ctx)
         except MissingData as exc:
             res.missing = exc.fields
             if c.kind == "banded_threshold":
@@ -499,20 +511,22 @@ class Evaluator:
             res.status = "passed" if value in c.values else "failed"
             res.unit, res.op, res.shortfall = "text", None, 1.0
             return
-        threshold = c.threshold
         if c.kind == "banded_threshold":
-            threshold = self._band(c, ctx, res)
-            if threshold is None:
+            band = self._band(c, ctx, res)
+            if band is None:
                 return
+            threshold = band
+        else:
+            threshold = _given(c.threshold, "threshold")
         res.threshold = threshold
-        ok = compare(float(value), c.op, float(threshold))  # type: ignore[arg-type]
+        ok = compare(float(value), c.op, float(threshold))
         res.status = "passed" if ok else "failed"
         if not ok:
             res.shortfall = abs(float(threshold) - float(value)) / max(abs(float(threshold)), 1e-12)
 
     def _band(self, c: Criterion, ctx: Context, res: CriterionResult) -> float | None:
         try:
-            by = float(evaluate(c.band_by, ctx))  # type: ignore[arg-type]
+            by = float(evaluate(_given(c.band_by, "band_by"), ctx))
         except MissingData as exc:
             res.missing = list(dict.fromkeys(res.missing + exc.fields))
             return None
@@ -523,11 +537,11 @@ class Evaluator:
 
     def _score_criterion(self, c: Criterion, ctx: Context, scores: dict[str, ScoreResult],
                          res: CriterionResult) -> None:
-        (lo, hi), items = scores[c.score].find(c.group, c.item)  # type: ignore[index]
+        (lo, hi), items = scores[_given(c.score, "score")].find(c.group, c.item)
         res.value, res.threshold, res.unit = (lo, hi), c.threshold, "points"
         missing = [f for i in items for f in i.missing]
         res.missing = missing
-        thr = float(c.threshold)  # type: ignore[arg-type]
+        thr = float(_given(c.threshold, "threshold"))
         if compare(lo, c.op, thr):
             res.status = "passed"
         elif not compare(hi, c.op, thr):
@@ -560,7 +574,7 @@ class Evaluator:
                        sentence_zh=t.gap_unreachable["zh"].format(lever=lever.name_zh))
         shifted = ctx.shifted(_lever_deltas(lever, delta))
         try:
-            target = evaluate(c.value, shifted)  # type: ignore[arg-type]
+            target = evaluate(_given(c.value, "value"), shifted)
         except MissingData:
             target = None
         if lever.kind == "time":
@@ -580,8 +594,8 @@ class Evaluator:
 
     def _score_gap(self, c: Criterion, res: CriterionResult,
                    scores: dict[str, ScoreResult]) -> Gap:
-        (lo, _), items = scores[c.score].find(c.group, c.item)  # type: ignore[index]
-        thr = float(c.threshold)  # type: ignore[arg-type]
+        (lo, _), items = scores[_given(c.score, "score")].find(c.group, c.item)
+        thr = float(_given(c.threshold, "threshold"))
         short = thr - lo if c.op in {">=", ">"} else lo - thr
         moves = []
         for i in items:

@@ -12,7 +12,7 @@ import string
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -230,8 +230,9 @@ class ScoreItem(Bilingual):
         body = self.bands[:-1]
         if any(b.min is None and b.max is None for b in body):
             raise ValueError(f"{where}: only the last band may be a catch-all")
-        mins = [b.min for b in body if b.max is None]
-        maxs = [b.max for b in body if b.min is None]
+        # Not a catch-all (checked above), so a band without a max has a min and vice versa.
+        mins = [b.min for b in body if b.max is None and b.min is not None]
+        maxs = [b.max for b in body if b.min is None and b.max is not None]
         if len(mins) == len(body) and any(a <= b for a, b in zip(mins, mins[1:], strict=False)):
             raise ValueError(f"{where}: band minimums must strictly decrease, got {mins}")
         if len(maxs) == len(body) and any(a >= b for a, b in zip(maxs, maxs[1:], strict=False)):
@@ -363,8 +364,8 @@ class Criterion(Bilingual):
 def _check_uppers(uppers: list[float | None], where: str) -> None:
     if uppers[-1] is not None:
         raise ValueError(f"{where}: the last band must be open-ended (no 'upper')")
-    body = uppers[:-1]
-    if any(u is None for u in body):
+    body = [u for u in uppers[:-1] if u is not None]
+    if len(body) < len(uppers) - 1:
         raise ValueError(f"{where}: only the last band may be open-ended")
     if any(a >= b for a, b in zip(body, body[1:], strict=False)):
         raise ValueError(f"{where}: band uppers must strictly increase, got {body}")
@@ -383,7 +384,7 @@ class Templates(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Templates:
-        kinds = set(CriterionKind.__args__)  # type: ignore[attr-defined]
+        kinds = set(get_args(CriterionKind))
         missing = kinds - set(self.sentences)
         if missing:
             raise ValueError(f"templates.sentences lacks kinds {sorted(missing)}")
@@ -426,7 +427,8 @@ class Pack(Bilingual):
         if dup:
             raise ValueError(f"duplicate criterion ids {dup}")
         items = [(t, i) for t in self.scores for g in t.groups for i in g.items]
-        for c in [*all_criteria, *(i for _, i in items)]:
+        cited: list[Criterion | ScoreItem] = [*all_criteria, *(i for _, i in items)]
+        for c in cited:
             if c.basis is not None and c.basis.source not in source_ids:
                 raise ValueError(f"{c.id!r}: basis.source {c.basis.source!r} not in sources")
         for c in all_criteria:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -25,7 +25,7 @@ NEAR_COLUMNS = ["rank", "enterprise_id", "name", "n_failed", "shortfall", "crite
                 "value", "threshold", "gap_en", "gap_zh"]
 
 
-Enterprises = Iterable[Enterprise | Mapping[str, Any]] | pd.DataFrame
+Enterprises: TypeAlias = Iterable[Enterprise | Mapping[str, Any]] | pd.DataFrame
 
 
 def _enterprises(items: Enterprises) -> list[Enterprise]:

@@ -163,6 +163,9 @@ def performance(cashflows: pd.DataFrame, valuations: pd.DataFrame, as_of: date) 
     dist = float(cf.loc[cf["kind"] == "distribution", "amount"].sum())
     nav, nav_date = nav_at(valuations, as_of)
     dates, amounts = net_flows(cashflows, as_of, nav, nav_date)
+    dpi: float | None
+    rvpi: float | None
+    tvpi: float | None
     if paid_in > 0:
         dpi, rvpi = dist / paid_in, nav / paid_in
         tvpi = dpi + rvpi

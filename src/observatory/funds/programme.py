@@ -87,41 +87,42 @@ def load_fund_tables(db: Session | Engine, as_of: date | None = None) -> FundTab
                      "return_multiple_required", "return_basis"])
         parents = dict(zip(funds["fund"], funds["parent"], strict=True))
 
-        q = (select(m.Fund.code, m.FundCommitment.lp_type, m.FundCommitment.amount_yuan,
-                    m.FundCommitment.committed_on, m.FundCommitment.lp_name, lp_fund.code)
-             .join(m.Fund, m.Fund.id == m.FundCommitment.fund_id)
-             .outerjoin(lp_fund, lp_fund.id == m.FundCommitment.lp_fund_id)
-             .order_by(m.FundCommitment.id))
+        cq = (select(m.Fund.code, m.FundCommitment.lp_type, m.FundCommitment.amount_yuan,
+                     m.FundCommitment.committed_on, m.FundCommitment.lp_name, lp_fund.code)
+              .join(m.Fund, m.Fund.id == m.FundCommitment.fund_id)
+              .outerjoin(lp_fund, lp_fund.id == m.FundCommitment.lp_fund_id)
+              .order_by(m.FundCommitment.id))
         if as_of is not None:
-            q = q.where(m.FundCommitment.committed_on <= as_of)
+            cq = cq.where(m.FundCommitment.committed_on <= as_of)
         commitments = pd.DataFrame(
-            [(f, t, _money(a), d, n, lp) for f, t, a, d, n, lp in s.execute(q) if f in parents],
+            [(f, t, _money(a), d, n, lp) for f, t, a, d, n, lp in s.execute(cq) if f in parents],
             columns=["fund", "lp_type", "amount", "date", "lp_name", "lp_fund"])
 
-        q = (select(m.Fund.code, m.FundCashFlow.flow_on, m.FundCashFlow.kind,
-                    m.FundCashFlow.amount_yuan)
-             .join(m.Fund, m.Fund.id == m.FundCashFlow.fund_id).order_by(m.FundCashFlow.id))
-        cashflows = pd.DataFrame([(f, d, k, _money(a)) for f, d, k, a in s.execute(q)
+        fq = (select(m.Fund.code, m.FundCashFlow.flow_on, m.FundCashFlow.kind,
+                     m.FundCashFlow.amount_yuan)
+              .join(m.Fund, m.Fund.id == m.FundCashFlow.fund_id).order_by(m.FundCashFlow.id))
+        cashflows = pd.DataFrame([(f, d, k, _money(a)) for f, d, k, a in s.execute(fq)
                                   if f in parents], columns=["fund", "date", "kind", "amount"])
 
-        q = (select(m.Fund.code, m.FundValuation.as_of, m.FundValuation.nav_yuan)
-             .join(m.Fund, m.Fund.id == m.FundValuation.fund_id).order_by(m.FundValuation.id))
-        valuations = pd.DataFrame([(f, d, _money(v)) for f, d, v in s.execute(q)
+        vq = (select(m.Fund.code, m.FundValuation.as_of, m.FundValuation.nav_yuan)
+              .join(m.Fund, m.Fund.id == m.FundValuation.fund_id).order_by(m.FundValuation.id))
+        valuations = pd.DataFrame([(f, d, _money(v)) for f, d, v in s.execute(vq)
                                    if f in parents], columns=["fund", "date", "nav"])
 
-        q = (select(m.Fund.code, m.Organisation.uscc, m.Organisation.name_zh,
-                    m.FundInvestment.invested_on, m.FundInvestment.amount_yuan,
-                    m.FundInvestment.in_region, m.Organisation.industry_code,
-                    m.Project.field_code, m.FundInvestment.round, m.Organisation.region_code,
-                    m.FundInvestment.code)
-             .join(m.Fund, m.Fund.id == m.FundInvestment.fund_id)
-             .join(m.Organisation, m.Organisation.id == m.FundInvestment.investee_organisation_id)
-             .outerjoin(m.Project, m.Project.id == m.FundInvestment.project_id)
-             .order_by(m.FundInvestment.id))
+        iq = (select(m.Fund.code, m.Organisation.uscc, m.Organisation.name_zh,
+                     m.FundInvestment.invested_on, m.FundInvestment.amount_yuan,
+                     m.FundInvestment.in_region, m.Organisation.industry_code,
+                     m.Project.field_code, m.FundInvestment.round, m.Organisation.region_code,
+                     m.FundInvestment.code)
+              .join(m.Fund, m.Fund.id == m.FundInvestment.fund_id)
+              .join(m.Organisation,
+                    m.Organisation.id == m.FundInvestment.investee_organisation_id)
+              .outerjoin(m.Project, m.Project.id == m.FundInvestment.project_id)
+              .order_by(m.FundInvestment.id))
         investments = pd.DataFrame(
             [(f, u, n, d, _money(a), bool(r), (industry_section(ic) if ic else None) or UNSPECIFIED,
               fc or UNSPECIFIED, rd or UNSPECIFIED, reg, code)
-             for f, u, n, d, a, r, ic, fc, rd, reg, code in s.execute(q) if f in parents],
+             for f, u, n, d, a, r, ic, fc, rd, reg, code in s.execute(iq) if f in parents],
             columns=["fund", "investee", "investee_name", "date", "amount", "in_region",
                      "industry", "field", "stage", "district", "code"])
     return FundTables(funds, commitments, cashflows, valuations, investments)
@@ -209,21 +210,23 @@ def _pme_columns(tables: FundTables, metrics: pd.DataFrame, index: pd.DataFrame,
                  ) -> tuple[pd.DataFrame, list[str]]:
     """KS-PME and direct alpha per fund; a fund whose flows start before the series gets none."""
     first = index["date"].min()
-    pme, alpha, cont, notes = [], [], [], []
+    rows: list[tuple[float | None, float | None, float | None]] = []
+    notes: list[str] = []
     for fid, nav, paid_in in zip(metrics["fund"], metrics["nav"], metrics["paid_in"], strict=True):
         cf = tables.cashflows[tables.cashflows["fund"] == fid]
         cf = cf[cf["date"] <= as_of]
         if paid_in <= 0 or cf.empty:
-            pme.append(None), alpha.append(None), cont.append(None)
+            rows.append((None, None, None))
             continue
         if cf["date"].min() < first or as_of < first:
             notes.append(f"{fid}: first cash flow {cf['date'].min()} precedes the benchmark's "
                          f"first observation {first}; KS-PME and direct alpha not computed")
-            pme.append(None), alpha.append(None), cont.append(None)
+            rows.append((None, None, None))
             continue
-        pme.append(ks_pme(cf, nav, as_of, index))
+        p = ks_pme(cf, nav, as_of, index)
         a, c = direct_alpha(cf, nav, as_of, index)
-        alpha.append(a), cont.append(c)
+        rows.append((p, a, c))
+    pme, alpha, cont = ([r[i] for r in rows] for i in range(3))
     out = metrics.copy()
     out["ks_pme"], out["direct_alpha"], out["direct_alpha_continuous"] = pme, alpha, cont
     return out, notes

@@ -19,8 +19,9 @@ Example::
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,16 @@ from . import impute as imp
 from . import normalise as nrm
 from . import treat as trt
 from .meta import IndexInputError, IndexMeta
+
+
+class _ImputeSpec(TypedDict):
+    method: str
+    group: str | None
+
+
+def _keyed(table: Mapping[Any, Any], key: int | str) -> Any:
+    """``table[key]`` or, as YAML/JSON may give the key as text, ``table[str(key)]``; else None."""
+    return table.get(key, table.get(str(key)))
 
 
 @dataclass
@@ -190,7 +201,8 @@ class Pipeline:
                                 "per_indicator": per_indicator, "level": level,
                                 "normalise_first": normalise_first, "write_to": write_to})
         x = self.get(dset).copy()
-        specs = {c: {"method": method, "group": group} for c in x.columns}
+        specs: dict[str, _ImputeSpec] = {c: {"method": method, "group": group}
+                                         for c in x.columns}
         for c, s in (per_indicator or {}).items():
             specs[c] = {"method": s, "group": group} if isinstance(s, str) else {
                 "method": s.get("method", method), "group": s.get("group", group)}
@@ -209,7 +221,7 @@ class Pipeline:
         for m in imp.PANEL:
             cols = [c for c in panel_cols if specs[c]["method"] == m]
             if cols:
-                if not self.panel:
+                if self.time_col is None:  # set exactly when the data are a panel
                     raise ValueError(f"panel imputation {m!r} needs panel data (a Time column)")
                 x[cols] = imp.impute_panel(x[cols], m, self.time_col)
         col_cols = [c for c, s in specs.items() if s["method"] in imp.COLUMN]
@@ -319,14 +331,13 @@ class Pipeline:
             for node in self.meta.codes(lev):
                 m, p = method, params or {}
                 for src, key in ((per_level or {}, lev), (per_node or {}, node)):
-                    s = src.get(key, src.get(str(key)))
+                    s = _keyed(src, key)
                     if s is not None:
                         m, p = (s, {}) if isinstance(s, str) else (
                             s.get("method", m), s.get("params", {}))
                 ch = self.meta.children(node)
                 X = np.column_stack([cols[c] for c in ch])
-                thr = dat_thresh.get(lev, dat_thresh.get(str(lev))) if isinstance(
-                    dat_thresh, dict) else dat_thresh
+                thr = _keyed(dat_thresh, lev) if isinstance(dat_thresh, dict) else dat_thresh
                 cols[node] = agg.aggregate_block(X, np.array([w[c] for c in ch]), m, p, thr)
         self.dsets[write_to] = pd.DataFrame(cols, index=x.index)
         self.analysis[write_to] = {"effective_weights": self.meta.effective_weights(w)}

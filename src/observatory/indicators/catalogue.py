@@ -198,7 +198,7 @@ class Catalogue:
         ind = self[code]
         if not isinstance(ind, DerivedDef):
             return 0
-        own = ind.years if ind.op == "cagr" else 0
+        own = (ind.years or 1) if ind.op == "cagr" else 0  # the span compute() uses
         return max(own + i.lag + self.max_lag(i.code) for i in ind.inputs)
 
 

@@ -577,7 +577,8 @@ def _key_tuples(frame: pd.DataFrame, on: Sequence[str], lag: int = 0) -> list[tu
             cols.append((frame[k].to_numpy(dtype="int64") + lag).tolist())
         else:
             values = frame[k].to_numpy(dtype=object)
-            cols.append(np.where(pd.isna(values), None, values).tolist())
+            none = np.array(None, dtype=object)  # numpy's stubs take no bare None here
+            cols.append(np.where(pd.isna(values), none, values).tolist())
     return list(zip(*cols, strict=True))
 
 
@@ -665,13 +666,13 @@ def _growth(ind: DerivedDef, current: dict[str, Any], v0: np.ndarray, n: np.ndar
         for b in lookup.get(key, ()):
             rows.append(row)
             base_rows.append(b)
-    r, b = np.asarray(rows, dtype=np.intp), np.asarray(base_rows, dtype=np.intp)
-    base = prev["value"].to_numpy(dtype=float)[b]
+    r, br = np.asarray(rows, dtype=np.intp), np.asarray(base_rows, dtype=np.intp)
+    base = prev["value"].to_numpy(dtype=float)[br]
     out = {k: column[r] for k, column in current.items()}
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = v0[r] / base
         out["value"] = value = 100 * (ratio ** (1 / span) - 1)
-    out["n_records"] = n[r] + prev["n_records"].to_numpy()[b]
+    out["n_records"] = n[r] + prev["n_records"].to_numpy()[br]
     return pd.DataFrame(out)[np.isfinite(value)]
 
 
@@ -748,27 +749,28 @@ def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[
             if d not in needed:
                 needed.append(d)
     need = needed_periods(cat, needed, codes, periods)
-    pinned = {i.region for c in needed if isinstance(cat[c], DerivedDef)
-              for i in cat[c].inputs if i.region}
+    defs = [cat[c] for c in needed]
+    pinned = {i.region for ind in defs if isinstance(ind, DerivedDef)
+              for i in ind.inputs if i.region}
     all_regions = regions + sorted(pinned - set(regions))
-    base = [c for c in needed if isinstance(cat[c], CountDef)]
-    runner.prepare({t for c in base for t in RECORD_SETS[cat[c].records].tables})
+    base = [ind for ind in defs if isinstance(ind, CountDef)]
+    runner.prepare({t for ind in base for t in RECORD_SETS[ind.records].tables})
     frames: dict[str, pd.DataFrame] = {}
     groups: dict[tuple[str, ...], list[CountDef]] = {}
-    for c in base:
-        groups.setdefault(group_key(cat[c]), []).append(cat[c])
+    for count in base:
+        groups.setdefault(group_key(count), []).append(count)
     if base:
         # Pinned regions (a national total as a denominator) join the closure only when a
         # count or sum is read at one; otherwise every record would be rolled up twice.
         counted = regions + sorted(r for r in pinned_at(cat, needed) if r not in regions)
-        context = sorted({p for c in base for p in need[c]})
+        context = sorted({p for ind in base for p in need[ind.code]})
         runner.set_context(runner.regions.closure(counted), list(range(context[0],
                                                                        context[-1] + 1)))
     for members in groups.values():
         wanted = sorted({p for ind in members for p in need[ind.code]})
         frames.update(run_group(runner, members, cat, list(range(wanted[0], wanted[-1] + 1)),
                                 dims))
-    observed = [cat[c] for c in needed if isinstance(cat[c], ObservedDef)]
+    observed = [ind for ind in defs if isinstance(ind, ObservedDef)]
     if observed:
         wanted = sorted({p for ind in observed for p in need[ind.code]})
         frames.update(_observed(runner, observed, list(range(wanted[0], wanted[-1] + 1)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import cast
 
 import pandas as pd
 import sdmx
@@ -78,5 +79,8 @@ def to_sdmx_dataset(frame: pd.DataFrame) -> model.StructureSpecificDataSet:
 
 def to_sdmx_csv(frame: pd.DataFrame) -> str:
     """SDMX-CSV text of the result (sdmx1's writer, observation attributes included)."""
-    table = sdmx.to_csv(to_sdmx_dataset(frame), rtype=pd.DataFrame, attributes="o")
+    # sdmx1 annotates every rtype's result as one union; rtype=DataFrame without a path gives a
+    # DataFrame.
+    table = cast(pd.DataFrame,
+                 sdmx.to_csv(to_sdmx_dataset(frame), rtype=pd.DataFrame, attributes="o"))
     return table.to_csv(index=False, lineterminator="\n")

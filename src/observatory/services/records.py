@@ -48,4 +48,4 @@ def json_value(v: Any) -> Cell:
         v = v.item()
         if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
             return None
-    return v  # type: ignore[no-any-return]
+    return v
