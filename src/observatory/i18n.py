@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
@@ -319,3 +320,47 @@ def status_label(status: str, lang: str) -> str:
     """A progress status in words; unknown statuses show as they are."""
     key = f"st_{status}"
     return t(key, lang) if key in CATALOGUE else status
+
+
+def fmt_measure(value: Any, unit: str, lang: str, signed: bool = False) -> str:
+    """A value in its rule-pack unit for a sentence: yuan as m yuan in English and 万元 in
+    Chinese (as the designation rules state amounts), a (low, high) range as "low–high".
+
+    >>> fmt_measure(2_500_000, "yuan", "zh"), fmt_measure(0.031, "percent", "en", signed=True)
+    ('250.00万元', '+3.10%')
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool) or unit == "bool":
+        return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
+    if isinstance(value, str) or unit == "text":
+        return str(value)
+    if isinstance(value, tuple):
+        lo, hi = value
+        if lo == hi:
+            return fmt_measure(lo, unit, lang, signed)
+        return f"{fmt_measure(lo, 'count', lang)}–{fmt_measure(hi, unit, lang)}"
+    v = float(value)
+    sign = ("+" if v >= 0 else "−") if signed else ("−" if v < 0 else "")
+    a = abs(v)
+    if unit == "percent":
+        text = f"{a * 100:.2f}%"
+    elif unit == "yuan" and 0 < a < 10_000:  # below what "0.01 m yuan" / "1.00万元" shows
+        text = f"{a:,.0f} yuan" if lang == "en" else f"{a:,.0f}元"
+    elif unit == "yuan":
+        text = f"{a / 1e6:,.2f} m yuan" if lang == "en" else f"{a / 1e4:,.2f}万元"
+    elif unit == "usd":
+        text = f"US${a / 1e6:,.1f} m" if lang == "en" else f"{a / 1e8:,.2f}亿美元"
+    elif unit == "days":
+        text = f"{a:.0f} days" if lang == "en" else f"{a:.0f}天"
+    elif unit == "years":
+        text = f"{a:g} years" if lang == "en" else f"{a:g}年"
+    elif unit == "points":
+        text = f"{a:g} points" if lang == "en" else f"{a:g}分"
+    elif unit == "ratio":
+        text = f"{a:.2f}×"
+    else:
+        text = f"{a:.0f}" if a == int(a) else f"{a:.2f}"
+    return sign + text

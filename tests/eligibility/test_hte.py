@@ -394,7 +394,7 @@ def test_sentences_bilingual(hte):
 
 def test_money_below_ten_thousand_yuan_is_shown_in_yuan() -> None:
     """A gap of 3,200 yuan must not read "+0.00 m yuan" (or "+0.32万元" beside larger sums)."""
-    from observatory.eligibility.evaluator import fmt
+    from observatory.i18n import fmt_measure as fmt
 
     assert fmt(3_200, "yuan", "en", signed=True) == "+3,200 yuan"
     assert fmt(3_200, "yuan", "zh", signed=True) == "+3,200元"

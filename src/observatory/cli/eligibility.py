@@ -28,10 +28,11 @@ from observatory.cli.output import (
     print_table,
     table_of,
 )
-from observatory.eligibility.evaluator import Assessment, CriterionResult, Evaluator, Lang, fmt
+from observatory.eligibility.evaluator import Assessment, CriterionResult, Evaluator, Lang
 from observatory.eligibility.files import EnterpriseFileError, read_enterprise
 from observatory.eligibility.packs import Pack, PackError, get_pack, load_pack_file, pack_files
 from observatory.eligibility.pipeline import PipelineResult
+from observatory.i18n import fmt_measure as fmt
 
 app = typer.Typer(
     help="Designation eligibility: assess an enterprise, list the cultivation pipeline.",

@@ -25,6 +25,7 @@ from observatory.eligibility.packs import (
     Templates,
     points_range,
 )
+from observatory.i18n import fmt_measure as fmt
 
 Status = Literal["passed", "failed", "insufficient_data", "borderline"]
 Lang = Literal["en", "zh"]
@@ -39,46 +40,6 @@ def _given(value: _T | None, key: str) -> _T:
     if value is None:
         raise ValueError(f"pack key {key!r} is missing")
     return value
-
-
-# -- formatting -----------------------------------------------------------------------------------
-def fmt(value: Any, unit: str, lang: Lang, signed: bool = False) -> str:
-    """Format a value in its unit for a sentence (yuan as m yuan in English, 万元 in Chinese)."""
-    if value is None:
-        return "—"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool) or unit == "bool":
-        return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
-    if isinstance(value, str) or unit == "text":
-        return str(value)
-    if isinstance(value, tuple):
-        lo, hi = value
-        if lo == hi:
-            return fmt(lo, unit, lang, signed)
-        return f"{fmt(lo, 'count', lang)}–{fmt(hi, unit, lang)}"
-    v = float(value)
-    sign = ("+" if v >= 0 else "−") if signed else ("−" if v < 0 else "")
-    a = abs(v)
-    if unit == "percent":
-        text = f"{a * 100:.2f}%"
-    elif unit == "yuan" and 0 < a < 10_000:  # below what "0.01 m yuan" / "1.00万元" shows
-        text = f"{a:,.0f} yuan" if lang == "en" else f"{a:,.0f}元"
-    elif unit == "yuan":
-        text = f"{a / 1e6:,.2f} m yuan" if lang == "en" else f"{a / 1e4:,.2f}万元"
-    elif unit == "usd":
-        text = f"US${a / 1e6:,.1f} m" if lang == "en" else f"{a / 1e8:,.2f}亿美元"
-    elif unit == "days":
-        text = f"{a:.0f} days" if lang == "en" else f"{a:.0f}天"
-    elif unit == "years":
-        text = f"{a:g} years" if lang == "en" else f"{a:g}年"
-    elif unit == "points":
-        text = f"{a:g} points" if lang == "en" else f"{a:g}分"
-    elif unit == "ratio":
-        text = f"{a:.2f}×"
-    else:
-        text = f"{a:.0f}" if a == int(a) else f"{a:.2f}"
-    return sign + text
 
 
 # -- results --------------------------------------------------------------------------------------
