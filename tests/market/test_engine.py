@@ -260,3 +260,15 @@ def test_lexical_scores_equal_bm25s(fixture_listings) -> None:
         ids = [seg.vocab[t] for t in qt if t in seg.vocab]
         ref = seg.model.get_scores_from_ids(ids) if ids else np.zeros(seg.n)
         assert np.allclose(seg.scores(qt), ref[: seg.n], atol=1e-5)
+
+
+def test_cosine_needs_a_query_vector(fixture_listings) -> None:
+    a, b = fixture_listings[0], fixture_listings[1]
+    hybrid = MatchEngine(HashingEmbedder())
+    hybrid.add(fixture_listings)
+    assert -1.0 <= hybrid.cosine(a, b) <= 1.0
+    # bm25 mode embeds nothing: a clear error, not numpy's matmul on None.
+    lexical = MatchEngine(HashingEmbedder(), mode="bm25")
+    lexical.add(fixture_listings)
+    with pytest.raises(ValueError, match="no embedder"):
+        lexical.cosine(a, b)

@@ -93,6 +93,10 @@ def test_workflow_refuses_skips_and_reasonless_declines(engine) -> None:
         advance(session, other.code, "declined", actor="b", reason="too_early", on=D)
         reasons = decline_reasons(session).set_index("reason")
         assert reasons.loc["price", "count"] == 1 and reasons.loc["too_early", "name_zh"]
+        # Written outside advance (the column allows it): left out instead of a KeyError.
+        other.decline_reason = None
+        session.flush()
+        assert list(decline_reasons(session)["reason"]) == ["price"]
         stats = broker_statistics(session).set_index("broker")
         assert stats.loc["B1", "conversion"] == 0.0 and stats.loc["B1", "declined"] == 2
 

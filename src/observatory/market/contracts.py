@@ -86,8 +86,8 @@ def register_contract(session: Session, *, match: str, registration_no: str,
         problems.append(FieldProblem("registered_on", registered_on.isoformat(),
                                      f"before the signing date {signed_on}",
                                      f"早于签订日期 {signed_on}"))
-    achievement = session.get(m.Achievement, row.achievement_id)
-    demand = session.get(m.Demand, row.demand_id)
+    achievement = session.get_one(m.Achievement, row.achievement_id)
+    demand = session.get_one(m.Demand, row.demand_id)
     if achievement.owner_organisation_id is None:
         problems.append(FieldProblem("seller", achievement.code,
                                      "the achievement has no owner to act as seller",
@@ -98,8 +98,8 @@ def register_contract(session: Session, *, match: str, registration_no: str,
                                      "该需求没有发布单位，无法作为买方"))
     if problems:
         raise ContractInvalid(problems)
-    seller = session.get(m.Organisation, achievement.owner_organisation_id)
-    buyer = session.get(m.Organisation, demand.owner_organisation_id)
+    seller = session.get_one(m.Organisation, achievement.owner_organisation_id)
+    buyer = session.get_one(m.Organisation, demand.owner_organisation_id)
     assert total is not None and non_tech is not None
     contract = m.TechnologyContract(
         registration_no=registration_no, contract_type=contract_type,

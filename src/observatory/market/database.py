@@ -12,20 +12,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import TypeVar, cast
 
 import numpy as np
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from observatory.market.embedders import Embedder, HashingEmbedder
-from observatory.market.engine import Match, MatchEngine
-from observatory.market.listing import Listing, ListingText
+from observatory.market.engine import MODES, Match, MatchEngine, is_mode
+from observatory.market.listing import Listing, ListingKind, ListingText
 from observatory.market.store import StoredVector
 from observatory.registry import models as m
 from observatory.registry.audit import record_change
 
 LISTING_ID = {"achievement": "A", "demand": "D"}  # engine ids: "A:ACH0000001", "D:DEM..."
 _VISIBILITY = {"public": "public", "registered": "members", "private": "private"}
+_Row = TypeVar("_Row", m.Achievement, m.Demand)
 
 
 def engine_id(kind: str, code: str) -> str:
@@ -38,7 +40,7 @@ def _keywords(text: str | None) -> tuple[str, ...]:
 
 def listing_from_row(row: m.Achievement | m.Demand, owner: str | None = None) -> Listing:
     """A registry achievement or demand as the matching engine's listing."""
-    kind = "achievement" if isinstance(row, m.Achievement) else "demand"
+    kind: ListingKind = "achievement" if isinstance(row, m.Achievement) else "demand"
     texts = {}
     for lang in ("zh", "en"):
         text = ListingText(
@@ -51,7 +53,7 @@ def listing_from_row(row: m.Achievement | m.Demand, owner: str | None = None) ->
         )
         if text.joined():
             texts[lang] = text
-    money = row.asking_price_yuan if kind == "achievement" else row.budget_yuan
+    money = row.asking_price_yuan if isinstance(row, m.Achievement) else row.budget_yuan
     return Listing(
         id=engine_id(kind, row.code), kind=kind, texts=texts, field=row.field_code,
         trl=row.trl,
@@ -64,13 +66,21 @@ def listing_from_row(row: m.Achievement | m.Demand, owner: str | None = None) ->
 
 def load_listings(session: Session, statuses: Sequence[str] = ("published",)) -> list[Listing]:
     """Achievements and demands with the given statuses, owners named by USCC."""
-    owners = dict(session.execute(select(m.Organisation.id, m.Organisation.uscc)).all())
-    out: list[Listing] = []
-    for model in (m.Achievement, m.Demand):
-        rows = session.scalars(select(model).where(model.status.in_(statuses))
-                               .order_by(model.id))
-        out.extend(listing_from_row(r, owners.get(r.owner_organisation_id)) for r in rows)
-    return out
+    # Keyed by ``int | None`` so a listing without an owner looks up None and gets None.
+    owners: dict[int | None, str] = {
+        oid: uscc for oid, uscc in session.execute(select(m.Organisation.id, m.Organisation.uscc))
+    }
+    rows: list[m.Achievement | m.Demand] = [
+        *_rows_with_status(session, m.Achievement, statuses),
+        *_rows_with_status(session, m.Demand, statuses),
+    ]
+    return [listing_from_row(r, owners.get(r.owner_organisation_id)) for r in rows]
+
+
+def _rows_with_status(session: Session, model: type[_Row], statuses: Sequence[str]
+                      ) -> list[_Row]:
+    return list(session.scalars(select(model).where(model.status.in_(statuses))
+                                .order_by(model.id)))
 
 
 class DatabaseVectorStore:
@@ -199,6 +209,8 @@ def registry_engine(engine: Engine, embedder: Embedder | None = None,
     the soft-feature weights, contracts reward them), so what brokers learn is kept in the
     registry's own match records rather than in a separate model file.
     """
+    if not is_mode(mode):
+        raise ValueError(f"mode must be one of {MODES}")
     embedder = embedder or HashingEmbedder()
     store = _BulkStore(engine, embedder)
     matcher = MatchEngine(embedder, store=store, today=today, mode=mode)
@@ -211,7 +223,7 @@ def registry_engine(engine: Engine, embedder: Embedder | None = None,
 
 def apply_broker_feedback(session: Session, matcher: MatchEngine) -> int:
     """Replay declined and contracted matches, oldest first, into the engine; returns how many."""
-    from observatory.market.feedback import FeedbackEvent, FeedbackLearner
+    from observatory.market.feedback import FeedbackEvent, FeedbackLearner, Outcome
 
     rows = session.execute(
         select(m.Demand.code, m.Achievement.code, m.Match.status)
@@ -224,7 +236,8 @@ def apply_broker_feedback(session: Session, matcher: MatchEngine) -> int:
     for demand, achievement, status in rows:
         source, target = engine_id("demand", demand), engine_id("achievement", achievement)
         if source in matcher.listings and target in matcher.listings:
-            learner.record(FeedbackEvent(source, target, status))
+            # The query keeps only these two statuses.
+            learner.record(FeedbackEvent(source, target, cast(Outcome, status)))
             applied += 1
     return applied
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeGuard
 
 import numpy as np
 
@@ -37,6 +37,11 @@ from observatory.market.text import display_terms, text_hash, tokenise
 
 Mode = Literal["bm25", "dense", "hybrid"]
 MODES: tuple[str, ...] = ("bm25", "dense", "hybrid")
+
+
+def is_mode(value: str) -> TypeGuard[Mode]:
+    """Whether ``value`` is one of :data:`MODES` (narrows a plain string to :data:`Mode`)."""
+    return value in MODES
 
 # Cosine bands per model family: (high, medium) lower edges, measured on CSL's 2,000
 # title/abstract pairs: "high" = 10th percentile of cosines of true pairs, "medium" = 99th
@@ -476,6 +481,13 @@ class MatchEngine:
             q.vector = self._query_vector(q.text, q.src)
         return q.vector
 
+    def _dense_vector_of(self, q: _Query) -> np.ndarray:
+        """The query's vector where a dense index exists (it is built only with an embedder)."""
+        v = self._vector_of(q)
+        if v is None:
+            raise RuntimeError("a dense index without a query vector (no embedder in use)")
+        return v
+
     def _lexical_ranks(
         self, ki: _KindIndex, q: _Query, mask: np.ndarray, depth: int
     ) -> dict[int, int]:
@@ -493,7 +505,7 @@ class MatchEngine:
         """Row -> dense rank (1-based) and row -> cosine for the best ``depth`` rows."""
         if self.mode not in ("dense", "hybrid") or ki.dense is None:
             return {}, {}
-        rows, sims = ki.dense.search(self._vector_of(q), mask, depth)
+        rows, sims = ki.dense.search(self._dense_vector_of(q), mask, depth)
         ranks = {int(r): i + 1 for i, r in enumerate(rows)}
         return ranks, {int(r): float(s) for r, s in zip(rows, sims, strict=True)}
 
@@ -546,7 +558,7 @@ class MatchEngine:
         terms = tuple(display_terms(words or shared)[:8])
         c = cos.get(r)
         if c is None and ki.dense is not None and self.mode != "bm25":
-            c = float(ki.dense.cosines(self._vector_of(q), np.array([r]))[0])
+            c = float(ki.dense.cosines(self._dense_vector_of(q), np.array([r]))[0])
         band = (
             similarity_band(self.embedder.model_id, c)
             if c is not None and self.embedder
@@ -601,9 +613,9 @@ class MatchEngine:
 
     def cosine(self, a: Listing, b: Listing) -> float:
         """Cosine of a's query vector and b's passage vector (the absolute similarity)."""
-        if self.embedder is None:
-            raise ValueError("no embedder")
         qa = self._query_vector(a.text(), a)
+        if self.embedder is None or qa is None:
+            raise ValueError("no embedder (or bm25 mode, which does not use it)")
         ki = self._kinds[b.kind]
         if b.id in ki.row_of and ki.dense is not None:
             return float(ki.dense.cosines(qa, np.array([ki.row_of[b.id]]))[0])

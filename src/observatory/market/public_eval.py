@@ -55,8 +55,8 @@ def csl_tasks(csl_dir: Path) -> dict[str, Task]:
             discipline[doc] = d[2]
     own = {d: {d: 1} for d in abstracts}
     by_disc: dict[str, list[str]] = {}
-    for d, disc in discipline.items():
-        by_disc.setdefault(disc, []).append(d)
+    for doc, disc in discipline.items():
+        by_disc.setdefault(disc, []).append(doc)
     graded = {d: {o: (2 if o == d else 1) for o in by_disc[discipline[d]]} for d in abstracts}
     return {
         "csl_title_abstract": Task("csl_title_abstract", abstracts, titles, own),

@@ -129,7 +129,7 @@ class DenseIndex:
         self._mat[self.n : need] = vectors
         self.n = need
         if self.centroids is not None:
-            self._assign(range(need - len(vectors), need))
+            self._assign(range(need - len(vectors), need), self.centroids)
 
     def rebuild(self, keep: np.ndarray) -> None:
         self._mat = self.matrix[keep].copy()
@@ -137,10 +137,10 @@ class DenseIndex:
         if self.centroids is not None:
             self.build_ivf(len(self.centroids))
 
-    def _assign(self, rows: range) -> None:
+    def _assign(self, rows: range, centroids: np.ndarray) -> None:
         """Rows added after the IVF build go to per-list overflow (gathered at search time)."""
         rows_arr = np.arange(rows.start, rows.stop)
-        nearest = np.argmax(self._mat[rows_arr] @ self.centroids.T, axis=1)
+        nearest = np.argmax(self._mat[rows_arr] @ centroids.T, axis=1)
         for c in np.unique(nearest):
             self.lists[c] = np.concatenate([self.lists[c], rows_arr[nearest == c]])
 

@@ -169,9 +169,14 @@ def broker_statistics(session: Session, broker: str | None = None) -> pd.DataFra
 
 
 def decline_reasons(session: Session) -> pd.DataFrame:
-    """How often each structured decline reason is given (what brokers learn from)."""
+    """How often each structured decline reason is given (what brokers learn from).
+
+    A declined match without a known reason (the column is nullable and has no check; only
+    ``advance`` insists on one) is left out, as the broker board does, instead of failing.
+    """
     rows = session.execute(select(m.Match.decline_reason, func.count())
                            .where(m.Match.status == "declined")
                            .group_by(m.Match.decline_reason)).all()
     return pd.DataFrame([{"reason": r, "name_en": DECLINE_REASONS[r][0],
-                          "name_zh": DECLINE_REASONS[r][1], "count": n} for r, n in rows])
+                          "name_zh": DECLINE_REASONS[r][1], "count": n} for r, n in rows
+                         if r in DECLINE_REASONS])

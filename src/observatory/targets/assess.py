@@ -99,7 +99,9 @@ def _weather(s: pd.Series, r: Resolved, assessment_year: int | None) -> Assessme
         res = weather.assess_every_year(s, r.target_value, direction=r.direction,
                                         comparator=r.comparator, assessment_year=assessment_year)
     elif r.kind == "cumulative":
-        res = weather.assess_level(_running_total(s, r.from_year), r.target_value, r.target_year,
+        if r.target_year is None:
+            raise ValueError("a cumulative target needs an end year")
+        res = weather.assess_level(_running_total(s, r.from_year), r.goal(), r.target_year,
                                    direction=1, assessment_year=assessment_year)
     elif r.target_value is None:
         res = weather.assess_direction(s, direction=r.direction, assessment_year=assessment_year)
@@ -124,7 +126,7 @@ def _forecast(s: pd.Series, r: Resolved, seed: int, n_paths: int) -> Assessment:
                           target_year=r.target_year,
                           note=f"{len(s)} points, at least {fc.MIN_POINTS} needed")
     res = fc.assess_forecast(s, r, seed=seed, n_paths=n_paths)
-    q = {"p10": None, "p50": None, "p90": None}
+    q: dict[str, float | None] = {"p10": None, "p50": None, "p90": None}
     if len(res.fan):
         q = res.fan.iloc[-1][["p10", "p50", "p90"]].astype(float).to_dict()
     base_year = base_value = None
@@ -135,7 +137,7 @@ def _forecast(s: pd.Series, r: Resolved, seed: int, n_paths: int) -> Assessment:
         current_year=res.current_year, current_value=res.current_value,
         target_value=r.target_value, target_year=r.target_year,
         progress_value=res.probability, score=res.score, probability=res.probability,
-        fan=res.fan, note=res.reason, **q,
+        p10=q["p10"], p50=q["p50"], p90=q["p90"], fan=res.fan, note=res.reason,
     )
 
 
@@ -180,7 +182,7 @@ def assess(
 def _with(a: Assessment, **changes: object) -> Assessment:
     values = {f.name: getattr(a, f.name) for f in fields(a)}
     values.update(changes)
-    return Assessment(**values)  # type: ignore[arg-type]
+    return Assessment(**values)
 
 
 def target_from_row(

@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from observatory.targets import forecast as fc
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,17 @@ class Coverage:
     n_values: int
     by_horizon: dict[int, float]
     by_group: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+
+class BacktestOptions(TypedDict, total=False):
+    """The ``backtest`` settings that ``choose_inflation`` and ``leave_one_source_out`` pass on."""
+
+    holdout: int
+    min_train: int
+    calibrated: bool
+    n_paths: int
+    seed: int
+    group: Callable[[str], str] | None
 
 
 def backtest(
@@ -102,7 +117,7 @@ def choose_inflation(
     sigma_grid: Sequence[float] = SIGMA_GRID,
     drift_grid: Sequence[float] = DRIFT_GRID,
     level: float = 0.8,
-    **kwargs: int,
+    **kwargs: Unpack[BacktestOptions],
 ) -> Choice:
     """The grid pair whose back-test coverage is closest to the nominal ``level``.
 
@@ -134,7 +149,7 @@ class Fold:
 def leave_one_source_out(
     series: Mapping[str, pd.Series],
     source: Callable[[str], str],
-    **kwargs: int,
+    **kwargs: Unpack[BacktestOptions],
 ) -> list[Fold]:
     """For each source: choose the factors on the other sources, back-test on this one.
 

@@ -158,23 +158,23 @@ def assess_forecast(
         met_now, moves_right = False, bool(d * (np.median(final) - last) > 0)
     elif target.kind == "every_year":
         op = _OPS[target.comparator or (">=" if d > 0 else "<=")]
+        goal = target.goal()
         start = target.from_year if target.from_year is not None else model.last_year
         observed = s[(s.index >= start) & (s.index <= end)]
-        past_ok = bool(all(op(v, target.target_value) for v in observed))
-        ok = op(paths, target.target_value).all(axis=1) & past_ok if horizon else (
-            np.full(n_paths, past_ok))
-        met_now = past_ok and op(last, target.target_value)
+        past_ok = bool(all(op(v, goal) for v in observed))
+        ok = op(paths, goal).all(axis=1) & past_ok if horizon else np.full(n_paths, past_ok)
+        met_now = past_ok and op(last, goal)
         moves_right = bool(d * model.drift >= 0)
     elif target.kind == "cumulative":
         op = _OPS[target.comparator or ">="]
+        goal = target.goal()
         start = target.from_year if target.from_year is not None else model.last_year + 1
         done = float(s[(s.index >= start) & (s.index <= end)].sum())
         first_sim = max(start, model.last_year + 1)
         cols = [y - model.last_year - 1 for y in range(first_sim, end + 1)]
         total = done + (paths[:, cols].sum(axis=1) if cols else 0.0)
-        ok = op(total, target.target_value) if cols else np.full(n_paths, op(done,
-                                                                            target.target_value))
-        met_now = op(done, target.target_value)
+        ok = op(total, goal) if cols else np.full(n_paths, op(done, goal))
+        met_now = op(done, goal)
         moves_right = True
     else:  # pragma: no cover - Resolved.kind is closed
         raise ValueError(f"unknown target kind {target.kind!r}")

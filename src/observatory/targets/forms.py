@@ -77,6 +77,15 @@ class Resolved:
     comparator: str | None = None
     from_year: int | None = None
 
+    def goal(self) -> float:
+        """``target_value`` where the kind needs one (``every_year``, ``cumulative``).
+
+        The forms always set it for those kinds; a hand-built ``Resolved`` without it is refused.
+        """
+        if self.target_value is None:
+            raise ValueError(f"a {self.kind} target needs a target value")
+        return self.target_value
+
 
 @dataclass(frozen=True)
 class LevelTarget:

@@ -95,7 +95,8 @@ def read_series(path: Path, issues: list[Issue]) -> pd.DataFrame | None:
     df = _read(path, SERIES_COLUMNS, issues)
     if df is None:
         return None
-    name, rows, seen = str(path), [], {}
+    name, rows = str(path), []
+    seen: dict[tuple[str, int], int] = {}
     for i, rec in enumerate(df.to_dict("records")):
         row = i + 2
         sid = rec["series_id"].strip()

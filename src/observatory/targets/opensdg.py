@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import pandas as pd
 
@@ -50,6 +51,19 @@ class OpenSdgResult:
     progress_value: float | None
     score: float | None
     status: str
+
+
+class _Observed(TypedDict):
+    """The fields of an :class:`OpenSdgResult` fixed before the status is decided."""
+
+    base_year: int
+    base_value: float
+    current_year: int
+    current_value: float
+    target_value: float | None
+    target_year: int
+    direction: int
+    limit: float | None
 
 
 def _clean(series: pd.Series) -> pd.Series:
@@ -168,7 +182,7 @@ def assess_components(
         target = ZERO_REPLACEMENT
     y0 = ZERO_REPLACEMENT if base_value == 0 else float(base_value)
     yt = float(current_value)
-    partial = dict(
+    partial = _Observed(
         base_year=int(base_year), base_value=y0, current_year=int(current_year),
         current_value=yt, target_value=target, target_year=int(target_year),
         direction=direction, limit=limit,
@@ -246,11 +260,11 @@ def aggregate_indicator(
     ``target_achieved`` only when every scored series has reached its target.
     """
     items = list(results.items()) if isinstance(results, Mapping) else list(results)
-    scored = [(str(p).split(":"), r) for p, r in items if r.score is not None]
+    scored = [(str(p).split(":"), r.score, r) for p, r in items if r.score is not None]
     if not scored:
         return IndicatorResult(None, "not_available")
-    mean = _nested_mean([(p, float(r.score)) for p, r in scored])
+    mean = _nested_mean([(p, float(score)) for p, score, _ in scored])
     assert mean is not None
-    if all(r.status == "target_achieved" for _, r in scored):
+    if all(r.status == "target_achieved" for _, _, r in scored):
         return IndicatorResult(mean, "target_achieved")
     return IndicatorResult(mean, status_from_score(mean))

@@ -261,7 +261,9 @@ def plan_statuses(session: Session, series_for: SeriesProvider, *, plan: str | N
             districts = (districts_for(t.indicator_code, region)
                          if districts_for is not None and t.indicator_code else None)
             assessed.append(assess_target(t, series, plan_code=p.code,
-                                          item_code=item_code.get(t.item_id), method=method,
+                                          item_code=(item_code.get(t.item_id)
+                                                     if t.item_id is not None else None),
+                                          method=method,
                                           assessment_year=assessment_year, districts=districts,
                                           seed=seed))
         by_item: dict[str | None, list[TargetStatus]] = {}
@@ -298,10 +300,10 @@ def registry_providers(engine: Engine, years: Iterable[int]
         for code, parent in session.execute(select(m.Region.code, m.Region.parent_code)):
             children.setdefault(parent or "", set()).add(code)
         wanted: dict[str, set[str]] = {}
-        for code, region in session.execute(select(m.Target.indicator_code,
-                                                   m.Target.region_code).distinct()):
-            if code and region:
-                wanted.setdefault(region, set()).add(code)
+        for indicator, region in session.execute(select(m.Target.indicator_code,
+                                                        m.Target.region_code).distinct()):
+            if indicator and region:
+                wanted.setdefault(region, set()).add(indicator)
     frames: list[pd.DataFrame] = []
     periods = list(years)
     catalogue = indicators.load_catalogue()
