@@ -22,6 +22,7 @@ system-deps:
 test: system-deps $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	bash scripts/run-tests.sh
 
 bench: $(STAMP)
@@ -30,6 +31,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .observatory .pytest_cache
