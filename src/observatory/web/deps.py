@@ -3,6 +3,7 @@ the answers to a refusal. Routers only parse, call a service and format its resu
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,15 +11,20 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
-    PlainTextResponse,
     RedirectResponse,
     Response,
 )
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from observatory import i18n
 from observatory.services import auth
@@ -27,6 +33,7 @@ from observatory.services.context import Deployment
 from observatory.services.errors import Denied, ServiceError
 from observatory.web import charts
 
+logger = logging.getLogger("observatory.web")
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(t=i18n.t, pick=i18n.pick, fmt_number=i18n.fmt_number,
@@ -146,19 +153,82 @@ def render(request: Request, template: str, p: auth.Principal, data: Mapping[str
     return response
 
 
+def wants_html(request: Request) -> bool:
+    """Pages answer pages; ``/api/`` routes (and the files they serve) answer JSON."""
+    return not request.url.path.startswith(("/api/", "/openapi", "/docs", "/static/",
+                                            "/assets/"))
+
+
+def error_page(request: Request, status: int, message: str,
+               problems: list[dict[str, str]] | None = None) -> HTMLResponse:
+    """An error as a page in the reader's language, with a way back."""
+    lang = lang_of(request)
+    key = f"err_{status}" if f"err_{status}" in i18n.CATALOGUE else "err_400"
+    referer = request.headers.get("referer", "")
+    back = safe_next(referer.split(request.url.netloc, 1)[-1] if referer else "/overview")
+    try:
+        p = principal(request)
+    except Exception:  # an error page must render even when the database is what failed
+        p = auth.ANONYMOUS
+    return render(request, "error.html", p,
+                  {"status": status, "title": i18n.t(key, lang), "message": message,
+                   "problems": problems or [], "back": back}, status=status)
+
+
+def _in_language(en: str, zh: str, lang: str) -> str:
+    return (zh or en) if lang == "zh" else en
+
+
+def _validation_problems(exc: RequestValidationError, lang: str) -> list[dict[str, str]]:
+    rows = []
+    for err in exc.errors():
+        where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body"))
+        given = err.get("input")
+        reason = str(err.get("msg", ""))
+        if given is not None and not isinstance(given, dict | list):
+            reason = f"{reason} ({'取值' if lang == 'zh' else 'given'}: {given!s:.80})"
+        rows.append({"field": where or "-", "reason": reason})
+    return rows
+
+
 def install_handlers(app: FastAPI) -> None:
-    """Refusals: a visitor is sent to log in, a script gets JSON, a page a short text."""
+    """Refusals: a visitor is sent to log in, a script gets JSON, a page an error page in the
+    reader's language with a way back."""
 
     @app.exception_handler(Denied)
     async def denied(request: Request, exc: Denied) -> Response:
-        is_api = request.url.path.startswith("/api/")
-        if exc.status == 401 and not is_api:
+        if exc.status == 401 and wants_html(request):
             return RedirectResponse(f"/login?next={quote(str(request.url.path))}", 303)
-        if is_api:
+        if not wants_html(request):
             return JSONResponse({"detail": "not authenticated" if exc.status == 401 else
                                  "forbidden"}, exc.status)
-        return PlainTextResponse(i18n.t("forbidden", lang_of(request)), exc.status)
+        return error_page(request, exc.status, i18n.t("forbidden", lang_of(request)))
 
     @app.exception_handler(ServiceError)
     async def refused(request: Request, exc: ServiceError) -> Response:
-        return JSONResponse({"detail": str(exc)}, exc.status)
+        if not wants_html(request):
+            return JSONResponse({"detail": str(exc)}, exc.status)
+        return error_page(request, exc.status, _in_language(exc.en, exc.zh, lang_of(request)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not wants_html(request):
+            return await http_exception_handler(request, exc)
+        text = str(exc.detail) if exc.status_code != 404 else i18n.t("not_found",
+                                                                      lang_of(request))
+        return error_page(request, exc.status_code, text)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not wants_html(request):
+            return await request_validation_exception_handler(request, exc)
+        lang = lang_of(request)
+        return error_page(request, 422, i18n.t("err_invalid_text", lang),
+                          _validation_problems(exc, lang))
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
+        if not wants_html(request):
+            return JSONResponse({"detail": "internal error / 服务器内部错误"}, 500)
+        return error_page(request, 500, i18n.t("err_500_text", lang_of(request)))
