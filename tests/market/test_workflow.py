@@ -35,7 +35,11 @@ def _seed(session: Session) -> None:
                                   owner_organisation_id=seller.id, status="published"))
         session.add(m.Demand(code=f"D{i}", title_zh=f"需求{i}", field_code="marine",
                              owner_organisation_id=buyer.id, status="published"))
-    session.add(m.Person(code="B1", name_zh="王经纪"))
+    broker = m.Person(code="B1", name_zh="王经纪")
+    session.add(broker)
+    session.flush()
+    session.add(m.BrokerQualification(certificate_no="TB-2024-001", person_id=broker.id,
+                                      level="intermediate", valid_from=dt.date(2024, 1, 1)))
     session.flush()
 
 
@@ -119,3 +123,18 @@ def test_contract_validation_reports_every_problem_and_writes_nothing(engine) ->
     with Session(engine) as session:
         assert session.scalars(select(m.TechnologyContract)).first() is None
         assert session.scalars(select(m.Match.status)).one() == "proposed"
+
+
+def test_a_broker_without_a_valid_qualification_is_refused(engine) -> None:
+    with Session(engine) as session, session.begin():
+        _seed(session)
+        session.add(m.Person(code="B2", name_zh="李某"))
+        qualification = session.scalars(select(m.BrokerQualification)).one()
+        qualification.valid_to = dt.date(2024, 12, 31)
+        session.flush()
+        for broker, on in (("B2", D), ("B1", dt.date(2025, 1, 2)), ("B9", D)):
+            with pytest.raises(WorkflowError) as refused:
+                propose(session, demand="D0", achievement="A0", broker=broker, actor="x", on=on)
+            assert broker in refused.value.en and "经纪人" in refused.value.zh
+        assert propose(session, demand="D0", achievement="A0", broker="B1", actor="x",
+                       on=dt.date(2024, 12, 31)).broker_person_id == qualification.person_id

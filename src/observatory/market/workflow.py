@@ -53,6 +53,19 @@ def _one(session: Session, model: type[Any], attr: str, value: str, zh: str) -> 
     return found
 
 
+def _qualified_broker(session: Session, code: str, on: dt.date) -> m.Person:
+    """The person ``code`` if a broker qualification of theirs is valid on ``on``."""
+    person: m.Person = _one(session, m.Person, "code", code, "经纪人")
+    valid = session.scalar(select(func.count()).select_from(m.BrokerQualification).where(
+        m.BrokerQualification.person_id == person.id,
+        m.BrokerQualification.valid_from.is_(None) | (m.BrokerQualification.valid_from <= on),
+        m.BrokerQualification.valid_to.is_(None) | (m.BrokerQualification.valid_to >= on)))
+    if not valid:
+        raise WorkflowError(f"{code} holds no technology-broker qualification valid on {on}",
+                            f"{code} 在 {on} 没有有效的技术经纪人资格")
+    return person
+
+
 def _snapshot(match: m.Match) -> dict[str, Any]:
     return {"status": match.status, "decline_reason": match.decline_reason,
             "broker_person_id": match.broker_person_id, "contract_id": match.contract_id}
@@ -70,7 +83,7 @@ def propose(session: Session, *, demand: str, achievement: str, actor: str,
     on = on or dt.date.today()
     demand_row = _one(session, m.Demand, "code", demand, "需求")
     achievement_row = _one(session, m.Achievement, "code", achievement, "成果")
-    broker_row = _one(session, m.Person, "code", broker, "经纪人") if broker else None
+    broker_row = _qualified_broker(session, broker, on) if broker else None
     existing = session.scalars(select(m.Match).where(
         m.Match.demand_id == demand_row.id,
         m.Match.achievement_id == achievement_row.id)).first()

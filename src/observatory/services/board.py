@@ -27,8 +27,8 @@ from observatory.market.contracts import (
 from observatory.registry import models as m
 from observatory.services.access import allow, role_of
 from observatory.services.auth import Principal
-from observatory.services.errors import NotFound, ServiceError
-from observatory.services.market import scoped_matches
+from observatory.services.errors import Denied, NotFound, ServiceError
+from observatory.services.market import can_see_listing, scoped_matches
 from observatory.services.records import Row, json_records
 
 BOARD_LIMIT = 200
@@ -118,6 +118,9 @@ class MatchProposal(BaseModel):
     demand: str = ""
     achievement: str = ""
     score: float | None = None
+    #: The qualified broker (person code) who takes the pair on; a broker proposes for
+    #: themselves, staff name anyone qualified (or nobody yet).
+    broker: str | None = None
 
     @classmethod
     def from_form(cls, values: Mapping[str, object]) -> MatchProposal:
@@ -127,7 +130,8 @@ class MatchProposal(BaseModel):
         except ValueError:
             raise WorkflowRefused("score must be a number", "得分应为数值") from None
         return cls(demand=str(values.get("demand") or ""),
-                   achievement=str(values.get("achievement") or ""), score=score)
+                   achievement=str(values.get("achievement") or ""), score=score,
+                   broker=str(values.get("broker") or "").strip() or None)
 
 
 class MatchStep(BaseModel):
@@ -296,12 +300,36 @@ def _broker_code(engine: Engine, person_id: int | None) -> str | None:
         return session.scalar(select(m.Person.code).where(m.Person.id == person_id))
 
 
+def _proposal_broker(engine: Engine, p: Principal, given: MatchProposal) -> str | None:
+    """A broker proposes for themselves; staff assign whom they name (checked by the workflow)."""
+    if role_of(p) != "broker":
+        return given.broker
+    own = _broker_code(engine, p.person_id)
+    if given.broker and given.broker != own:
+        raise Denied(403)
+    return own
+
+
+def _check_visible(session: Session, p: Principal, given: MatchProposal) -> None:
+    """A listing the proposer may not see answers as if it did not exist (nothing leaks)."""
+    demand = session.scalar(select(m.Demand).where(m.Demand.code == given.demand))
+    if demand is not None and not can_see_listing(p, demand):
+        raise WorkflowRefused(f"no demand {given.demand!r}", f"不存在需求 {given.demand!r}")
+    achievement = session.scalar(select(m.Achievement)
+                                 .where(m.Achievement.code == given.achievement))
+    if achievement is not None and not can_see_listing(p, achievement):
+        raise WorkflowRefused(f"no achievement {given.achievement!r}",
+                              f"不存在成果 {given.achievement!r}")
+
+
 def propose(engine: Engine, p: Principal, given: MatchProposal) -> MatchRecord:
-    """Record a proposed match for the logged-in broker (staff propose without a broker)."""
+    """Record a proposed match with a qualified broker: the logged-in broker, or the one staff
+    name. Only listings the proposer may see can be paired."""
     allow(p, "propose")
-    broker = _broker_code(engine, p.person_id) if role_of(p) == "broker" else None
+    broker = _proposal_broker(engine, p, given)
     try:
         with Session(engine) as session, session.begin():
+            _check_visible(session, p, given)
             match = workflow.propose(session, demand=given.demand, achievement=given.achievement,
                                      actor=p.username, broker=broker, score=given.score)
             return match_record(session, match)
