@@ -349,24 +349,43 @@ def restore_database(engine: Engine, path: Path, force: bool = False) -> BackupR
     manifest = read_manifest(path)
     with engine.connect() as conn:
         metadata = _reflect(conn)
-        occupied = _occupied(conn, metadata)
+        _refuse_occupied(conn, metadata, force)
         current = _revision(conn, metadata)
-    if occupied and not force:
+    if current != manifest["schema_revision"]:
+        _migrate(engine, current)
+    if engine.dialect.name == "sqlite":
+        tables = _restore_sqlite(engine, path, manifest, force)
+    else:
+        with engine.begin() as conn:
+            tables = _load(conn, path, manifest, force)
+            _reset_sequences(conn, _reflect(conn))
+    return BackupResult(path, manifest["schema_revision"], engine.dialect.name, tables)
+
+
+def _migrate(engine: Engine, current: str | None) -> None:
+    """Bring a new (or older) target to the code's schema, which the backup was checked for."""
+    from alembic.util import CommandError
+
+    try:
+        upgrade_to_head(engine)
+    except CommandError as exc:
+        raise BackupError(
+            f"the target database is at schema revision {current!r}, which this version of "
+            f"observatory cannot migrate ({exc}); nothing written",
+            f"目标数据库的表结构版本为 {current!r}，本版本无法迁移（{exc}）；"
+            "未写入任何数据") from exc
+
+
+def _refuse_occupied(conn: Connection, metadata: sa.MetaData, force: bool) -> None:
+    """Why: a restore replaces everything, so a database in use is replaced only on request."""
+    occupied = [] if force else _occupied(conn, metadata)
+    if occupied:
         listed = ", ".join(f"{name} ({rows})" for name, rows in occupied[:5])
         raise BackupError(
             f"the target database is not empty: {listed}; restore into a new, empty database, "
             "or pass --force to replace everything in it; nothing written",
             f"目标数据库不是空的：{listed}；请恢复到新的空数据库，或加 --force 替换其中全部数据；"
             "未写入任何数据")
-    if current != manifest["schema_revision"]:
-        upgrade_to_head(engine)
-    if engine.dialect.name == "sqlite":
-        tables = _restore_sqlite(engine, path, manifest)
-    else:
-        with engine.begin() as conn:
-            tables = _load(conn, path, manifest)
-            _reset_sequences(conn, _reflect(conn))
-    return BackupResult(path, manifest["schema_revision"], engine.dialect.name, tables)
 
 
 def _occupied(conn: Connection, metadata: sa.MetaData) -> list[tuple[str, int]]:
@@ -381,7 +400,8 @@ def _occupied(conn: Connection, metadata: sa.MetaData) -> list[tuple[str, int]]:
     return found
 
 
-def _restore_sqlite(engine: Engine, path: Path, manifest: dict[str, Any]) -> list[TableCount]:
+def _restore_sqlite(engine: Engine, path: Path, manifest: dict[str, Any],
+                    force: bool) -> list[TableCount]:
     """Foreign keys are off while loading (self-references need not come in order) and
     checked in full before the commit; a violation rolls everything back."""
     with engine.connect() as conn:
@@ -389,7 +409,7 @@ def _restore_sqlite(engine: Engine, path: Path, manifest: dict[str, Any]) -> lis
         conn.commit()  # the PRAGMA only takes effect outside a transaction
         try:
             with conn.begin():
-                tables = _load(conn, path, manifest)
+                tables = _load(conn, path, manifest, force)
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise BackupError(
@@ -403,10 +423,13 @@ def _restore_sqlite(engine: Engine, path: Path, manifest: dict[str, Any]) -> lis
     return tables
 
 
-def _load(conn: Connection, path: Path, manifest: dict[str, Any]) -> list[TableCount]:
+def _load(conn: Connection, path: Path, manifest: dict[str, Any],
+          force: bool) -> list[TableCount]:
+    """Empty every table and load the backup's rows, parents before children."""
     metadata = _reflect(conn)
     entries = manifest["tables"]
     _check_tables(metadata, entries)
+    _refuse_occupied(conn, metadata, force)  # again, inside the transaction that writes
     for table in reversed(metadata.sorted_tables):
         conn.execute(table.delete())
     by_name = {e["name"]: e for e in entries}
