@@ -8,6 +8,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -150,3 +151,18 @@ def test_a_spreadsheet_s_text_marker_is_read_as_the_text_it_marks(engine, tmp_pa
     path.write_text(to_csv(rows), encoding="utf-8")
     import_path(engine, path, "organisations")
     assert _names(engine)[0] == ["=SUM(1)", "'plain"]
+
+
+def test_the_other_csv_writers_neutralise_too() -> None:
+    from observatory.cli.output import csv_text
+    from observatory.indicators.export import to_csv_with_metadata
+    from observatory.registry.errors import RowError, errors_to_csv
+
+    report = errors_to_csv([RowError("f.csv", 2, "name", "=cmd()", "bad", "错")])
+    assert ",'=cmd()," in report and ",=cmd()," not in report
+    text = csv_text([{"title": "@SUM(1)", "amount": -3}], ["title", "amount"])
+    assert text.splitlines()[1] == "'@SUM(1),-3"
+    frame = pd.DataFrame([{"indicator": "hte_count", "region": "+1+2", "period": 2024,
+                           "value": -2.5}])
+    rows = [line for line in to_csv_with_metadata(frame).splitlines() if "2024" in line]
+    assert rows and rows[0].startswith("hte_count,'+1+2,2024,-2.5"), rows
