@@ -134,3 +134,15 @@ def test_api_docs_get_their_own_policy_and_still_no_framing(shared_client) -> No
     csp = _directives(r.headers["content-security-policy"])
     assert csp["frame-ancestors"] == ["'none'"] and r.headers["x-frame-options"] == "DENY"
     assert "https://cdn.jsdelivr.net" in csp["script-src"]
+
+
+def test_an_unhandled_error_s_500_carries_the_headers_too(city_engine) -> None:
+    app = create_app(city_engine, settings=CITY)
+
+    @app.get("/boom", include_in_schema=False)
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    r = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert r.status_code == 500
+    _assert_secure(r, "/boom")

@@ -37,7 +37,7 @@ from observatory.web.routers import (
     market,
     overview,
 )
-from observatory.web.security import SecurityHeaders
+from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ROUTERS = (account, overview, indicators, index, market, board, funds, enterprises, data,
@@ -70,13 +70,13 @@ def create_app(engine: Engine, *, settings: Settings | None = None, login_limit:
         dep.matcher.warm()  # the market's first request then rarely waits for the BM25 index
         yield
 
-    app = FastAPI(title="Innovation Observatory", version="0.1.0", lifespan=lifespan,
-                  description="JSON API of the Innovation Observatory; every page has a twin "
-                              "here. Authenticate scripts with `Authorization: Bearer <token>`.")
+    # SecureApp: CSP, framing, nosniff, HSTS and no-store when personal, on every response
+    app = SecureApp(title="Innovation Observatory", version="0.1.0", lifespan=lifespan,
+                    description="JSON API of the Innovation Observatory; every page has a twin "
+                                "here. Authenticate scripts with `Authorization: Bearer <token>`.")
     app.state.deployment = dep
     app.state.matcher = dep.matcher
     app.state.limiter = auth.LoginLimiter(login_limit, login_window)
-    app.add_middleware(SecurityHeaders)  # CSP, framing, nosniff, HSTS, no-store when personal
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
     _infrastructure(app)

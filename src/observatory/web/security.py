@@ -1,7 +1,8 @@
 """Security headers on every response: what the browser may load, frame and cache.
 
 A pure ASGI middleware (not Starlette's ``BaseHTTPMiddleware``), so streamed downloads and
-background work are untouched; it only adds headers to ``http.response.start``.
+background work are untouched; it only adds headers to ``http.response.start``. ``SecureApp``
+puts it outside even Starlette's error middleware, so a 500 carries the headers too.
 
 - A strict Content-Security-Policy: scripts only from this origin, so an injected ``<script>``
   or ``onclick=`` does not run even if a template ever failed to escape. Chart figures travel
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from fastapi import FastAPI
 
 from observatory.services import auth
 
@@ -102,3 +105,11 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class SecureApp(FastAPI):
+    """FastAPI whose outermost layer is :class:`SecurityHeaders` (``add_middleware`` would put
+    it inside the error middleware, and an unhandled error's 500 would go out without it)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
