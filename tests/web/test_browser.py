@@ -64,11 +64,14 @@ def test_browser_walkthrough(server: str, tmp_path: Path) -> None:
 
     ARTIFACTS.mkdir(exist_ok=True)
     external: list[str] = []
+    refused: list[str] = []  # what the Content-Security-Policy blocked (charts must not need it)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
         page.on("request", lambda r: external.append(r.url)
                 if not r.url.startswith(server) and not r.url.startswith("data:") else None)
+        page.on("console", lambda m: refused.append(m.text)
+                if "Content Security Policy" in m.text else None)
         page.set_default_timeout(60_000)
         page.goto(f"{server}/login")
         page.fill("input[name=username]", "demo-analyst")
@@ -144,3 +147,4 @@ def test_browser_walkthrough(server: str, tmp_path: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "import-errors.png"), full_page=True)
         browser.close()
     assert external == [], external
+    assert refused == [], refused

@@ -33,6 +33,7 @@ from observatory.eligibility.files import EnterpriseFileError, read_enterprise
 from observatory.eligibility.packs import Pack, PackError, get_pack, load_pack_file, pack_files
 from observatory.eligibility.pipeline import PipelineResult
 from observatory.i18n import fmt_measure as fmt
+from observatory.registry.cells import neutralise
 
 app = typer.Typer(
     help="Designation eligibility: assess an enterprise, list the cultivation pipeline.",
@@ -233,7 +234,7 @@ def pipeline_cmd(
     except SQLAlchemyError as exc:
         _db_error(exc)
     if format is OutputFormat.csv:
-        typer.echo(res.near.to_csv(index=False), nl=False)
+        typer.echo(res.near.map(neutralise).to_csv(index=False), nl=False)
     elif format is OutputFormat.json:
         typer.echo(json_text({
             "pack": res.pack, "as_of": res.as_of, "assessed": res.assessed,

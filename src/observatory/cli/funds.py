@@ -26,6 +26,7 @@ from observatory.cli.output import (
 )
 from observatory.funds.metrics import FundDataError
 from observatory.funds.programme import FundReport
+from observatory.registry.cells import neutralise
 
 app = typer.Typer(help="Guidance-fund metrics and portfolios.", no_args_is_help=True)
 
@@ -107,7 +108,7 @@ def metrics_cmd(
     if format is OutputFormat.json:
         typer.echo(json_text(report_dict(report)))
     elif format is OutputFormat.csv:
-        typer.echo(report.funds.to_csv(index=False), nl=False)
+        typer.echo(report.funds.map(neutralise).to_csv(index=False), nl=False)
     else:
         print_report(report, Console())
 
@@ -125,7 +126,7 @@ def _metrics_from_files(input: Path, when: date, format: OutputFormat) -> None:
     if format is OutputFormat.table:
         emit(rows, format, fund_columns(FILE_COLUMNS, rows), lang=language())
     elif format is OutputFormat.csv:
-        typer.echo(merged.to_csv(index=False), nl=False)
+        typer.echo(merged.map(neutralise).to_csv(index=False), nl=False)
     else:
         typer.echo(json_text(rows))
 

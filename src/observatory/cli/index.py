@@ -20,6 +20,7 @@ from observatory.cli.output import (
 )
 from observatory.index.meta import IndexInputError
 from observatory.index.outputs import build_to_folder, uncertainty_to_folder
+from observatory.registry.cells import neutralise
 
 app = typer.Typer(
     help="Composite indices: build, uncertainty and sensitivity.", no_args_is_help=True
@@ -83,7 +84,7 @@ def district(
                               "districts": result.as_records()}))
         return
     if fmt is OutputFormat.csv:
-        typer.echo(result.results.to_csv(), nl=False)
+        typer.echo(result.results.map(neutralise).to_csv(), nl=False)
         return
     frame = result.results.reset_index()
     columns = [Column("rank", Kind.integer), Column("region"), Column("name_en"),

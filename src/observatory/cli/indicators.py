@@ -30,6 +30,7 @@ from observatory.indicators.catalogue import CatalogueError, load_catalogue
 from observatory.indicators.engine import IndicatorError, compute, explain, records
 from observatory.indicators.export import to_csv_with_metadata, to_sdmx_csv
 from observatory.indicators.stats import import_province_stats
+from observatory.registry.cells import neutralise
 from observatory.registry.errors import ImportFailed
 
 app = typer.Typer(help="Indicator catalogue: list, compute, explain, drill down.",
@@ -165,7 +166,7 @@ def records_cmd(
     except (IndicatorError, KeyError) as exc:
         _refuse(exc)
     if fmt is OutputFormat.csv:
-        write_text(frame.to_csv(index=False), output)
+        write_text(frame.map(neutralise).to_csv(index=False), output)
         return
     rows = frame_rows(frame)
     shown = rows if fmt is OutputFormat.json or limit == 0 else rows[:limit]

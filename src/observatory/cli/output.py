@@ -29,6 +29,7 @@ from rich.text import Text
 
 from observatory import i18n
 from observatory.config import Settings, SettingsError, get_settings
+from observatory.registry.cells import neutralise
 
 Row = Mapping[str, object]
 
@@ -201,7 +202,7 @@ def csv_text(rows: Sequence[Row], keys: Sequence[str]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(keys)
     for row in rows:
-        writer.writerow(["" if (v := raw(row.get(k))) is None else v for k in keys])
+        writer.writerow(["" if (v := raw(row.get(k))) is None else neutralise(v) for k in keys])
     return buffer.getvalue()
 
 

@@ -19,6 +19,7 @@ from sdmx.model import common
 from sdmx.model import v21 as model
 
 from observatory.indicators.catalogue import Catalogue, load_catalogue
+from observatory.registry.cells import neutralise
 
 META_COLUMNS = ["name_en", "name_zh", "direction", "nature", "source"]
 FIXED = {"indicator", "region", "period", "value", "unit", "n_records", "method"}
@@ -38,7 +39,8 @@ def to_csv_with_metadata(frame: pd.DataFrame, catalogue: Catalogue | None = None
     buffer.write("# Innovation Observatory indicators / 创新观测指标\n")
     buffer.write(f"# generated: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}\n")
     buffer.write("# method: docs/methodology/indicators.md; n_records = contributing records\n")
-    with_metadata(frame, catalogue).to_csv(buffer, index=False, lineterminator="\n")
+    table = with_metadata(frame, catalogue).map(neutralise)  # no formula reaches a spreadsheet
+    table.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
 
 

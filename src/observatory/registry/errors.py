@@ -7,6 +7,8 @@ import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from observatory.registry.cells import neutralise_row
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -33,12 +35,13 @@ ERROR_COLUMNS = ["file", "row", "column", "value", "reason_en", "reason_zh"]
 
 
 def errors_to_csv(errors: list[RowError], path: Path | None = None) -> str:
-    """The error report as CSV (UTF-8 with BOM so spreadsheet programs show Chinese)."""
+    """The error report as CSV (UTF-8 with BOM so spreadsheet programs show Chinese); the
+    rejected values are the uploader's text, so formulas among them are neutralised."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=ERROR_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for error in errors:
-        writer.writerow(asdict(error))
+        writer.writerow(neutralise_row(asdict(error)))
     text = buffer.getvalue()
     if path is not None:
         path.write_text(text, encoding="utf-8-sig")

@@ -1,7 +1,9 @@
 """Export entities as CSV, XLSX or JSON in the importer's own format.
 
 Rows are sorted by natural key and references are written as the referenced entity's natural
-key, so export -> import into an empty database -> export gives the same bytes.
+key, so export -> import into an empty database -> export gives the same bytes. CSV and XLSX
+cells that a spreadsheet would run as a formula are neutralised (``registry.cells``); the
+importer undoes it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from observatory.registry.cells import neutralise_row, xlsx_cells
 from observatory.registry.entities import SPECS, EntitySpec, dependency_order
 
 FORMATS = ("csv", "xlsx", "json")
@@ -77,7 +80,7 @@ def render(rows: list[dict[str, str | None]], columns: list[str], fmt: str) -> b
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(neutralise_row(row) for row in rows)
         return buffer.getvalue().encode("utf-8")
     if fmt == "json":
         return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
@@ -87,9 +90,9 @@ def render(rows: list[dict[str, str | None]], columns: list[str], fmt: str) -> b
         workbook = Workbook(write_only=True)
         workbook.properties.created = dt.datetime(2000, 1, 1)
         sheet = workbook.create_sheet("data")
-        sheet.append(columns)
+        sheet.append(xlsx_cells(sheet, list(columns)))
         for row in rows:
-            sheet.append([row[c] for c in columns])
+            sheet.append(xlsx_cells(sheet, [row[c] for c in columns]))
         binary = io.BytesIO()
         workbook.save(binary)
         return binary.getvalue()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from observatory.registry.cells import restore
 from observatory.registry.errors import RowError
 
 
@@ -151,13 +152,21 @@ def read_json_bytes(data: bytes, name: str, encoding: str | None = None) -> Tabl
     return Table(name, columns, payload, first_row=1)
 
 
+def restore_cells(table: Table) -> Table:
+    """Undo the exporter's formula neutralisation (``registry.cells``) in every text cell of a
+    spreadsheet file, so ``'=x`` written by an export is read back as the ``=x`` it was."""
+    table.rows = [{column: restore(value) if isinstance(value, str) else value
+                   for column, value in row.items()} for row in table.rows]
+    return table
+
+
 def read_table(data: bytes, name: str, encoding: str | None = None) -> Table:
-    """Read one file by its extension."""
+    """Read one file by its extension; CSV and XLSX text cells come back un-neutralised."""
     suffix = Path(name).suffix.lower()
     if suffix in (".csv", ".txt"):
-        return read_csv_bytes(data, name, encoding)
+        return restore_cells(read_csv_bytes(data, name, encoding))
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx_bytes(data, name)
+        return restore_cells(read_xlsx_bytes(data, name))
     if suffix == ".json":
         return read_json_bytes(data, name, encoding)
     raise _fail(name, f"unsupported file type {suffix or '(none)'}: use .csv, .xlsx or .json",

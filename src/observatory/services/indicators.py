@@ -16,6 +16,7 @@ from observatory import indicators
 from observatory.config import Settings
 from observatory.indicators.export import to_sdmx_csv, with_metadata
 from observatory.registry import models as m
+from observatory.registry.cells import neutralise, neutralise_row, type_text_cells
 from observatory.services.context import Deployment
 from observatory.services.errors import Invalid, NotFound
 from observatory.services.records import Row, as_number, json_records
@@ -201,11 +202,12 @@ def export_frame(data: IndicatorValues) -> pd.DataFrame:
 
 
 def as_csv(data: IndicatorValues) -> str:
-    """The rows as CSV with a byte-order mark, so spreadsheet programs read Chinese right."""
+    """The rows as CSV with a byte-order mark, so spreadsheet programs read Chinese right;
+    text that a spreadsheet would run as a formula is neutralised (``registry.cells``)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(data.rows[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(data.rows)
+    writer.writerows(neutralise_row(row) for row in data.rows)
     return "\ufeff" + buffer.getvalue()
 
 
@@ -213,12 +215,13 @@ def as_sdmx_csv(data: IndicatorValues) -> str:
     """SDMX-CSV by ``observatory.indicators.export`` (dataflow OBSERVATORY:INDICATORS)."""
     frame = export_frame(data)
     frame["period"] = frame["period"].astype(str)
-    return to_sdmx_csv(frame)
+    return to_sdmx_csv(frame.map(neutralise))
 
 
 def as_xlsx(data: IndicatorValues) -> bytes:
     """A workbook: the values with the catalogue's bilingual metadata, and a sheet saying
-    what was computed and how (the same content as ``observatory indicators export``)."""
+    what was computed and how (the same content as ``observatory indicators export``). Text
+    cells are typed as strings and neutralised, so none of them is a formula."""
     frame = export_frame(data)
     if data.source == "indicators":
         frame = with_metadata(frame)
@@ -231,4 +234,6 @@ def as_xlsx(data: IndicatorValues) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name="data", index=False)
         about.to_excel(writer, sheet_name="about", index=False)
+        for sheet in writer.sheets.values():
+            type_text_cells(sheet)
     return buffer.getvalue()

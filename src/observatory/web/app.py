@@ -1,9 +1,10 @@
 """The FastAPI app: server-rendered bilingual pages, each with a JSON twin under ``/api``.
 
 This module only assembles: the deployment (database, settings, figure cache, match engine),
-the routers (one per area, in ``observatory.web.routers``), static files and the answers to a
-refusal. Routes parse, call ``observatory.services`` and render; access rules and object
-scopes live in the services, so a page, its JSON twin, the report and the CLI agree.
+the routers (one per area, in ``observatory.web.routers``), static files, the security headers
+(``web/security.py``) and the answers to a refusal. Routes parse, call
+``observatory.services`` and render; access rules and object scopes live in the services, so
+a page, its JSON twin, the report and the CLI agree.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from observatory.web.routers import (
     market,
     overview,
 )
+from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ROUTERS = (account, overview, indicators, index, market, board, funds, enterprises, data,
@@ -68,9 +70,10 @@ def create_app(engine: Engine, *, settings: Settings | None = None, login_limit:
         dep.matcher.warm()  # the market's first request then rarely waits for the BM25 index
         yield
 
-    app = FastAPI(title="Innovation Observatory", version="0.1.0", lifespan=lifespan,
-                  description="JSON API of the Innovation Observatory; every page has a twin "
-                              "here. Authenticate scripts with `Authorization: Bearer <token>`.")
+    # SecureApp: CSP, framing, nosniff, HSTS and no-store when personal, on every response
+    app = SecureApp(title="Innovation Observatory", version="0.1.0", lifespan=lifespan,
+                    description="JSON API of the Innovation Observatory; every page has a twin "
+                                "here. Authenticate scripts with `Authorization: Bearer <token>`.")
     app.state.deployment = dep
     app.state.matcher = dep.matcher
     app.state.limiter = auth.LoginLimiter(login_limit, login_window)
