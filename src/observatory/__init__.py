@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from observatory.library import Observatory
 
-__version__ = "0.1.0"
+from observatory.version import __version__
+
 __all__ = ["__version__", "connect"]
 
 

@@ -10,12 +10,12 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from observatory import __version__
 from observatory.cli.output import FORMAT_HELP, Column, Kind, OutputFormat, emit, fail
 from observatory.cli.progress import ProgressBar, rich_progress
 from observatory.db import make_engine
 from observatory.registry.entities import SPECS
 from observatory.registry.errors import ImportFailed, errors_to_csv
+from observatory.version import __version__
 
 DB_HELP = "Database URL (default: settings)."
 #: Errors listed on the terminal; the --errors-out report has all of them.

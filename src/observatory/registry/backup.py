@@ -32,8 +32,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from observatory import __version__
 from observatory.registry.migrate import alembic_config, upgrade_to_head
+from observatory.version import __version__
 
 FORMAT = "observatory-backup"
 FORMAT_VERSION = 1
