@@ -124,9 +124,13 @@ def test_broker_proposes_and_sees_only_own_matches(city_engine) -> None:
     login(client, "demo-broker", DEMO_PASSWORDS["broker"])
     me = demo_user(city_engine, "broker").person_id
     with Session(city_engine) as session:
-        demands = session.scalars(select(m.Demand.code).order_by(m.Demand.id).limit(2)).all()
-        ach = session.scalars(select(m.Achievement.code).order_by(m.Achievement.id)
-                              .limit(1)).one()
+        # A broker pairs only listings it may see: published and public ones.
+        demands = session.scalars(select(m.Demand.code).where(
+            m.Demand.status == "published", m.Demand.visibility == "public")
+            .order_by(m.Demand.id).limit(2)).all()
+        ach = session.scalars(select(m.Achievement.code).where(
+            m.Achievement.status == "published", m.Achievement.visibility == "public")
+            .order_by(m.Achievement.id).limit(1)).one()
         other_broker = session.scalar(select(m.Person.id).where(m.Person.id != me).limit(1))
         seeded_mine = set(session.scalars(select(m.Match.code).where(
             m.Match.broker_person_id == me)))
