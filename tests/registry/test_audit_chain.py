@@ -164,3 +164,18 @@ def test_0005_chains_the_records_written_before_it(engine: Engine) -> None:
         record_change(session, actor="new", entity="funds", entity_key="F1", action="update",
                       before={"size": "120.00"}, after={"size": "130.00"})
     assert _verify(engine).intact and _verify(engine).records == total + 1
+
+
+def test_values_json_changes_on_the_way_in_still_verify(engine: Engine) -> None:
+    """Tuples, integer keys and NaN come back from the database as lists, text keys and text:
+    the hash is taken over what is stored, so the chain still verifies on reading."""
+    with Session(engine) as session, session.begin():
+        record_change(session, actor="t", entity="funds", entity_key="F", action="update",
+                      before={"pair": (1, 2), "nested": {3: "x"}},
+                      after={"irr": float("nan"), "big": float("inf"), "n": 1.25})
+    assert _verify(engine).intact
+    with Session(engine) as session:
+        last = session.scalars(select(m.AuditLog).order_by(m.AuditLog.id.desc())).first()
+        assert last is not None
+        assert last.before == {"pair": [1, 2], "nested": {"3": "x"}}
+        assert last.after == {"irr": "NaN", "big": "Infinity", "n": 1.25}
