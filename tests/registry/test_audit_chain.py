@@ -3,6 +3,7 @@ deleted one at the next, concurrent writers never fork it, and 0005 chains exist
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 
@@ -179,3 +180,16 @@ def test_values_json_changes_on_the_way_in_still_verify(engine: Engine) -> None:
         assert last is not None
         assert last.before == {"pair": [1, 2], "nested": {"3": "x"}}
         assert last.after == {"irr": "NaN", "big": "Infinity", "n": 1.25}
+
+
+def test_a_time_given_in_another_zone_still_verifies(engine: Engine) -> None:
+    """SQLite drops a time's offset: the writer stores UTC, so the hash reads the same time."""
+    from observatory.registry.audit import append_records
+
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    with Session(engine) as session, session.begin():
+        append_records(session.connection(), [
+            {"entity": "funds", "entity_key": "F", "action": "insert", "before": None,
+             "after": {"size": "1.00"}}], actor="t", operation="zone",
+            at=dt.datetime(2024, 5, 1, 9, 30, tzinfo=beijing))
+    assert _verify(engine).intact

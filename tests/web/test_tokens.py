@@ -150,3 +150,16 @@ def test_token_days_out_of_range_is_a_bilingual_422(city_engine: Engine) -> None
         r = client.post("/account/tokens", data={"name": "x", "days": days, "csrf": csrf})
         assert r.status_code == 422, days
         assert re.search(r"[\u4e00-\u9fff]", r.text), r.text
+
+
+def test_account_page_shows_an_expired_token_without_a_revoke_button(city_engine: Engine
+                                                                      ) -> None:
+    token = create_api_token(city_engine, demo_user(city_engine, "analyst").id, "old")
+    _set(city_engine, token, expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    client = TestClient(create_app(city_engine, settings=CITY))
+    login(client, "demo-analyst", DEMO_PASSWORDS["analyst"])
+    html = client.get("/account?lang=en").text
+    assert ">expired<" in html
+    assert f"/account/tokens/{_row(city_engine, token).id}/revoke" not in html
+    states = {t["name"]: t["state"] for t in client.get("/api/account").json()["tokens"]}
+    assert states["old"] == "expired"

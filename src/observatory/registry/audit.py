@@ -69,14 +69,19 @@ _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 _plain = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def canonical_utc(value: dt.datetime) -> dt.datetime:
+    """An aware UTC time; a time without an offset is taken to be UTC already."""
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(dt.UTC)
+
+
 @functools.lru_cache(maxsize=64)
 def canonical_time(value: dt.datetime) -> str:
     """A time as the hash sees it: UTC, microseconds, whatever the backend hands back.
 
     SQLite returns the stored time without its offset (written in UTC), PostgreSQL an aware
     time in the session's zone; both read the same here."""
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return canonical_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 _SCALARS = (str, int, bool, type(None))
@@ -131,7 +136,8 @@ def append_records(connection: Connection, rows: list[dict[str, Any]], *, actor:
     to the chain, inside the caller's transaction on ``connection``."""
     if not rows:
         return
-    now = at or dt.datetime.now(dt.UTC)
+    # in UTC: SQLite keeps a time's fields and drops its offset, and the hash reads them as UTC
+    now = canonical_utc(at) if at is not None else dt.datetime.now(dt.UTC)
     prev = lock_tail(connection)
     payload = list(chain(({**row, "before": _as_stored(row.get("before")),
                            "after": _as_stored(row.get("after")), "actor": actor,
