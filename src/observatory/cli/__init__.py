@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from observatory.cli import backup, demo, registry
+from observatory.cli.audit import app as audit_app
 from observatory.cli.eligibility import app as eligibility_app
 from observatory.cli.funds import app as funds_app
 from observatory.cli.index import app as index_app
@@ -17,6 +18,7 @@ from observatory.cli.indicators import app as indicators_app
 from observatory.cli.match import app as match_app
 from observatory.cli.report import app as report_app
 from observatory.cli.targets import progress_app, targets_app
+from observatory.cli.users import app as users_app
 
 app = typer.Typer(
     help="Innovation Observatory: registry, indicators, targets, indices, marketplace, funds.",
@@ -34,5 +36,7 @@ app.add_typer(eligibility_app, name="eligibility")
 app.add_typer(progress_app, name="progress")
 app.add_typer(targets_app, name="targets")
 app.add_typer(report_app, name="report")
+app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
 
 __all__ = ["app"]

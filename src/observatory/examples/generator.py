@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 import yaml
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from observatory.examples import texts
 from observatory.examples.eligibility_profiles import EligibilityProfiles
 from observatory.registry import models as m
+from observatory.registry.audit import append_records
 from observatory.registry.codes import make_uscc
 from observatory.registry.schema import insert_order, table_columns
 
@@ -1046,13 +1047,11 @@ def generate_city(engine: Engine, seed: int = 42, scale: float = 1.0, baseline_y
         order = insert_order(tables)
         counts = {name: tables[name].total for name in order}
         _reset_sequences(connection, order)
-        now = dt.datetime.now(dt.UTC)
-        connection.execute(insert(m.AuditLog), [
-            {"at": now, "actor": actor, "entity": name, "entity_key": "*",
-             "action": "bulk_insert", "before": None,
-             "after": {"rows": counts[name], "seed": seed, "scale": scale},
-             "operation": f"generate qingdao-example seed={seed} scale={scale}"}
-            for name in order])
+        append_records(connection, [
+            {"entity": name, "entity_key": "*", "action": "bulk_insert", "before": None,
+             "after": {"rows": counts[name], "seed": seed, "scale": scale}}
+            for name in order],
+            actor=actor, operation=f"generate qingdao-example seed={seed} scale={scale}")
     # Broker activity goes through the workflow (its own audit records and match events), so it
     # runs on the committed city in a second transaction: the match engine reads the registry.
     from observatory.examples.broker_activity import seed_broker_activity

@@ -69,7 +69,8 @@ class Source(Base):
 
 
 class AuditLog(Base):
-    """Append-only record of every change: who, when, what, before and after."""
+    """Append-only record of every change: who, when, what, before and after, hash-chained
+    so tampering shows (``observatory audit verify``)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +82,11 @@ class AuditLog(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     operation: Mapped[str | None] = mapped_column(String(120))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    """The ``hash`` of the record before this one (in id order); 64 zeros for the first."""
+    hash: Mapped[str] = mapped_column(String(64))
+    """SHA-256 over ``prev_hash`` and this record's fields (``registry.audit.record_hash``):
+    an edit or a deletion behind the application's back breaks the chain."""
 
 
 class Region(Base):

@@ -3,22 +3,37 @@ example data so the object rules can be seen)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from observatory.registry import models as m
 from observatory.registry.audit import record_change
 from observatory.services.access import allow
-from observatory.services.auth import Principal, create_api_token, create_user
+from observatory.services.auth import (
+    TOKEN_DAYS,
+    Principal,
+    add_api_token,
+    create_user,
+    token_state,
+)
+from observatory.services.errors import Invalid, NotFound
 from observatory.services.tables import ApiToken, User
 
 
 class TokenView(BaseModel):
+    """One API token as its owner sees it (never the token itself)."""
+
     id: int
     name: str
     created_at: str
+    expires_at: str
+    last_used_at: str | None
     revoked: bool
+    state: str
+    """``active``, ``expired`` or ``revoked``."""
 
 
 class Account(BaseModel):
@@ -29,28 +44,100 @@ class Account(BaseModel):
     tokens: list[TokenView]
 
 
+def _minutes(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.replace(tzinfo=None).isoformat(" ", "minutes")
+
+
+def token_view(row: ApiToken) -> TokenView:
+    return TokenView(id=row.id, name=row.name, created_at=row.created_at.isoformat(),
+                     expires_at=_minutes(row.expires_at) or "",
+                     last_used_at=_minutes(row.last_used_at), revoked=row.revoked,
+                     state=token_state(row))
+
+
+def user_tokens(session: Session, user_id: int) -> list[TokenView]:
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                           .order_by(ApiToken.id)).all()
+    return [token_view(r) for r in rows]
+
+
 def account(engine: Engine, p: Principal) -> Account:
     allow(p, "account")
+    if p.user_id is None:
+        return Account(username=p.username, role=p.role, tokens=[])
     with Session(engine) as session:
-        rows = session.scalars(select(ApiToken).where(ApiToken.user_id == p.user_id)
-                               .order_by(ApiToken.id)).all()
-    return Account(username=p.username, role=p.role, tokens=[
-        TokenView(id=r.id, name=r.name, created_at=r.created_at.isoformat(), revoked=r.revoked)
-        for r in rows])
+        return Account(username=p.username, role=p.role,
+                       tokens=user_tokens(session, p.user_id))
 
 
-def new_token(engine: Engine, p: Principal, name: str) -> str:
-    """Create an API token for ``p`` (audited); the token itself, shown once."""
+def tokens_of(engine: Engine, username: str) -> list[TokenView]:
+    """A user's tokens by user name (the operator's view on the command line)."""
+    with Session(engine) as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            raise NotFound(f"no user {username!r}", f"没有用户 {username!r}")
+        return user_tokens(session, user_id)
+
+
+def new_token(engine: Engine, p: Principal, name: str, days: int = TOKEN_DAYS) -> str:
+    """Create an API token for ``p`` (audited, in the same transaction); the token itself,
+    shown once."""
     allow(p, "account")
     if p.user_id is None:
-        raise ValueError("a token needs a logged-in user / 创建令牌须先登录")
+        raise Invalid("a token needs a logged-in user", "创建令牌须先登录")
     name = (name or "script")[:120]
-    token = create_api_token(engine, p.user_id, name)
     with Session(engine) as session, session.begin():
+        try:
+            row, token = add_api_token(session, p.user_id, name, days)
+        except ValueError as exc:
+            raise Invalid(*str(exc).split(" / ", 1)) from None
         record_change(session, actor=p.username, entity="web_api_tokens", entity_key=name,
-                      action="insert", before=None, after={"name": name, "user": p.username},
+                      action="insert", before=None,
+                      after={"id": row.id, "name": name, "user": p.username,
+                             "expires_at": row.expires_at.isoformat()},
                       operation="web token")
     return token
+
+
+def revoke_token(engine: Engine, actor: str, username: str, token: str | int,
+                 operation: str = "revoke token") -> list[TokenView]:
+    """Revoke ``username``'s token with id ``token`` (an int), or the token(s) named ``token``
+    or with that id (a text, as typed on the command line); audited, in one transaction. The
+    tokens as they are now; revoking a revoked token changes nothing."""
+    with Session(engine) as session, session.begin():
+        user_id = session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            raise NotFound(f"no user {username!r}", f"没有用户 {username!r}")
+        if isinstance(token, int):
+            match = ApiToken.id == token
+        else:
+            match = ApiToken.name == token
+            if token.isdigit():
+                match = or_(match, ApiToken.id == int(token))
+        rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user_id, match)
+                               .order_by(ApiToken.id)).all()
+        if not rows:
+            raise NotFound(f"user {username!r} has no token {token!r}",
+                           f"用户 {username!r} 没有令牌 {token!r}")
+        for row in rows:
+            if row.revoked:
+                continue
+            row.revoked = True
+            record_change(session, actor=actor, entity="web_api_tokens", entity_key=row.name,
+                          action="update", before={"id": row.id, "revoked": False},
+                          after={"id": row.id, "revoked": True, "user": username},
+                          operation=operation)
+        session.flush()
+        return [token_view(r) for r in rows]
+
+
+def revoke_own_token(engine: Engine, p: Principal, token_id: int) -> TokenView:
+    """The account page's revoke button: ``p`` revokes one of their own tokens by id."""
+    allow(p, "account")
+    if p.user_id is None:
+        raise Invalid("revoking a token needs a logged-in user", "撤销令牌须先登录")
+    return revoke_token(engine, p.username, p.username, token_id, "web revoke token")[0]
+
 
 DEMO_PASSWORDS = {
     "admin": "admin-demo-2024",

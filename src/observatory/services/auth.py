@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from observatory.services.tables import ROLES, ApiToken, User, WebSession
@@ -126,23 +127,84 @@ def principal_from_session(engine: Engine, token: str) -> Principal | None:
         return _principal(user, web_session.csrf_token)
 
 
-def create_api_token(engine: Engine, user_id: int, name: str) -> str:
-    """A new bearer token; only its hash is stored, so the caller must show it now."""
+TOKEN_DAYS = 90
+"""How long a new API token works unless its creator says otherwise."""
+MAX_TOKEN_DAYS = 366
+LAST_USED_EVERY = dt.timedelta(minutes=1)
+"""``last_used_at`` is written at most this often per token: the use is recorded to the minute
+while a script making many requests costs one write a minute, not one a request."""
+
+
+def add_api_token(session: Session, user_id: int, name: str, days: int = TOKEN_DAYS
+                  ) -> tuple[ApiToken, str]:
+    """A new bearer token in the caller's transaction: (row, token). Only the hash is stored,
+    so the caller must show the token now."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValueError(f"a token lasts 1 to {MAX_TOKEN_DAYS} days, not {days} / "
+                         f"令牌有效期须为 1 至 {MAX_TOKEN_DAYS} 天，而不是 {days}")
     token = "obs_" + secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.UTC)
+    row = ApiToken(user_id=user_id, name=name, token_hash=token_hash(token), created_at=now,
+                   revoked=False, expires_at=now + dt.timedelta(days=days))
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def create_api_token(engine: Engine, user_id: int, name: str, days: int = TOKEN_DAYS) -> str:
+    """A new bearer token in its own transaction (scripts and tests); the token itself."""
     with Session(engine) as session, session.begin():
-        session.add(ApiToken(user_id=user_id, name=name, token_hash=token_hash(token),
-                             created_at=dt.datetime.now(dt.UTC), revoked=False))
-    return token
+        return add_api_token(session, user_id, name, days)[1]
+
+
+def token_state(token: ApiToken, now: dt.datetime | None = None) -> str:
+    """``active``, ``revoked`` or ``expired``: what a request with this token meets."""
+    if token.revoked:
+        return "revoked"
+    if _aware(token.expires_at) <= (now or dt.datetime.now(dt.UTC)):
+        return "expired"
+    return "active"
 
 
 def principal_from_bearer(engine: Engine, token: str) -> Principal | None:
+    """The token's user, if the token exists, is neither revoked nor expired and the user is
+    active; notes the use (at most once a minute)."""
+    now = dt.datetime.now(dt.UTC)
     with Session(engine) as session:
         row = session.execute(
             select(ApiToken, User).join(User, User.id == ApiToken.user_id)
             .where(ApiToken.token_hash == token_hash(token))).first()
-        if row is None or row[0].revoked or not row[1].active:
+        if row is None or token_state(row[0], now) != "active" or not row[1].active:
             return None
-        return _principal(row[1], via_token=True)
+        api_token, user = row
+        last = api_token.last_used_at
+        if last is None or now - _aware(last) >= LAST_USED_EVERY:
+            _note_use(session, api_token.id, now)
+        return _principal(user, via_token=True)
+
+
+def _note_use(session: Session, token_id: int, now: dt.datetime) -> None:
+    """Stamp ``last_used_at`` (to the minute). Best effort: the WHERE makes concurrent requests
+    write once, and a database busy with a long write skips the stamp rather than making a
+    read wait for it (on SQLite the wait is cut to a tenth of a second)."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    wait = connection.exec_driver_sql("PRAGMA busy_timeout").scalar() if sqlite else None
+    try:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA busy_timeout=100")
+        session.execute(update(ApiToken).where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - LAST_USED_EVERY))
+            .values(last_used_at=now.replace(second=0, microsecond=0))
+            .execution_options(synchronize_session=False))
+        session.commit()
+    except OperationalError:
+        session.rollback()
+    finally:
+        if sqlite:
+            session.connection().exec_driver_sql(f"PRAGMA busy_timeout={int(wait or 0)}")
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:

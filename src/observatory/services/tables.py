@@ -67,6 +67,11 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    """After this a token is refused (``services.auth.TOKEN_DAYS`` after creation by default)."""
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When the token last authenticated a request, to the minute (written at most once a
+    minute per token, so a busy script does not turn every read into a write)."""
 
 
 class ImportRun(Base):

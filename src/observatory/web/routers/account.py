@@ -89,6 +89,19 @@ async def new_token(request: Request, dep: Dep, p: User) -> HTMLResponse:
     allow(p, "account")
     form = await form_of(request)
     await check_csrf(request, p, form)
-    token = accounts.new_token(dep.engine, p, str(form.get("name") or "script"))
+    days = str(form.get("days") or auth.TOKEN_DAYS).strip()
+    if not days.isdigit():
+        raise HTTPException(422, f"days must be a whole number, not {days[:20]!r} / "
+                                 f"有效天数须为整数，而不是 {days[:20]!r}")
+    token = accounts.new_token(dep.engine, p, str(form.get("name") or "script"), int(days))
     return render(request, "account.html", p,
                   {"acc": accounts.account(dep.engine, p), "new_token": token})
+
+
+@router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
+async def revoke_token(request: Request, dep: Dep, p: User, token_id: int) -> Response:
+    """The revoke button: one of the user's own tokens, refused at once from then on."""
+    allow(p, "account")
+    await check_csrf(request, p)
+    accounts.revoke_own_token(dep.engine, p, token_id)
+    return RedirectResponse("/account", 303)
