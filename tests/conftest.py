@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -25,6 +26,13 @@ from observatory.registry.setup import init_database
 from tests import no_shared_reads
 
 no_shared_reads.install()
+
+# The suite never reads the developer's deployment: no settings from the shell, and a home of
+# its own (a `.observatory/observatory.toml` left by `make demo` would otherwise set the region).
+for _name in ("HOME", "DATABASE_URL", "SECRET_KEY", "REGION", "FIRST_YEAR", "LAST_YEAR",
+              "DEFAULT_PERIOD", "KEY_PLAN", "LANGUAGES"):
+    os.environ.pop(f"OBSERVATORY_{_name}", None)
+os.environ["OBSERVATORY_HOME"] = tempfile.mkdtemp(prefix="observatory-test-home-")
 
 BACKENDS = ("sqlite", "postgres")
 
