@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from observatory.cli.output import fail, settings
+from observatory.services.errors import ServiceError
 
 app = typer.Typer(help="Reports: the annual monitoring report (HTML or PDF, zh/en).",
                   no_args_is_help=True)
@@ -36,5 +37,8 @@ def annual(
              f"--lang {lang!r}：只能取 {'、'.join(deployment.languages)}")
     if out.suffix.lower() not in SUFFIXES:
         fail(f"--out {out}: must end in .pdf or .html", f"--out {out}：须以 .pdf 或 .html 结尾")
-    path = write_report(make_engine(), year or deployment.period, lang, out)
+    try:
+        path = write_report(make_engine(), year or deployment.period, lang, out, deployment)
+    except ServiceError as exc:
+        fail(exc.en, exc.zh)
     typer.echo(f"wrote {path}")

@@ -20,7 +20,7 @@ from observatory.config import Settings, get_settings
 from observatory.reports import svg
 from observatory.services.plans import TargetView, overview, plans_tree
 from observatory.services.series import observation_series
-from observatory.services.yearly import MarketYear, fund_totals, market_year
+from observatory.services.yearly import MarketYear, fund_totals, market_year, report_year
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,6 +46,7 @@ def report_data(engine: Engine, year: int, lang: str, settings: Settings | None 
                 ) -> dict[str, Any]:
     """Everything the report prints for ``year``, with its charts as SVG text."""
     settings = settings or get_settings()
+    report_year(settings, year)
     tree = plans_tree(engine, settings, assessment_year=year)
     over = overview(engine, settings, tree)
     plans = []

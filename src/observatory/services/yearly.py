@@ -9,8 +9,20 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from observatory.config import Settings
 from observatory.registry import models as m
+from observatory.services.errors import Invalid
 from observatory.services.funds import funds_page
+
+
+def report_year(settings: Settings, year: int) -> int:
+    """A year the deployment covers; any other (``year=1``, ``99999999999``) is refused, not
+    rendered as an empty or broken report."""
+    if year not in settings.years:
+        raise Invalid(
+            f"year {year}: the deployment covers {settings.first_year}-{settings.last_year}",
+            f"年份 {year}：本部署覆盖 {settings.first_year}-{settings.last_year} 年")
+    return year
 
 
 class MarketYear(BaseModel):
