@@ -24,11 +24,12 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -65,7 +66,10 @@ class Settings(BaseSettings):
     default_period: int | None = None
     #: Code of the plan the overview leads with; none shows every plan alike.
     key_plan: str | None = None
-    languages: tuple[str, ...] = LANGUAGES
+    languages: Annotated[tuple[str, ...], NoDecode] = LANGUAGES
+    #: Addresses of the reverse proxies whose ``X-Forwarded-For`` names the real client (the
+    #: login limiter counts per client); none by default, so no peer can claim another address.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
 
     @classmethod
     def settings_customise_sources(
@@ -102,6 +106,13 @@ class Settings(BaseSettings):
                 f"languages must be chosen from {', '.join(LANGUAGES)}, got {value!r} / "
                 f"languages 只能取 {'、'.join(LANGUAGES)}，实为 {value!r}"
             )
+        return tuple(value)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
         return tuple(value)
 
     @model_validator(mode="after")

@@ -124,7 +124,11 @@ def serve_app(engine: Engine, host: str, port: int) -> None:
     from observatory.web.app import create_app
 
     Console().print(f"[bold]Serving http://{host}:{port}[/bold] (Ctrl-C stops)")
-    uvicorn.run(create_app(engine), host=host, port=port)
+    proxies = settings().trusted_proxies
+    # Only the configured proxies may say who the client is (X-Forwarded-For); uvicorn's own
+    # default would trust any peer on 127.0.0.1.
+    uvicorn.run(create_app(engine), host=host, port=port, proxy_headers=bool(proxies),
+                forwarded_allow_ips=",".join(proxies) or None)
 
 
 def serve(

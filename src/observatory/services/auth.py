@@ -15,7 +15,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -214,35 +214,75 @@ def csrf_ok(expected: str | None, given: str | None) -> bool:
 
 
 class LoginLimiter:
-    """At most ``limit`` failed logins per ``window`` seconds per client address and per user
-    name (so neither one address guessing many names nor many addresses guessing one works).
+    """Failed logins slow down the one who fails, never the account holder.
 
-    In memory, per server process: enough for one uvicorn process; behind several workers each
-    keeps its own count (documented in docs/web.md)."""
+    Counted per (user name, client address): after ``limit`` failures within a day that pair
+    waits ``window`` seconds, and each further failure doubles the wait (up to a day). A client
+    address that fails across many names waits too, at ``4 x limit``. Nothing is counted per
+    user name alone, so nobody can lock the real user out by failing on purpose from elsewhere.
+    Memory is bounded: at most ``max_keys`` pairs (the oldest forgotten first), and names are
+    kept as a short hash, so a megabyte-long user name costs 32 bytes.
 
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+    In memory, per server process (several workers each keep their own count; docs/web.md)."""
+
+    MAX_WAIT = 86_400.0
+
+    def __init__(self, limit: int = 5, window: float = 300.0, max_keys: int = 10_000) -> None:
+        self.limit, self.window, self.max_keys = limit, window, max_keys
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _prune(self, key: str, now: float) -> deque[float]:
-        q = self._failures[key]
-        while q and q[0] < now - self.window:
+    @staticmethod
+    def _keys(client: str, username: str) -> tuple[str, str]:
+        name = hashlib.sha256(username.strip().lower().encode("utf-8", "replace")).hexdigest()
+        return f"pair:{client[:64]}:{name[:32]}", f"client:{client[:64]}"
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._failures.get(key)
+        if q is None:
+            return deque()
+        while q and q[0] < now - self.MAX_WAIT:
             q.popleft()
         return q
 
-    def blocked(self, client: str, username: str) -> bool:
+    def wait(self, client: str, username: str) -> float:
+        """Seconds this client must wait before trying ``username`` again (0: go ahead)."""
         now = time.monotonic()
+        pair, addr = self._keys(client, username)
         with self._lock:
-            return any(len(self._prune(k, now)) >= self.limit
-                       for k in (f"ip:{client}", f"user:{username.lower()}"))
+            return max(self._pair_wait(self._recent(pair, now), now),
+                       self._client_wait(self._recent(addr, now), now))
+
+    def _pair_wait(self, failures: deque[float], now: float) -> float:
+        """``limit`` failures in a day: wait ``window``, then twice as long after each more."""
+        if len(failures) < self.limit:
+            return 0.0
+        wait = min(self.window * 2 ** (len(failures) - self.limit), self.MAX_WAIT)
+        return max(0.0, failures[-1] + wait - now)
+
+    def _client_wait(self, failures: deque[float], now: float) -> float:
+        """``4 x limit`` failures within ``window`` from one address: wait out the window."""
+        recent = [t for t in failures if t >= now - self.window]
+        if len(recent) < 4 * self.limit:
+            return 0.0
+        return max(0.0, recent[-4 * self.limit] + self.window - now)
+
+    def blocked(self, client: str, username: str) -> bool:
+        return self.wait(client, username) > 0
 
     def failed(self, client: str, username: str) -> None:
         now = time.monotonic()
         with self._lock:
-            for key in (f"ip:{client}", f"user:{username.lower()}"):
-                self._prune(key, now).append(now)
+            for key in self._keys(client, username):
+                q = self._failures.pop(key, None) or deque()
+                q.append(now)
+                self._failures[key] = q  # newest last: the oldest keys are forgotten first
+            while len(self._failures) > self.max_keys:
+                self._failures.popitem(last=False)
 
     def succeeded(self, client: str, username: str) -> None:
         with self._lock:
-            self._failures.pop(f"user:{username.lower()}", None)
+            self._failures.pop(self._keys(client, username)[0], None)
+
+    def __len__(self) -> int:
+        return len(self._failures)
