@@ -39,7 +39,12 @@ from sqlalchemy.orm import Session
 
 from observatory.market.contracts import register_contract
 from observatory.market.database import match_listing, registry_engine
-from observatory.market.workflow import DECLINE_REASONS, advance, propose
+from observatory.market.workflow import (
+    DECLINE_REASONS,
+    advance,
+    propose,
+    qualified_throughout,
+)
 from observatory.registry import models as m
 
 if TYPE_CHECKING:
@@ -155,9 +160,7 @@ def _qualified_brokers(session: Session, start: dt.date, end: dt.date) -> list[s
     rows = session.execute(
         select(m.Person.code, m.BrokerQualification.id)
         .join(m.BrokerQualification, m.BrokerQualification.person_id == m.Person.id)
-        .where(m.BrokerQualification.valid_from <= start,
-               m.BrokerQualification.valid_to.is_(None)
-               | (m.BrokerQualification.valid_to >= end))
+        .where(qualified_throughout(start, end))
         .order_by(m.BrokerQualification.id)).all()
     seen: dict[str, None] = {}
     for code, _ in rows:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from observatory.registry import models as m
@@ -53,13 +53,19 @@ def _one(session: Session, model: type[Any], attr: str, value: str, zh: str) -> 
     return found
 
 
+def qualified_throughout(start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    """Broker qualifications valid on every day from ``start`` to ``end`` (an open bound is
+    no limit): the one rule the workflow and the example city's broker pool both apply."""
+    q = m.BrokerQualification
+    return ((q.valid_from.is_(None) | (q.valid_from <= start))
+            & (q.valid_to.is_(None) | (q.valid_to >= end)))
+
+
 def _qualified_broker(session: Session, code: str, on: dt.date) -> m.Person:
     """The person ``code`` if a broker qualification of theirs is valid on ``on``."""
     person: m.Person = _one(session, m.Person, "code", code, "经纪人")
     valid = session.scalar(select(func.count()).select_from(m.BrokerQualification).where(
-        m.BrokerQualification.person_id == person.id,
-        m.BrokerQualification.valid_from.is_(None) | (m.BrokerQualification.valid_from <= on),
-        m.BrokerQualification.valid_to.is_(None) | (m.BrokerQualification.valid_to >= on)))
+        m.BrokerQualification.person_id == person.id, qualified_throughout(on, on)))
     if not valid:
         raise WorkflowError(f"{code} holds no technology-broker qualification valid on {on}",
                             f"{code} 在 {on} 没有有效的技术经纪人资格")
