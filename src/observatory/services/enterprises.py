@@ -91,10 +91,9 @@ def enterprise_list(engine: Engine, p: Principal, q: str) -> EnterpriseList:
     if role_of(p) == "enterprise":
         stmt = stmt.where(m.Organisation.id == p.organisation_id)
     if q:
-        # % and _ in a name are letters to look for, not wildcards.
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(m.Organisation.name_zh.like(like, escape="\\"),
-                              m.Organisation.name_en.like(like, escape="\\"),
+        # autoescape: % and _ in a name are letters to look for, not wildcards.
+        stmt = stmt.where(or_(m.Organisation.name_zh.contains(q, autoescape=True),
+                              m.Organisation.name_en.contains(q, autoescape=True),
                               m.Organisation.uscc == q))
     with Session(engine) as session:
         rows = session.execute(stmt).all()
