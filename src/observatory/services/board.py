@@ -313,13 +313,12 @@ def _proposal_broker(engine: Engine, p: Principal, given: MatchProposal) -> str 
 def _check_visible(session: Session, p: Principal, given: MatchProposal) -> None:
     """A listing the proposer may not see answers as if it did not exist (nothing leaks)."""
     demand = session.scalar(select(m.Demand).where(m.Demand.code == given.demand))
-    if demand is not None and not can_see_listing(p, demand):
-        raise WorkflowRefused(f"no demand {given.demand!r}", f"不存在需求 {given.demand!r}")
     achievement = session.scalar(select(m.Achievement)
                                  .where(m.Achievement.code == given.achievement))
-    if achievement is not None and not can_see_listing(p, achievement):
-        raise WorkflowRefused(f"no achievement {given.achievement!r}",
-                              f"不存在成果 {given.achievement!r}")
+    for row, code, en, zh in ((demand, given.demand, "demand", "需求"),
+                              (achievement, given.achievement, "achievement", "成果")):
+        if row is not None and not can_see_listing(p, row):
+            raise WorkflowRefused(f"no {en} {code!r}", f"不存在{zh} {code!r}")
 
 
 def propose(engine: Engine, p: Principal, given: MatchProposal) -> MatchRecord:
