@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         kwargs = getattr(init_settings, "init_kwargs", {})
         path = _home_of(kwargs) / SETTINGS_FILE
-        _check_file_keys(path)
+        _read_settings_file(path)  # refuse a broken file before any source reads it
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path))
 
     @field_validator("region")
@@ -163,10 +163,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.sqlite_path}"
 
 
-def _check_file_keys(path: Path) -> None:
-    """Refuse a settings file that does not parse or names a key nobody reads (a typo)."""
+def _read_settings_file(path: Path) -> dict[str, Any]:
+    """The file's values ({} when there is none); refuse one that does not parse or names a
+    key nobody reads (a typo)."""
     if not path.exists():
-        return
+        return {}
     try:
         values = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -179,6 +180,7 @@ def _check_file_keys(path: Path) -> None:
             f"{path}: unknown setting(s) {', '.join(unknown)}; known: "
             f"{', '.join(Settings.model_fields)} / {path}：未知的设置项 {'、'.join(unknown)}"
         )
+    return values
 
 
 def write_settings(home: Path, values: dict[str, Any]) -> Path:
@@ -189,8 +191,7 @@ def write_settings(home: Path, values: dict[str, Any]) -> Path:
         raise SettingsError(f"unknown deployment setting(s) {', '.join(unknown)} / "
                             f"未知的部署设置项 {'、'.join(unknown)}")
     path = Path(home) / SETTINGS_FILE
-    _check_file_keys(path)
-    kept = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    kept = _read_settings_file(path)
     merged = {k: v for k, v in kept.items() if k not in DEPLOYMENT_KEYS}
     merged.update({k: v for k, v in values.items() if v is not None})
     Settings.model_validate({"home": home, **merged})
