@@ -32,6 +32,7 @@ from observatory.services.access import ACCESS, role_of
 from observatory.services.context import Deployment
 from observatory.services.errors import Denied, ServiceError
 from observatory.web import charts
+from observatory.web.security import came_over_https
 
 logger = logging.getLogger("observatory.web")
 HERE = Path(__file__).resolve().parent
@@ -84,8 +85,7 @@ Lang = Annotated[str, Depends(lang_of)]
 
 
 def secure(request: Request) -> bool:
-    return (request.url.scheme == "https"
-            or request.headers.get("x-forwarded-proto", "").lower() == "https")
+    return came_over_https(request.scope)
 
 
 def pre_csrf(request: Request) -> str:

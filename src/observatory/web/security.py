@@ -47,9 +47,11 @@ NO_STORE_PATHS = ("/login",)
 SHARED_ASSETS = ("/static/", "/assets/")
 
 
-def _came_over_https(scope: Scope, headers: dict[bytes, bytes]) -> bool:
-    """The request's scheme, or the one a proxy in front says it received."""
-    forwarded = headers.get(b"x-forwarded-proto", b"").decode("latin-1").strip().lower()
+def came_over_https(scope: Scope) -> bool:
+    """The request's scheme, or the one a proxy in front says it received (HSTS here, the
+    cookies' ``Secure`` flag in the routes)."""
+    forwarded = next((v for n, v in scope.get("headers", []) if n.lower() == b"x-forwarded-proto"),
+                     b"").decode("latin-1").strip().lower()
     return scope.get("scheme") == "https" or forwarded == "https"
 
 
@@ -73,7 +75,7 @@ def response_headers(scope: Scope, request_headers: dict[bytes, bytes],
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),
     ]
-    if _came_over_https(scope, request_headers):
+    if came_over_https(scope):
         added.append((b"strict-transport-security", HSTS.encode()))
     shared = path.startswith(SHARED_ASSETS)
     no_store = not shared and (path in NO_STORE_PATHS or b"set-cookie" in present
