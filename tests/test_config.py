@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from observatory.config import Settings, SettingsError, write_settings
+from observatory.config import Settings, SettingsError, get_settings, write_settings
 
 
 def test_file_then_environment_then_arguments(tmp_path: Path, monkeypatch) -> None:
@@ -48,3 +48,25 @@ def test_writing_keeps_the_operator_s_connection_keys(tmp_path: Path) -> None:
     assert (s.database_url, s.secret_key, s.region) == ("postgresql://obs@db/obs", "k", "370200")
     with pytest.raises(SettingsError, match="secret"):
         write_settings(tmp_path, {"secret_key": "x"})
+
+
+def test_get_settings_names_each_bad_field(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("OBSERVATORY_HOME", str(tmp_path))
+    monkeypatch.setenv("OBSERVATORY_REGION", "12")
+    with pytest.raises(SettingsError, match=r"^region: region must be a 6-digit .* 6 位"):
+        get_settings()
+
+
+def test_every_command_stops_on_broken_settings(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from observatory.cli import app
+
+    monkeypatch.setenv("OBSERVATORY_HOME", str(tmp_path))
+    monkeypatch.setenv("OBSERVATORY_REGION", "12")
+    for args in (["targets", "status"], ["indicators", "compute"], ["report", "annual",
+                                                                    "--out", "r.html"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "部署设置有误" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "observatory.db").exists()  # stopped before opening a database

@@ -26,7 +26,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -208,5 +208,15 @@ def write_settings(home: Path, values: dict[str, Any]) -> Path:
 
 
 def get_settings() -> Settings:
-    """The settings in force for this process (read anew: a CLI call may change the home)."""
-    return Settings()
+    """The settings in force for this process (read anew: a CLI call may change the home).
+
+    A value that fails validation (a variable or the file) is a :class:`SettingsError` naming
+    each field and why, in both languages, as a broken file is."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(x) for x in err['loc']) or 'settings'}: "
+            f"{str(err['msg']).removeprefix('Value error, ')}"
+            for err in exc.errors())
+        raise SettingsError(reasons) from None

@@ -16,6 +16,7 @@ from observatory.cli.funds import app as funds_app
 from observatory.cli.index import app as index_app
 from observatory.cli.indicators import app as indicators_app
 from observatory.cli.match import app as match_app
+from observatory.cli.output import settings
 from observatory.cli.report import app as report_app
 from observatory.cli.targets import progress_app, targets_app
 from observatory.cli.users import app as users_app
@@ -25,6 +26,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def deployment() -> None:
+    """Innovation Observatory: registry, indicators, targets, indices, marketplace, funds."""
+    settings()  # broken settings stop every command with their reasons (exit 2), up front
+
+
 registry.register(app)
 demo.register(app)
 backup.register(app)
