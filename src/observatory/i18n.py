@@ -19,6 +19,24 @@ LOCALES = {"zh": "zh_CN", "en": "en_GB"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app_title": {"en": "Innovation Observatory", "zh": "科技创新监测平台"},
+    "reconcile": {"en": "Published figures and the registry", "zh": "公布数据与登记数据核对"},
+    "reconcile_intro": {"en": "Every published statistic beside the value the registry's records "
+                              "give for the same indicator, region and year, compared to the "
+                              "published precision.",
+                        "zh": "每项公布的统计数据与登记记录按同一指标、地区、年份计算的数值对照，"
+                              "按公布精度比较。"},
+    "published_value": {"en": "Published", "zh": "公布值"},
+    "computed_value": {"en": "Computed from records", "zh": "记录计算值"},
+    "difference": {"en": "Difference", "zh": "差额"},
+    "rc_match": {"en": "Matches", "zh": "一致"},
+    "rc_differs": {"en": "Differs", "zh": "不一致"},
+    "rc_observed": {"en": "Published only (no registry counterpart)",
+                    "zh": "仅有公布数（无对应登记指标）"},
+    "rc_not_in_catalogue": {"en": "Not in the catalogue", "zh": "不在指标目录中"},
+    "rc_not_a_year": {"en": "Not a yearly period", "zh": "非年度统计期"},
+    "rc_no_records": {"en": "No records", "zh": "无记录"},
+    "rc_more than": {"en": "more than", "zh": "以上"},
+    "rc_less than": {"en": "less than", "zh": "以下"},
     "overview": {"en": "Overview", "zh": "总览"},
     "plans": {"en": "Plans", "zh": "规划计划"},
     "indicators": {"en": "Indicators", "zh": "指标"},

@@ -190,3 +190,37 @@ def import_stats_cmd(
              f"{len(exc.errors)} 处错误，未导入任何数据", code=1)
     for entity, counts in result.as_dict().items():
         typer.echo(f"{entity}: {counts}")
+
+
+RECONCILE_COLUMNS = [Column("indicator"), Column("computed_as"), Column("region"),
+                     Column("period"),
+                     Column("published", Kind.amount, unit_key="unit"),
+                     Column("computed", Kind.amount, unit_key="unit"),
+                     Column("difference", Kind.amount, unit_key="unit"), Column("unit"),
+                     Column("qualifier"), Column("source"), Column("status")]
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    region: str = typer.Option(None, "--region", "-r", help="Only this GB/T 2260 code."),
+    period: str = typer.Option(None, "--period", help="Only this period (e.g. 2023)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json"),
+    output: Path | None = typer.Option(None, "--output", "-o"),
+    database_url: str | None = typer.Option(None, "--database-url", help=DB_HELP),
+) -> None:
+    """Every published figure beside the value the registry's records give (exit 1 if any
+    differs): how a statistics office checks its registry against the official figures."""
+    from observatory.services.errors import ServiceError
+    from observatory.services.reconcile import reconcile
+
+    settings()
+    try:
+        result = reconcile(_engine(database_url), region, period)
+    except ServiceError as exc:
+        fail(exc.en, exc.zh)
+    rows = [r.model_dump() for r in result.rows]
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v)
+    emit(rows, fmt, RECONCILE_COLUMNS, output=output,
+         title=f"{len(rows)} published figures / 项公布数据: {counts}")
+    if result.counts["differs"]:
+        raise typer.Exit(1)
