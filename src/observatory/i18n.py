@@ -19,6 +19,19 @@ LOCALES = {"zh": "zh_CN", "en": "en_GB"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app_title": {"en": "Innovation Observatory", "zh": "科技创新监测平台"},
+    "uncertainty": {"en": "uncertainty", "zh": "不确定性分析"},
+    "mc_runs": {"en": "Monte Carlo runs", "zh": "蒙特卡洛模拟次数"},
+    "index_indicators": {"en": "Indicators and weights", "zh": "指标与权重"},
+    "pillar": {"en": "Pillar (weight)", "zh": "分项（权重）"},
+    "weight": {"en": "Weight", "zh": "权重"},
+    "index_values": {"en": "Values: as computed, and normalised (1-100)",
+                     "zh": "指标值：计算值及标准化值（1–100）"},
+    "index_values_note": {"en": "Each cell: the indicator's value in its unit, and below it the "
+                                "normalised value the index aggregates.",
+                          "zh": "每格上方为指标原值（按其单位），下方为指数汇总所用的标准化值。"},
+    "what_if": {"en": "What if the weights were different?", "zh": "调整权重试算"},
+    "recompute": {"en": "Recompute", "zh": "重新计算"},
+    "rank_change": {"en": "Rank change", "zh": "位次变化"},
     "reconcile": {"en": "Published figures and the registry", "zh": "公布数据与登记数据核对"},
     "reconcile_intro": {"en": "Every published statistic beside the value the registry's records "
                               "give for the same indicator, region and year, compared to the "
