@@ -19,6 +19,8 @@ LOCALES = {"zh": "zh_CN", "en": "en_GB"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app_title": {"en": "Innovation Observatory", "zh": "科技创新监测平台"},
+    "data_as_of": {"en": "Data as of", "zh": "数据截至"},
+    "provisional": {"en": "provisional", "zh": "初步数"},
     "uncertainty": {"en": "uncertainty", "zh": "不确定性分析"},
     "mc_runs": {"en": "Monte Carlo runs", "zh": "蒙特卡洛模拟次数"},
     "index_indicators": {"en": "Indicators and weights", "zh": "指标与权重"},
