@@ -80,13 +80,17 @@ def _report_failure(failed: ImportFailed, errors_out: Path | None) -> None:
 
 def export(
     entity: str = typer.Option(None, "--entity", help=f"One of: {', '.join(SPECS)}"),
-    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or json"),
+    fmt: str = typer.Option("csv", "--format", help="csv, xlsx, json or parquet"),
     out: Path = typer.Option(None, "--out", help="File (one entity) or folder (all entities)."),
     database_url: str = typer.Option(None, help=DB_HELP),
 ) -> None:
-    """Export one entity (to a file or stdout) or, without --entity, a whole bundle."""
+    """Export one entity (to a file or stdout) or, without --entity, a whole bundle; with
+    ``--format parquet``, every registry table (or the one --entity names) into --out DIR."""
     from observatory.registry.exporter import FORMATS, export_bundle, export_entity
 
+    if fmt == "parquet":
+        export_lake(entity, out, database_url)
+        return
     if fmt not in FORMATS:
         fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}",
              f"--format {fmt!r}：只能取 {'、'.join(FORMATS)}")
@@ -107,6 +111,26 @@ def export(
         sys.stdout.buffer.write(data)
     else:
         out.write_bytes(data)
+
+
+def export_lake(table: str | None, out: Path | None, database_url: str | None) -> None:
+    """Registry tables as Parquet for a data lake (``registry.parquet``), with progress."""
+    from observatory.cli.progress import rich_progress
+    from observatory.registry.parquet import export_parquet, registry_tables
+
+    tables = registry_tables()
+    if out is None:
+        fail("parquet needs --out DIR", "parquet 格式需要 --out 目录")
+    if table is not None and table not in tables:
+        fail(f"--entity {table!r}: not a registry table; use one of {', '.join(tables)}",
+             f"--entity {table!r}：不是登记库的表，只能取 {'、'.join(tables)}")
+    wanted = tables if table is None else [table]
+    with rich_progress() as progress:
+        task = progress.add_task("parquet", total=len(wanted))
+        written = export_parquet(make_engine(database_url), out, wanted,
+                                 progress=lambda name, rows: progress.advance(task))
+    typer.echo(json.dumps({"written": [{"table": w.table, "path": str(w.path), "rows": w.rows,
+                                        "partitioned_by": w.partitioned_by} for w in written]}))
 
 
 def register(app: typer.Typer) -> None:
