@@ -163,3 +163,35 @@ def test_review_list_accept_and_reject_from_the_command_line(engine, tmp_path: P
     assert _count(engine, m.Designation) == 3
     left = runner.invoke(app, ["review", "list", "--format", "json", "--database-url", url])
     assert left.output.strip() == "[]"
+
+
+def test_import_resolving_refuses_what_it_cannot_do(sqlite_engine, tmp_path: Path) -> None:
+    url = seed(sqlite_engine, tmp_path)
+    path = tmp_path / "list.xlsx"
+    published_list(path)
+    no_entity = runner.invoke(app, ["import", str(path), "--resolve-names",
+                                    "--database-url", url])
+    assert no_entity.exit_code == 2 and "--resolve-names" in no_entity.output
+    regions = runner.invoke(app, ["import", str(path), "--entity", "regions",
+                                  "--resolve-names", "--database-url", url])
+    assert regions.exit_code == 2 and "designations" in regions.output
+    nameless = tmp_path / "nameless.csv"
+    nameless.write_text(to_csv([{"certificate_no": "GR1", "type_code": "tech_sme"}]),
+                        encoding="utf-8")
+    missing = runner.invoke(app, ["import", str(nameless), "--entity", "designations",
+                                  "--resolve-names", "--database-url", url])
+    assert missing.exit_code == 2 and "no name column" in missing.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text(to_csv([{"name": "青岛瑞泰海洋装备有限公司", "certificate_no": "GR2",
+                            "type_code": "tech_sme", "level": "national",
+                            "valid_from": "someday", "status": "granted"},
+                           {"name": "无人知晓的公司", "certificate_no": "GR3",
+                            "type_code": "no_such_type", "level": "national",
+                            "valid_from": "", "status": "granted"}]), encoding="utf-8")
+    invalid = runner.invoke(app, ["import", str(bad), "--entity", "designations",
+                                  "--resolve-names", "--database-url", url])
+    assert invalid.exit_code == 2
+    assert "row 2, column valid_from" in invalid.output  # a sure row's error
+    assert "row 3, column type_code" in invalid.output  # a queued row's error, too
+    assert _count(sqlite_engine, m.Designation) == 0
+    assert _count(sqlite_engine, m.NameReview) == 0
