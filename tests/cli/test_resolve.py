@@ -195,3 +195,21 @@ def test_import_resolving_refuses_what_it_cannot_do(sqlite_engine, tmp_path: Pat
     assert "row 3, column type_code" in invalid.output  # a queued row's error, too
     assert _count(sqlite_engine, m.Designation) == 0
     assert _count(sqlite_engine, m.NameReview) == 0
+
+
+def test_resolve_reads_workbooks_with_chinese_headers_and_uscc_hints(engine,
+                                                                      tmp_path: Path) -> None:
+    url = seed(engine, tmp_path)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["单位名称", "统一社会信用代码", "区（市）"])
+    sheet.append(["海澜新能源5号公司", uscc(1), ""])  # the hint decides, the name agrees
+    sheet.append(["青岛瑞泰海洋装备有限公司", uscc(1), ""])  # the name contradicts the hint
+    sheet.append(["青岛瑞泰海洋装备有限公司", "", "黄岛区"])  # the firm is in 崂山区
+    path = tmp_path / "names.xlsx"
+    book.save(path)
+    result = runner.invoke(app, ["resolve", "organisations", str(path), "--database-url", url])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["uscc"], r["decision"]) for r in rows] == [
+        (uscc(1), "auto"), (uscc(1), "review"), (uscc(3), "review")]
