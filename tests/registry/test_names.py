@@ -52,6 +52,7 @@ def test_region_names_come_from_the_registry_not_the_code() -> None:
     assert regions.normalise("西海岸新区海澜有限公司").core == "海澜"
     assert regions.normalise("烟台海澜有限公司").core == "烟台海澜"  # not a registry region
     assert regions.lookup("崂山") == regions.lookup("Laoshan District") == "370212"
+    assert regions.lookup("黄岛区（西海岸新区）") == regions.lookup("西海岸新区") == "370211"
     assert regions.lookup("火星") is None
 
 

@@ -130,8 +130,12 @@ class RegionNames:
         text = text.strip()
         if text in self.parent:
             return text
-        codes = self.aliases.get(squash(text), frozenset())
-        return next(iter(codes)) if len(codes) == 1 else None
+        plain = unicodedata.normalize("NFKC", text).translate(_BRACKETS)
+        for form in (plain, plain.split("(")[0]):  # 黄岛区（西海岸新区） as the registry writes it
+            codes = self.aliases.get(squash(form), frozenset())
+            if codes:
+                return next(iter(codes)) if len(codes) == 1 else None
+        return None
 
     def _prefix(self, text: str) -> tuple[str, frozenset[str]] | None:
         for size in range(min(self._longest, len(text) - MIN_CORE), 1, -1):
