@@ -290,6 +290,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "st_sun_cloud": {"en": "sun and cloud", "zh": "晴间多云"},
     "st_cloud": {"en": "cloud", "zh": "多云"},
     "st_thunderstorm": {"en": "thunderstorm", "zh": "雷雨"},
+    # name resolution's review queue (services/resolution.py, web/routers/review.py)
+    "review_queue": {"en": "Names to review", "zh": "名称审核"},
+    "review_intro": {"en": "Rows of published lists whose organisation was not resolved for "
+                     "sure. Accepting imports the row for the organisation chosen.",
+                     "zh": "公开名单中未能确定对应机构的记录。确认后按所选机构导入该行。"},
+    "printed_name": {"en": "Name as printed", "zh": "名单所列名称"},
+    "candidates": {"en": "Candidates", "zh": "候选机构"},
+    "similarity": {"en": "Similarity", "zh": "相似度"},
+    "other_uscc": {"en": "or another USCC", "zh": "或填写其他统一社会信用代码"},
+    "accept": {"en": "Accept and import", "zh": "确认并导入"},
+    "reject": {"en": "Reject", "zh": "驳回"},
+    "decision": {"en": "Decision", "zh": "判定"},
+    "nothing_queued": {"en": "Nothing here.", "zh": "暂无记录。"},
+    "region_fits": {"en": "region fits", "zh": "地区相符"},
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from observatory.cli.output import FORMAT_HELP, Column, Kind, OutputFormat, emit, fail
@@ -48,11 +49,17 @@ def import_(
     errors_out: Path = typer.Option(None, "--errors-out", help="Write errors as CSV here."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP),
     database_url: str = typer.Option(None, help=DB_HELP),
+    resolve_names: bool = typer.Option(
+        False, "--resolve-names", help="Find each row's firm by its name (a published list): "
+        "sure rows are imported, the rest queued for `observatory review`."),
 ) -> None:
     """Import a file or bundle: all rows valid and written in one transaction, or nothing."""
     from observatory.registry.importer import import_path
 
     engine = make_engine(database_url)
+    if resolve_names:
+        _import_resolving(engine, path, entity, dry_run, encoding, errors_out, fmt)
+        return
     try:
         with rich_progress() as progress:
             result = import_path(engine, path, entity, dry_run=dry_run, encoding=encoding,
@@ -62,6 +69,28 @@ def import_(
     rows = [{"entity": name, "inserted": c.inserted, "updated": c.updated,
              "unchanged": c.unchanged} for name, c in result.counts.items()]
     emit(rows, fmt, COUNT_COLUMNS, title="dry run: nothing written" if dry_run else "imported")
+
+
+def _import_resolving(engine: Engine, path: Path, entity: str | None, dry_run: bool,
+                      encoding: str | None, errors_out: Path | None, fmt: OutputFormat) -> None:
+    """A published list: the service resolves names, imports the sure rows, queues the rest."""
+    from observatory.services.errors import ServiceError
+    from observatory.services.resolution import import_resolving
+
+    try:
+        done = import_resolving(engine, path, entity, dry_run=dry_run, encoding=encoding)
+    except ImportFailed as failed:
+        _report_failure(failed, errors_out)
+    except ServiceError as exc:
+        fail(exc.en, exc.zh)
+    rows = [{"entity": name, **c.model_dump()} for name, c in done.counts.items()]
+    emit(rows, fmt, COUNT_COLUMNS, title="dry run: nothing written" if dry_run else "imported")
+    Console(stderr=True, soft_wrap=True).print(
+        f"names: {done.auto} resolved automatically (imported), {done.queued} queued for "
+        f"review, {done.unknown} unknown (queued), {done.already_queued} already queued / "
+        f"名称：自动匹配 {done.auto} 条（已导入），待审核 {done.queued} 条，"
+        f"未找到 {done.unknown} 条（已加入审核队列），此前已在队列 {done.already_queued} 条",
+        markup=False, highlight=False)
 
 
 def _report_failure(failed: ImportFailed, errors_out: Path | None) -> None:
