@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from observatory import indicators
+from observatory.registry import models as m
 from observatory.services.access import is_staff, role_of
 from observatory.services.auth import Principal
 from observatory.services.funds import funds_in_scope
@@ -57,6 +58,11 @@ def record_rule(engine: Engine, p: Principal) -> RecordRule:
         with Session(engine) as session:
             fund_ids = frozenset(int(i) for i, _ in session.execute(funds))
     organisation = p.organisation_id if role_of(p) == "enterprise" else None
+    if organisation is not None and p.scope is not None:
+        with Session(engine) as session:  # its own records, as long as it is in its region
+            region = session.scalar(select(m.Organisation.region_code)
+                                    .where(m.Organisation.id == organisation))
+        organisation = organisation if region in p.scope else None
     return RecordRule(is_staff(p), p.scope, organisation, fund_ids)
 
 
@@ -87,19 +93,26 @@ CHECKS: dict[str, Callable[[RecordRule, Row], bool]] = {
 }
 
 
-def record_set(code: str) -> str | None:
-    """The kind of record behind indicator ``code`` (None: published statistics)."""
-    ind = indicators.load_catalogue().indicators.get(code)
-    return getattr(ind, "records", None)
+def record_set(code: str, row: Row) -> str | None:
+    """The kind of record ``row`` behind indicator ``code`` is: a record set, ``observed``
+    (published statistics), or None when it cannot be told (then it counts as confidential).
+    A derived indicator's row names its input (``input``), whose records it is."""
+    catalogue = indicators.load_catalogue().indicators
+    ind = catalogue.get(code)
+    if ind is not None and ind.kind == "derived":
+        ind = catalogue.get(str(row.get("input")))
+    if ind is None or ind.kind == "derived":
+        return None
+    return "observed" if ind.kind == "observed" else getattr(ind, "records", None)
 
 
 def visible(rule: RecordRule, code: str, row: Row) -> bool:
-    """Whether ``rule`` shows ``row`` of indicator ``code`` (a derived indicator's row names
-    its input, whose records it is). Unknown kinds are confidential: staff of the region."""
-    kind = record_set(str(row.get("input") or code))
-    if kind is None or kind in PUBLIC_SETS:
+    """Whether ``rule`` shows ``row`` of indicator ``code``. Kinds without a rule of their own
+    are confidential: staff of the row's region."""
+    kind = record_set(code, row)
+    if kind == "observed" or kind in PUBLIC_SETS:
         return True
-    check = CHECKS.get(kind)
+    check = CHECKS.get(kind or "")
     if check is None:
         return rule.region_ok(row.get("region_code"))
     return check(rule, row)
