@@ -172,3 +172,29 @@ def test_region_scopes_by_role_scope_and_entity(engine: Engine) -> None:
     _funds(w)
     _drilldowns(w)
     _public(w)
+
+
+def test_subtrees_follow_the_regions_table(sqlite_engine: Engine) -> None:
+    """Nation > province > city > district, read from the parent links; a new district
+    added to the table joins its city's subtree without any code change."""
+    from observatory.services.auth import region_subtree
+
+    with Session(sqlite_engine) as session:
+        parent = dict(session.execute(select(m.Region.code, m.Region.parent_code)).all())
+
+        def below(code: str) -> set[str]:
+            out = {code}
+            while True:
+                more = {c for c, p in parent.items() if p in out} - out
+                if not more:
+                    return out
+                out |= more
+        for code in ("100000", "370000", "370200", "370211"):
+            assert region_subtree(session, code) == below(code)
+        assert region_subtree(session, "370211") == {"370211"}
+        assert region_subtree(session, "999999") == frozenset()
+        session.add(m.Region(code="370299", name_zh="新区", name_en="New district",
+                             level="district", parent_code="370211"))
+        session.flush()
+        assert "370299" in region_subtree(session, "370200")
+        assert "370299" in region_subtree(session, "370000")

@@ -199,3 +199,14 @@ def test_enterprise_search(shared_client: TestClient, setup: Setup) -> None:
     assert got[("enterprise", "district")] == (200, {setup.district})
     assert got[("enterprise", "other")] == (200, set())
     assert got[("public", "city")][0] == 403 and got[("anonymous", "-")][0] == 401
+
+
+def test_imports_and_the_audit_log_need_the_whole_deployment(shared_client: TestClient,
+                                                             setup: Setup) -> None:
+    """Imports write any region's rows and the audit log shows every change: staff whose
+    scope covers the deployment's region only."""
+    for path in ("/api/data", "/api/data/audit"):
+        got = _status(shared_client, setup, path)
+        assert got == {who: 401 if who[0] == "anonymous" else
+                       200 if who[0] in STAFF and who[1] == "city" else 403
+                       for who in got}, path

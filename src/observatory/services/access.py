@@ -54,6 +54,19 @@ def is_staff(p: Principal) -> bool:
     return role_of(p) in STAFF
 
 
+WHOLE_DEPLOYMENT = frozenset({"data"})
+"""Areas whose records span every region (imports write any region's rows; the audit log
+shows every change with its before and after): an account whose scope does not include the
+deployment's home region may not use them."""
+
+
+def allow_whole(p: Principal, area: str, home_region: str) -> None:
+    """``allow``, and for ``WHOLE_DEPLOYMENT`` areas a scope covering ``home_region``."""
+    allow(p, area)
+    if area in WHOLE_DEPLOYMENT and p.scope is not None and home_region not in p.scope:
+        raise Denied(403)
+
+
 # ----- region scopes (the subtree itself: ``auth.region_subtree``, read at login) -----------
 def in_scope(p: Principal, *regions: str | None) -> bool:
     """Whether a record of ``regions`` (any one of them: a contract's seller or buyer) lies in
@@ -83,5 +96,5 @@ def scoped(stmt: S, p: Principal, *columns: Column) -> S:
     return stmt if clause is None else stmt.where(clause)
 
 
-__all__ = ["ACCESS", "allow", "in_scope", "is_staff", "region_subtree", "role_of",
+__all__ = ["ACCESS", "allow", "allow_whole", "in_scope", "is_staff", "region_subtree", "role_of",
            "scope_clause", "scoped"]

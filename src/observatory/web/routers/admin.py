@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from observatory.services import accounts, imports
-from observatory.services.access import allow
+from observatory.services.access import allow, allow_whole
 from observatory.web.deps import Dep, User, check_csrf, form_of, json_of, render
 
 router = APIRouter()
@@ -21,11 +21,13 @@ M = TypeVar("M", bound=BaseModel)
 
 @router.get("/api/data/audit", tags=["data"], response_model=imports.AuditLog)
 def api_audit(dep: Dep, p: User, limit: int = 100) -> imports.AuditLog:
+    allow_whole(p, "data", dep.settings.region)
     return imports.audit_log(dep.engine, p, limit)
 
 
 @router.get("/data/audit", include_in_schema=False)
 def audit_html(request: Request, dep: Dep, p: User, limit: int = 100) -> HTMLResponse:
+    allow_whole(p, "data", dep.settings.region)
     return render(request, "audit.html", p, {**imports.audit_log(dep.engine, p, limit)
                                               .model_dump()},
                   f"/api/data/audit?limit={limit}")
