@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from observatory.examples.generator import generate_city
 from observatory.registry import models as m
-from observatory.services import accounts, enterprises, funds, indicators, market, plans
+from observatory.services import (
+    accounts,
+    board,
+    enterprises,
+    funds,
+    indicators,
+    market,
+    plans,
+)
 from observatory.services.auth import ANONYMOUS, Principal, principal_of
 from observatory.services.context import Deployment
 from observatory.services.errors import Denied, NotFound
@@ -165,10 +173,31 @@ def _public(w: World) -> None:
     assert found and {c.code for c in found} <= public
 
 
+def _matches(w: World) -> None:
+    """A match (and so its contract) is proposed only where the user may edit: one of its
+    listings in the user's region; the recorded matches list only those."""
+    with Session(w.dep.engine) as session:
+        def public(model: type[m.Demand] | type[m.Achievement], region: str) -> str:
+            return session.scalars(select(model.code).where(
+                model.region_code == region, model.visibility == "public",
+                model.status == "published").order_by(model.id)).first() or ""
+        demand, achievement = public(m.Demand, w.other), public(m.Achievement, w.other)
+    assert demand and achievement
+    given = board.MatchProposal(demand=demand, achievement=achievement)
+    with pytest.raises(board.WorkflowRefused, match="region"):
+        board.propose(w.dep.engine, w.home, given)
+    made = board.propose(w.dep.engine, w.away, given)
+    assert made.code in {x.code for x in market.match_rows(w.dep.engine, w.city).matches}
+    assert made.code not in {x.code for x in market.match_rows(w.dep.engine, w.home).matches}
+    with pytest.raises(NotFound):
+        board.scoped_match(w.dep.engine, w.home, made.code)
+
+
 def test_region_scopes_by_role_scope_and_entity(engine: Engine) -> None:
     w = _world(engine)
     _organisations(w)
     _listings(w)
+    _matches(w)
     _funds(w)
     _drilldowns(w)
     _public(w)

@@ -25,10 +25,10 @@ from observatory.market.contracts import (
     register_contract,
 )
 from observatory.registry import models as m
-from observatory.services.access import allow, role_of
+from observatory.services.access import allow, in_scope, role_of
 from observatory.services.auth import Principal
 from observatory.services.errors import Denied, NotFound, ServiceError
-from observatory.services.market import can_see_listing, scoped_matches
+from observatory.services.market import can_see_listing, listing_region, scoped_matches
 from observatory.services.records import Row, json_records
 
 BOARD_LIMIT = 200
@@ -324,6 +324,12 @@ def _check_visible(session: Session, p: Principal, given: MatchProposal) -> None
                               (achievement, given.achievement, "achievement", "成果")):
         if row is not None and not can_see_listing(p, row):
             raise WorkflowRefused(f"no {en} {code!r}", f"不存在{zh} {code!r}")
+    if demand is not None and achievement is not None and p.scope is not None and not in_scope(
+            p, listing_region(demand), listing_region(achievement)):
+        raise WorkflowRefused(f"neither {given.demand!r} nor {given.achievement!r} lies in "
+                              f"your region {p.region}",
+                              f"{given.demand!r} 与 {given.achievement!r} 均不在您的辖区 "
+                              f"{p.region} 内")
 
 
 def propose(engine: Engine, p: Principal, given: MatchProposal) -> MatchRecord:
