@@ -113,3 +113,19 @@ def test_a_taken_name_is_refused(sqlite_engine: Engine) -> None:
     again = _users(sqlite_engine, "add", "twin", "--role", "analyst", "--region", "370211",
                    "--password-stdin", stdin=GOOD)
     assert again.exit_code == 2 and "exists already" in again.output
+
+
+def test_demo_prints_random_passwords_once(sqlite_engine: Engine, capsys) -> None:
+    from observatory.cli.demo import print_accounts
+    from observatory.services.accounts import DEMO_PASSWORDS, KEPT
+
+    print_accounts(sqlite_engine, walkthrough=False)
+    first = capsys.readouterr().out
+    assert "shown once" in first and "demo-admin" in first
+    assert not any(p in first for p in DEMO_PASSWORDS.values())
+    print_accounts(sqlite_engine, walkthrough=False)
+    again = capsys.readouterr().out
+    assert KEPT in again and "shown once" not in again
+    print_accounts(sqlite_engine, walkthrough=True)
+    assert DEMO_PASSWORDS["admin"] in capsys.readouterr().out
+    assert authenticate(sqlite_engine, "demo-admin", DEMO_PASSWORDS["admin"]) is not None

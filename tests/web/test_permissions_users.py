@@ -133,3 +133,27 @@ def test_demo_passwords_are_random_unless_the_walkthrough_is_asked_for(city_engi
         hashed = session.scalar(select(User.password_hash).where(
             User.username == "demo-public"))
     assert verify_password(hashed, DEMO_PASSWORDS["public"])
+
+
+def test_a_district_admin_manages_only_its_district(city_engine: Engine) -> None:
+    from observatory.services import accounts
+
+    accounts.add_user(city_engine, "test", accounts.NewUser(
+        username="shinan-admin", role="admin", password=GOOD, region="370202"))
+    accounts.add_user(city_engine, "test", accounts.NewUser(
+        username="laoshan-user", role="public", password=GOOD, region="370212"))
+    with Session(city_engine) as session:
+        uid = session.scalar(select(User.id).where(User.username == "shinan-admin"))
+    client = TestClient(create_app(city_engine, settings=CITY))
+    h = {"Authorization": "Bearer " + create_api_token(city_engine, uid, "admin")}
+    listed = {u["username"] for u in client.get("/api/admin/users", headers=h).json()["users"]}
+    assert listed == {"shinan-admin"}
+    new = {"username": "shinan-2", "role": "analyst", "password": GOOD}
+    assert client.post("/api/admin/users", json={**new, "region": "370212"},
+                       headers=h).status_code == 403
+    assert client.post("/api/admin/users", json=new, headers=h).status_code == 422
+    r = client.post("/api/admin/users", json={**new, "region": "370202"}, headers=h)
+    assert r.status_code == 200 and r.json()["region"] == "370202"
+    assert client.post("/api/admin/users/laoshan-user/disable", headers=h).status_code == 403
+    assert client.post("/api/admin/users/demo-analyst/grant", json={"role": "admin"},
+                       headers=h).status_code == 403  # no region: the whole deployment
