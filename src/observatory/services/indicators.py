@@ -182,6 +182,9 @@ def figure_records(engine: Engine, code: str, region: str, period: int, rule: Re
         df = pd.DataFrame(indicators.records(engine, code, region=region, period=period))
     except (KeyError, LookupError, ValueError):
         return None
+    if rule.sees_all:  # nothing to filter: convert only the rows shown
+        return FigureRecords(code=code, region=region, period=period, total=len(df),
+                             rows=json_records(df.head(limit)))
     rows = [r for r in json_records(df) if visible(rule, code, r)]
     return FigureRecords(code=code, region=region, period=period, total=len(rows),
                          rows=rows[:limit], withheld=len(df) - len(rows))
