@@ -68,6 +68,10 @@ def allow_whole(p: Principal, area: str, home_region: str) -> None:
 
 
 # ----- region scopes (the subtree itself: ``auth.region_subtree``, read at login) -----------
+S = TypeVar("S", bound=Select)
+Column = ColumnElement[Any] | QueryableAttribute[Any]
+
+
 def in_scope(p: Principal, *regions: str | None) -> bool:
     """Whether a record of ``regions`` (any one of them: a contract's seller or buyer) lies in
     ``p``'s home region's subtree; every record does for an account without a home region."""
@@ -84,10 +88,6 @@ def scope_clause(p: Principal, *columns: Column) -> ColumnElement[bool] | None:
         return false()
     codes = sorted(p.scope)
     return or_(*(c.in_(codes) for c in columns))
-
-
-S = TypeVar("S", bound=Select)
-Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 def scoped(stmt: S, p: Principal, *columns: Column) -> S:
