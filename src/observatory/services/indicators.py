@@ -19,7 +19,10 @@ from observatory.indicators.export import to_sdmx_csv, with_metadata
 from observatory.indicators.periods import FULL_YEAR
 from observatory.registry import models as m
 from observatory.registry.cells import neutralise, neutralise_row, type_text_cells
+from observatory.services.access import allow
+from observatory.services.auth import Principal
 from observatory.services.context import Deployment
+from observatory.services.drilldown import RecordRule, record_rule, visible
 from observatory.services.errors import Invalid, NotFound
 from observatory.services.records import Row, as_number, json_records
 
@@ -82,13 +85,15 @@ class IndicatorValues(BaseModel):
 
 
 class FigureRecords(BaseModel):
-    """The records behind one figure (the drill-down), at most ``limit`` of ``total``."""
+    """The records behind one figure (the drill-down), at most ``limit`` of ``total``; the
+    ``withheld`` records are ones the user may not see (``services.drilldown``)."""
 
     code: str
     region: str
     period: int
     total: int
     rows: list[Row]
+    withheld: int = 0
 
 
 def catalogue(engine: Engine) -> Catalogue:
@@ -186,24 +191,33 @@ def indicator_view(dep: Deployment, code: str, by: str) -> IndicatorValues:
     return data
 
 
-def figure_records(engine: Engine, code: str, region: str, period: int, limit: int = 500
-                   ) -> FigureRecords | None:
-    """The records behind one figure (drill-down); None when the engine cannot say."""
+def figure_records(engine: Engine, code: str, region: str, period: int, rule: RecordRule,
+                   limit: int = 500) -> FigureRecords | None:
+    """The records behind one figure that ``rule`` shows (drill-down); None when the engine
+    cannot say."""
     try:
         df = pd.DataFrame(indicators.records(engine, code, region=region, period=period))
     except (KeyError, LookupError, ValueError):
         return None
-    return FigureRecords(code=code, region=region, period=period, total=len(df),
-                         rows=json_records(df.head(limit)))
+    if rule.sees_all:  # nothing to filter: convert only the rows shown
+        return FigureRecords(code=code, region=region, period=period, total=len(df),
+                             rows=json_records(df.head(limit)))
+    rows = [r for r in json_records(df) if visible(rule, code, r)]
+    return FigureRecords(code=code, region=region, period=period, total=len(rows),
+                         rows=rows[:limit], withheld=len(df) - len(rows))
 
 
-def records_view(dep: Deployment, code: str, region: str | None, period: int | None
-                 ) -> FigureRecords:
-    """The drill-down page's records; region and period default to the deployment's."""
+def records_view(dep: Deployment, p: Principal, code: str, region: str | None,
+                 period: int | None) -> FigureRecords:
+    """The drill-down page's records that ``p`` may see; region and period default to the
+    deployment's."""
+    allow(p, "indicators")
     region = region or dep.settings.region
     period = period if period is not None else dep.settings.period
-    data = dep.cache.get("records", lambda: figure_records(dep.engine, code, region, period),
-                         code, region, period)
+    rule = record_rule(dep.engine, p)
+    data = dep.cache.get("records",
+                         lambda: figure_records(dep.engine, code, region, period, rule),
+                         code, region, period, rule)
     if data is None:
         raise NotFound()
     return data

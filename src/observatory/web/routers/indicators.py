@@ -105,14 +105,14 @@ def api_records(dep: Dep, p: User, code: str, region: str | None = None,
                 period: int | None = None) -> indicators.FigureRecords:
     """The records behind one figure (default: the home region in the default period)."""
     allow(p, "indicators")
-    return indicators.records_view(dep, code, region, period)
+    return indicators.records_view(dep, p, code, region, period)
 
 
 @router.get("/indicators/{code}/records", include_in_schema=False)
 def records_page(request: Request, dep: Dep, p: User, code: str, region: str | None = None,
                  period: int | None = None) -> HTMLResponse:
     allow(p, "indicators")
-    rec = indicators.records_view(dep, code, region, period)
+    rec = indicators.records_view(dep, p, code, region, period)
     return render(request, "records.html", p, {"rec": rec},
                   f"/api/indicators/{quote(code)}/records?region={quote(rec.region)}"
                   f"&period={rec.period}")
