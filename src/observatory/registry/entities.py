@@ -22,7 +22,12 @@ from sqlalchemy import Column
 
 from observatory.registry import models as m
 from observatory.registry.codes import industry_problem, region_code_problem, uscc_problem
-from observatory.registry.schema import column_kind, column_length, ordered_columns
+from observatory.registry.schema import (
+    column_digits,
+    column_kind,
+    column_length,
+    ordered_columns,
+)
 
 Check = Callable[[Any], str | None]
 
@@ -50,6 +55,8 @@ class Field:
     min_value: float | None = None
     max_value: float | None = None
     max_len: int | None = None
+    #: Digits a number may have before the decimal point (what the column can store).
+    max_digits: int | None = None
 
     @property
     def model_attr(self) -> str:
@@ -126,7 +133,8 @@ def _field(column: Column[Any], key: tuple[str, ...], rule: Rule) -> Field:
     return Field(name, column_kind(column), required=required,
                  attr=None if name == column.key else column.key, vocab=rule.vocab,
                  choices=rule.choices, check=rule.check, min_value=rule.min_value,
-                 max_value=rule.max_value, max_len=column_length(column))
+                 max_value=rule.max_value, max_len=column_length(column),
+                 max_digits=column_digits(column))
 
 
 def entity(name: str, model: type[m.Base], key: tuple[str, ...],
