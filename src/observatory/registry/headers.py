@@ -178,3 +178,22 @@ def doc_table(entity: str) -> str:
 def doc_tables() -> str:
     """Every entity's table, in the order of the specs (the generated part of the doc)."""
     return "\n\n".join(doc_table(name) for name in SPECS) + "\n"
+
+
+BEGIN, END = "<!-- generated: columns -->", "<!-- end generated -->"
+
+
+def write_doc(path: str) -> None:
+    """Rewrite the generated part of ``docs/import.md`` from the data."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(f"{head}{BEGIN}\n\n{doc_tables()}\n{END}{tail}")
+
+
+if __name__ == "__main__":  # python -m observatory.registry.headers docs/import.md
+    import sys
+
+    write_doc(sys.argv[1] if len(sys.argv) > 1 else "docs/import.md")

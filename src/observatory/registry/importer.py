@@ -291,6 +291,8 @@ def _row_values(spec: EntitySpec, raw_row: dict[str, Any], vocab: dict[str, set[
                 value = value * scale
             if lookups is not None:
                 value, problem = lookups.resolve(spec_field, value)
+        if value is None and problem is None and spec_field.default is not None:
+            value = spec_field.default
         if problem is None and value is None and spec_field.required:
             problem = ("required value is empty", "必填值为空")
         if problem is None and value is not None:
@@ -384,6 +386,9 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
+    # A column the file does not have keeps what the database holds (a bureau's list of names
+    # and districts does not wipe the English names imported before).
+    absent = {f.model_attr for f in spec.fields if f.name not in parsed.table.columns}
     for row in rows:
         key = tuple(row[a] for a in key_attrs)
         key_text = "|".join(str(k) for k in key)
@@ -393,6 +398,7 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
             audits.append({"entity": spec.name, "entity_key": key_text, "action": "insert",
                            "before": None, "after": json_safe(row)})
             continue
+        row = {a: v for a, v in row.items() if a not in absent}
         changed = {a: v for a, v in row.items() if not _same(before.get(a), v)}
         if not changed:
             counts.unchanged += 1
@@ -416,6 +422,8 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
         for _, values in parsed.rows:
             patch = {pk: key_map[values[spec.key[0]]]}
             for spec_field in self_refs:
+                if spec_field.model_attr in absent:
+                    continue
                 ref_value = values[spec_field.name]
                 patch[spec_field.model_attr] = None if ref_value is None else key_map[ref_value]
             patches.append(patch)

@@ -230,10 +230,11 @@ def _locate(header: _Header, entity: str, mapping: MappingFile | None,
         return 1, 1  # nothing named: read row 1, and the importer says what is wrong with it
     if mapping is not None and mapping.header_rows is not None:
         return row, mapping.header_rows
-    if header.starts_two_rows(row):
-        two = _score(_columns(header, entity, row, 2, extra))
-        if two >= best:
-            return row, 2
+    for top in (row - 1, row):  # merged cells filled in, a header's lower row may score best
+        if top >= 1 and header.starts_two_rows(top) \
+                and _score(_columns(header, entity, top, 1, extra)) > 0 \
+                and _score(_columns(header, entity, top, 2, extra)) >= best:
+            return top, 2
     return row, 1
 
 
