@@ -313,3 +313,15 @@ def test_round_trip_chinese_workbook_to_database_and_back(engine, tmp_path: Path
 
 def test_normalise_folds_width_and_space() -> None:
     assert normalise("（ＡＢ　c）") == "(abc)"
+
+
+def test_rows_after_mapping_can_keep_the_columns_that_name_no_field() -> None:
+    """What name resolution reads: a published list's firm names beside the mapped fields."""
+    data = "序号,企业名称,证书编号,发证日期\n1,青岛甲公司,GR1,2024/5/1\n合计,1,,\n".encode()
+    [(entity, table)] = read_mapped(data, "list.csv", "designations", keep_unmapped=True)
+    assert entity == "designations" and table.first_row == 2
+    assert table.rows == [{"序号": "1", "企业名称": "青岛甲公司", "certificate_no": "GR1",
+                           "valid_from": "2024/5/1"}]
+    [(_e, plain)] = read_mapped(data, "list.csv", "designations")
+    assert plain.rows == [{"certificate_no": "GR1", "valid_from": "2024/5/1"}]
+    assert [w.row for w in plain.warnings if "totals" in w.reason_en] == [3]

@@ -297,8 +297,12 @@ def _name(grid: Grid, many: bool) -> str:
 
 
 def map_grid(grid: Grid, entity: str, mapping: MappingFile | None = None,
-             limits: Limits = DEFAULT_LIMITS, many_sheets: bool = False) -> Table:
-    """Rows of a sheet under field names, with the mapping used and what was skipped."""
+             limits: Limits = DEFAULT_LIMITS, many_sheets: bool = False,
+             keep_unmapped: bool = False) -> Table:
+    """Rows of a sheet under field names, with the mapping used and what was skipped.
+
+    ``keep_unmapped`` keeps the other columns too, under their header text, for a caller that
+    reads more than the entity's fields (name resolution reads a list's firm names)."""
     file = _name(grid, many_sheets)
     extra = _check_mapping(mapping, entity, file) if mapping else {}
     header = _Header(grid, limits)
@@ -309,7 +313,7 @@ def map_grid(grid: Grid, entity: str, mapping: MappingFile | None = None,
     first = row + rows
     end, warnings = _trailers(grid, first, file)
     kept = [(i, m.field or m.column) for i, m in enumerate(maps)
-            if m.field or _IDENTIFIER.match(normalise(m.column))]
+            if m.field or (m.column and keep_unmapped) or _IDENTIFIER.match(normalise(m.column))]
     warnings = [RowError(file, row, m.column, None,
                          f"column ignored: it names no field of {entity} (map it with --mapping)",
                          f"已忽略此列：不对应{SPECS[entity].name_zh}的任何字段"
@@ -375,12 +379,13 @@ def _pick_sheet(grids: list[Grid], entity: str, limits: Limits) -> Grid:
 
 
 def _workbook(data: bytes, name: str, entity: str | None, sheet: str | None,
-              mapping: MappingFile | None, limits: Limits) -> list[tuple[str, Table]]:
+              mapping: MappingFile | None, limits: Limits,
+              keep_unmapped: bool = False) -> list[tuple[str, Table]]:
     grids = read_xlsx_grids(data, name, sheet, limits)
     many = len(grids) > 1 or sheet is not None
     if entity is not None:
         grid = grids[0] if sheet is not None else _pick_sheet(grids, entity, limits)
-        return [(entity, map_grid(grid, entity, mapping, limits, many))]
+        return [(entity, map_grid(grid, entity, mapping, limits, many, keep_unmapped))]
     out: list[tuple[str, Table]] = []
     skipped: list[str] = []
     for grid in grids:
@@ -388,7 +393,7 @@ def _workbook(data: bytes, name: str, entity: str | None, sheet: str | None,
         if found is None:
             skipped.append(grid.sheet or "")
             continue
-        out.append((found, map_grid(grid, found, None, limits, True)))
+        out.append((found, map_grid(grid, found, None, limits, True, keep_unmapped)))
     if not out:
         raise _fail(name, "--entity is required: no sheet is named after an entity "
                     f"(sheets: {', '.join(skipped)}; e.g. organisations or 机构)",
@@ -402,11 +407,14 @@ def _workbook(data: bytes, name: str, entity: str | None, sheet: str | None,
 
 def read_mapped(data: bytes, name: str, entity: str | None, *, sheet: str | None = None,
                 mapping: MappingFile | None = None, encoding: str | None = None,
-                limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, Table]]:
+                limits: Limits = DEFAULT_LIMITS, keep_unmapped: bool = False
+                ) -> list[tuple[str, Table]]:
     """``(entity, table)`` pairs of one file, rows keyed by field name.
 
     A workbook without an entity gives one pair per sheet named after an entity; a CSV or
-    JSON file needs the entity (or the mapping file's).
+    JSON file needs the entity (or the mapping file's). With ``keep_unmapped`` the rows also
+    hold the columns that name no field, under their header text (not for the importer, which
+    refuses columns it does not know).
     """
     if mapping is not None:
         entity = entity or mapping.entity
@@ -416,7 +424,7 @@ def read_mapped(data: bytes, name: str, entity: str | None, *, sheet: str | None
                     f"未知的实体 {entity}；可用：{', '.join(SPECS)}")
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _workbook(data, name, entity, sheet, mapping, limits)
+        return _workbook(data, name, entity, sheet, mapping, limits, keep_unmapped)
     if suffix not in (".csv", ".txt", ".json"):
         raise _fail(name, f"unsupported file type {suffix or '(none)'}: use .csv, .xlsx or "
                     ".json", f"不支持的文件类型 {suffix or '（无）'}：请使用 .csv、.xlsx 或 .json")
@@ -427,4 +435,4 @@ def read_mapped(data: bytes, name: str, entity: str | None, *, sheet: str | None
         return [(entity, map_table(read_json_bytes(data, name, encoding, limits), entity,
                                    mapping))]
     return [(entity, map_grid(read_csv_grid(data, name, encoding, limits), entity, mapping,
-                              limits))]
+                              limits, keep_unmapped=keep_unmapped))]
