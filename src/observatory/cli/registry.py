@@ -102,8 +102,11 @@ def _print_mappings(mappings: list[SheetMapping]) -> None:
         where = f"{sheet.file} ({sheet.entity})"
         rows = (f"rows {sheet.header_row}-{sheet.header_row + 1}" if sheet.header_rows == 2
                 else f"row {sheet.header_row}")
-        console.print(f"{where}: header {rows} / 表头第 {sheet.header_row} 行"
-                      + ("起两行" if sheet.header_rows == 2 else ""), markup=False)
+        if sheet.header_rows:  # a JSON file has keys, not a header row
+            console.print(f"{where}: header {rows} / 表头第 {sheet.header_row} 行"
+                          + ("起两行" if sheet.header_rows == 2 else ""), markup=False)
+        else:
+            console.print(where, markup=False)
         for column in sheet.columns:
             if not column.column and column.field is None:
                 continue

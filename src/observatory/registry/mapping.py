@@ -165,6 +165,7 @@ class _Header:
 
     def __init__(self, grid: Grid, limits: Limits) -> None:
         self.grid = grid
+        self.columns = limits.columns
         self.cover: dict[tuple[int, int], tuple[int, int]] = {}
         self.spans: list[tuple[int, int, int, int]] = []
         for r0, c0, r1, c1 in grid.merged:
@@ -184,7 +185,8 @@ class _Header:
 
     def width(self, *rows: int) -> int:
         widths = [len(self.grid.rows[r - 1]) for r in rows if r <= len(self.grid.rows)]
-        merged = [c1 for r0, _c0, r1, c1 in self.spans if any(r0 <= r <= r1 for r in rows)]
+        merged = [min(c1, self.columns) for r0, _c0, r1, c1 in self.spans
+                  if any(r0 <= r <= r1 for r in rows)]
         return max([*widths, *merged, 0])
 
     def starts_two_rows(self, row: int) -> bool:
