@@ -250,3 +250,26 @@ def test_cli_export_with_chinese_headers(sqlite_engine, tmp_path: Path) -> None:
     bad = runner.invoke(app, ["export", "--entity", "organisations", "--headers", "fr",
                               "--database-url", url])
     assert bad.exit_code == 2 and "--headers" in bad.output
+
+
+def test_cli_sheet_option_reads_the_named_sheet(sqlite_engine, tmp_path: Path) -> None:
+    url = sqlite_engine.url.render_as_string()
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    first.append(["说明"])
+    second = workbook.create_sheet("数据")
+    rows = org_rows(2)
+    second.append(list(rows[0]))
+    for row in rows:
+        second.append(list(row.values()))
+    path = tmp_path / "b.xlsx"
+    workbook.save(path)
+    missing = runner.invoke(app, ["import", str(path), "--entity", "organisations", "--sheet",
+                                  "无此表", "--database-url", url])
+    assert missing.exit_code == 2 and "没有名为" in missing.output
+    done = runner.invoke(app, ["import", str(path), "--entity", "organisations", "--sheet",
+                               "数据", "--database-url", url])
+    assert done.exit_code == 0, done.output
+    with Session(sqlite_engine) as session:
+        assert len(session.scalars(select(m.Organisation)).all()) == 2

@@ -325,3 +325,14 @@ def test_rows_after_mapping_can_keep_the_columns_that_name_no_field() -> None:
     [(_e, plain)] = read_mapped(data, "list.csv", "designations")
     assert plain.rows == [{"certificate_no": "GR1", "valid_from": "2024/5/1"}]
     assert [w.row for w in plain.warnings if "totals" in w.reason_en] == [3]
+
+
+def test_json_keys_are_read_as_headers(engine, tmp_path: Path) -> None:
+    path = tmp_path / "o.json"
+    path.write_text('[{"统一社会信用代码": "%s", "企业名称": "甲", "所属区县": "崂山区", '
+                    '"成立日期": "2020年1月2日"}]' % uscc(4), encoding="utf-8")
+    assert import_path(engine, path, "organisations", region=HOME).counts[
+        "organisations"].inserted == 1
+    with Session(engine) as session:
+        org = session.scalars(select(m.Organisation)).one()
+    assert (org.region_code, org.founded_on) == ("370212", dt.date(2020, 1, 2))

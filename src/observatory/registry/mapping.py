@@ -52,7 +52,7 @@ SCAN = 30
 """How many rows from the top may hold titles and the header."""
 
 _TRAILER = re.compile(r"^(合计|总计|小计|共计|注\d*[:.、]|注$|说明|数据来源|资料来源|备注|"
-                      r"填表|制表|total|subtotal|notes?\b)")
+                      r"填表|制表|(?:sub)?total\b|notes?\b)")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _TITLE_UNIT = re.compile(r"^单位[:]?(亿元|万元|千元|元)")
 
@@ -142,16 +142,24 @@ class SheetMapping:
         return [c.column for c in self.columns if c.field is None and c.column]
 
     def as_dict(self) -> dict[str, Any]:
+        """Plain values for a stored report; long texts cut, so a hostile file's preview
+        stays small."""
         out = asdict(self)
         for column in out["columns"]:
             column["scale"] = None if column["scale"] is None else str(column["scale"])
-        out["unmapped"] = self.unmapped
-        out["first_rows"] = [{k: _text(v) for k, v in r.items()} for r in self.first_rows]
+            column["column"] = _text(column["column"])
+        out["unmapped"] = [_text(c) for c in self.unmapped]
+        out["first_rows"] = [{_text(k): _text(v) for k, v in r.items()}
+                             for r in self.first_rows]
         return out
 
 
+PREVIEW_CHARS = 200
+
+
 def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
 
 
 def _letter(index: int) -> str:
