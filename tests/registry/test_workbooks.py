@@ -5,6 +5,7 @@ mapping files, and the round trip back to the same workbook."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -329,8 +330,9 @@ def test_rows_after_mapping_can_keep_the_columns_that_name_no_field() -> None:
 
 def test_json_keys_are_read_as_headers(engine, tmp_path: Path) -> None:
     path = tmp_path / "o.json"
-    path.write_text('[{"统一社会信用代码": "%s", "企业名称": "甲", "所属区县": "崂山区", '
-                    '"成立日期": "2020年1月2日"}]' % uscc(4), encoding="utf-8")
+    row = {"统一社会信用代码": uscc(4), "企业名称": "甲", "所属区县": "崂山区",
+           "成立日期": "2020年1月2日"}
+    path.write_text(json.dumps([row], ensure_ascii=False), encoding="utf-8")
     assert import_path(engine, path, "organisations", region=HOME).counts[
         "organisations"].inserted == 1
     with Session(engine) as session:
