@@ -4,7 +4,7 @@ JSON twin; bad file names, oversized files and capped error lists."""
 
 from __future__ import annotations
 
-import io
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from observatory.registry import models as m
+from observatory.registry.importer import import_tables, read_inputs
 from observatory.services.accounts import DEMO_PASSWORDS
 from observatory.services.tables import ImportRun
 from observatory.web.app import create_app
@@ -120,4 +121,32 @@ def test_the_run_json_twin_documents_the_preview(city_engine) -> None:
     schema = client.get("/openapi.json").json()["components"]["schemas"]
     assert {"preview", "warnings", "error_total"} <= set(schema["ImportRunView"]["properties"])
     assert "first_rows" in schema["SheetPreview"]["properties"]
-    assert io  # the module's helpers stay importable
+
+
+def test_a_concurrent_import_of_the_same_keys_answers_409(city_engine, tmp_path) -> None:
+    """Another import writes the same new keys while a run is confirmed: a bilingual 409,
+    the run stays validated, never a 500."""
+    client, token = _client(city_engine)
+    rows = org_rows(3, start=700)
+    page = _upload(client, token, "o.csv", to_csv(rows).encode(), "organisations")
+    assert 'id="run-status">validated' in page.text
+    path = tmp_path / "o.csv"
+    path.write_text(to_csv(rows), encoding="utf-8")
+    answer: dict[str, object] = {}
+
+    def confirm() -> None:
+        answer["r"] = client.post(page.url.path, data={"csrf": token, "action": "confirm"})
+
+    with Session(city_engine) as other:
+        import_tables(other, read_inputs(path, "organisations"))
+        other.flush()
+        thread = threading.Thread(target=confirm)
+        thread.start()
+        thread.join(timeout=2)
+        other.commit()
+    thread.join(timeout=60)
+    response = answer["r"]
+    assert response.status_code == 409, response.text
+    assert "nothing was written" in response.text or "未写入任何数据" in response.text
+    run = client.get(page.url.path.replace("/data/", "/api/data/")).json()
+    assert run["status"] == "validated"
