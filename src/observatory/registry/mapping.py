@@ -35,7 +35,13 @@ from pydantic import Field as PydanticField
 from observatory.registry.cells import restore
 from observatory.registry.entities import SPECS
 from observatory.registry.errors import RowError
-from observatory.registry.headers import match_field, normalise, sheet_entity, unit_scale
+from observatory.registry.headers import (
+    UNITS,
+    match_field,
+    normalise,
+    sheet_entity,
+    unit_scale,
+)
 from observatory.registry.readers import (
     DEFAULT_LIMITS,
     Grid,
@@ -283,9 +289,11 @@ def _trailers(grid: Grid, first: int, file: str) -> tuple[int, list[RowError]]:
     return end, sorted(warnings, key=lambda w: w.row or 0)
 
 
-def _column_maps(grid: Grid, entity: str, columns: list[tuple[str, str | None, Decimal | None]],
+def _column_maps(columns: list[tuple[str, str | None, Decimal | None]],
                  default: Decimal | None, mapping: MappingFile | None) -> list[ColumnMap]:
-    units = {s.field: UNIT_OF[s.unit] for s in (mapping.specs().values() if mapping else [])
+    """Each column's map; a unit applies to amounts (``…_yuan``) only: the mapping file's, the
+    header's, else the one written above the header."""
+    units = {s.field: UNITS[s.unit] for s in (mapping.specs().values() if mapping else [])
              if s.unit}
     maps = []
     for index, (text, found, scale) in enumerate(columns):
@@ -295,11 +303,6 @@ def _column_maps(grid: Grid, entity: str, columns: list[tuple[str, str | None, D
             scale = None
         maps.append(ColumnMap(text, _letter(index), found, scale))
     return maps
-
-
-UNIT_OF = {unit: factor for unit, factor in
-           {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10_000),
-            "亿元": Decimal(100_000_000)}.items()}
 
 
 def _name(grid: Grid, many: bool) -> str:
@@ -318,7 +321,7 @@ def map_grid(grid: Grid, entity: str, mapping: MappingFile | None = None,
     header = _Header(grid, limits)
     row, rows = _locate(header, entity, mapping, extra)
     columns = _columns(header, entity, row, rows, extra)
-    maps = _column_maps(grid, entity, columns, _default_scale(grid, row), mapping)
+    maps = _column_maps(columns, _default_scale(grid, row), mapping)
     _refuse_duplicates(maps, file, row)
     first = row + rows
     end, warnings = _trailers(grid, first, file)
