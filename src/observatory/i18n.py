@@ -19,6 +19,39 @@ LOCALES = {"zh": "zh_CN", "en": "en_GB"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app_title": {"en": "Innovation Observatory", "zh": "科技创新监测平台"},
+    "data_as_of": {"en": "Data as of", "zh": "数据截至"},
+    "provisional": {"en": "provisional", "zh": "初步数"},
+    "uncertainty": {"en": "uncertainty", "zh": "不确定性分析"},
+    "mc_runs": {"en": "Monte Carlo runs", "zh": "蒙特卡洛模拟次数"},
+    "index_indicators": {"en": "Indicators and weights", "zh": "指标与权重"},
+    "pillar": {"en": "Pillar (weight)", "zh": "分项（权重）"},
+    "weight": {"en": "Weight", "zh": "权重"},
+    "index_values": {"en": "Values: as computed, and normalised (1-100)",
+                     "zh": "指标值：计算值及标准化值（1–100）"},
+    "index_values_note": {"en": "Each cell: the indicator's value in its unit, and below it the "
+                                "normalised value the index aggregates.",
+                          "zh": "每格上方为指标原值（按其单位），下方为指数汇总所用的标准化值。"},
+    "what_if": {"en": "What if the weights were different?", "zh": "调整权重试算"},
+    "recompute": {"en": "Recompute", "zh": "重新计算"},
+    "rank_change": {"en": "Rank change", "zh": "位次变化"},
+    "reconcile": {"en": "Published figures and the registry", "zh": "公布数据与登记数据核对"},
+    "reconcile_intro": {"en": "Every published statistic beside the value the registry's records "
+                              "give for the same indicator, region and year, compared to the "
+                              "published precision.",
+                        "zh": "每项公布的统计数据与登记记录按同一指标、地区、年份计算的数值对照，"
+                              "按公布精度比较。"},
+    "published_value": {"en": "Published", "zh": "公布值"},
+    "computed_value": {"en": "Computed from records", "zh": "记录计算值"},
+    "difference": {"en": "Difference", "zh": "差额"},
+    "rc_match": {"en": "Matches", "zh": "一致"},
+    "rc_differs": {"en": "Differs", "zh": "不一致"},
+    "rc_observed": {"en": "Published only (no registry counterpart)",
+                    "zh": "仅有公布数（无对应登记指标）"},
+    "rc_not_in_catalogue": {"en": "Not in the catalogue", "zh": "不在指标目录中"},
+    "rc_not_a_year": {"en": "Not a yearly period", "zh": "非年度统计期"},
+    "rc_no_records": {"en": "No records", "zh": "无记录"},
+    "rc_more than": {"en": "more than", "zh": "以上"},
+    "rc_less than": {"en": "less than", "zh": "以下"},
     "overview": {"en": "Overview", "zh": "总览"},
     "plans": {"en": "Plans", "zh": "规划计划"},
     "indicators": {"en": "Indicators", "zh": "指标"},
@@ -238,8 +271,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
                         "以截至报告年度的数据评估。"},
     "rep_targets": {"en": "Targets and progress", "zh": "目标与进展"},
     "rep_market": {"en": "Technology market", "zh": "技术市场"},
-    "rep_contracts": {"en": "Technology contracts registered", "zh": "登记技术合同"},
-    "rep_tech_amount": {"en": "Technology transaction amount", "zh": "技术交易额"},
+    "rep_contracts": {"en": "Technology contracts registered (outflow: sellers in the region)",
+                      "zh": "登记技术合同（技术输出：卖方在本地区）"},
+    "rep_tech_amount": {"en": "Technology transaction amount (outflow; the technical part of "
+                              "the contract price)",
+                        "zh": "技术交易额（技术输出；合同金额中的技术部分）"},
+    "rep_turnover": {"en": "Contract turnover (outflow; the whole contract price)",
+                     "zh": "技术合同成交总额（技术输出；合同全部金额）"},
+    "rep_inflow_contracts": {"en": "Technology contracts registered (inflow: buyers in the "
+                                   "region)",
+                             "zh": "登记技术合同（技术吸纳：买方在本地区）"},
+    "rep_inflow_amount": {"en": "Technology transaction amount (inflow)",
+                          "zh": "技术交易额（技术吸纳）"},
     "rep_achievements_published": {"en": "Achievements published", "zh": "发布科技成果"},
     "rep_demands_published": {"en": "Demands published", "zh": "发布技术需求"},
     "rep_funds_summary": {"en": "Guidance funds (as of 31 December)",
@@ -257,6 +300,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "st_sun_cloud": {"en": "sun and cloud", "zh": "晴间多云"},
     "st_cloud": {"en": "cloud", "zh": "多云"},
     "st_thunderstorm": {"en": "thunderstorm", "zh": "雷雨"},
+    # name resolution's review queue (services/resolution.py, web/routers/review.py)
+    "review_queue": {"en": "Names to review", "zh": "名称审核"},
+    "review_intro": {"en": "Rows of published lists whose organisation was not resolved for "
+                     "sure. Accepting imports the row for the organisation chosen.",
+                     "zh": "公开名单中未能确定对应机构的记录。确认后按所选机构导入该行。"},
+    "printed_name": {"en": "Name as printed", "zh": "名单所列名称"},
+    "candidates": {"en": "Candidates", "zh": "候选机构"},
+    "similarity": {"en": "Similarity", "zh": "相似度"},
+    "other_uscc": {"en": "or another USCC", "zh": "或填写其他统一社会信用代码"},
+    "accept": {"en": "Accept and import", "zh": "确认并导入"},
+    "reject": {"en": "Reject", "zh": "驳回"},
+    "decision": {"en": "Decision", "zh": "判定"},
+    "nothing_queued": {"en": "Nothing here.", "zh": "暂无记录。"},
+    "region_fits": {"en": "region fits", "zh": "地区相符"},
 }
 
 

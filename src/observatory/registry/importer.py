@@ -231,7 +231,8 @@ def _validate_table(session: Session, spec: EntitySpec, table: Table,
                     lookups: Lookups) -> _Parsed:
     """Check the header, every row and every reference of one file; errors go to ``errors``."""
     name = table.file
-    errors.extend(_header_errors(spec, table))
+    if table.columns or table.rows:  # a JSON file of no rows (`[]`) has no header to check
+        errors.extend(_header_errors(spec, table))
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen_keys: dict[tuple[Any, ...], int] = {}
     total = len(table.rows)
@@ -504,18 +505,20 @@ def import_tables(session: Session, tables: list[tuple[str, Table]], *, actor: s
 
 def read_inputs(path: Path, entity: str | None, encoding: str | None = None, *,
                 sheet: str | None = None, mapping: MappingFile | None = None,
-                limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, Table]]:
+                limits: Limits = DEFAULT_LIMITS, keep_unmapped: bool = False
+                ) -> list[tuple[str, Table]]:
     """Read a single file or a folder/ZIP bundle with a manifest into rows under field names
     (``registry.mapping``): a workbook's header found below its titles, every sheet named after
     an entity when no entity is given, limits checked while reading."""
     try:
         if path.is_dir() or path.suffix.lower() == ".zip":
             return [pair for f in read_bundle(path, limits) for pair in read_mapped(
-                f.data, f.name, f.entity, sheet=f.sheet, encoding=encoding, limits=limits)]
+                f.data, f.name, f.entity, sheet=f.sheet, encoding=encoding, limits=limits,
+                keep_unmapped=keep_unmapped)]
         if path.is_file():
             check_size(path.stat().st_size, path.name, limits)
         return read_mapped(path.read_bytes(), path.name, entity, sheet=sheet, mapping=mapping,
-                           encoding=encoding, limits=limits)
+                           encoding=encoding, limits=limits, keep_unmapped=keep_unmapped)
     except ReadFailed as exc:
         raise ImportFailed([exc.error]) from exc
 

@@ -351,6 +351,15 @@ def map_grid(grid: Grid, entity: str, mapping: MappingFile | None = None,
                  warnings=warnings, mapping=sheet_map)
 
 
+def ignored_columns(table: Table) -> set[str]:
+    """Columns ``keep_unmapped`` kept that the importer must not see: headers that name no
+    field and are not written like a field name (those stay, for the importer to refuse)."""
+    mapping = table.mapping
+    if not isinstance(mapping, SheetMapping):
+        return set()
+    return {c for c in mapping.unmapped if not _IDENTIFIER.match(normalise(c))}
+
+
 def _cell(values: list[Any], index: int) -> Any:
     value = values[index] if index < len(values) else None
     if value is None:

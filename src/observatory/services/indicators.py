@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from observatory import indicators
 from observatory.config import Settings
+from observatory.indicators.as_of import PeriodCheck, check_periods, data_as_of
 from observatory.indicators.export import to_sdmx_csv, with_metadata
+from observatory.indicators.periods import FULL_YEAR
 from observatory.registry import models as m
 from observatory.registry.cells import neutralise, neutralise_row, type_text_cells
 from observatory.services.context import Deployment
@@ -74,6 +76,9 @@ class IndicatorValues(BaseModel):
     name_zh: str | None
     rows: list[Row]
     districts: DistrictComparison | None = None
+    #: The day the data runs to; years after it are left out, a year it cuts is provisional.
+    as_of: str | None = None
+    provisional: list[int] = []
 
 
 class FigureRecords(BaseModel):
@@ -105,17 +110,29 @@ def catalogue(engine: Engine) -> Catalogue:
     return Catalogue(engine_available=True, catalogue=entries, observed=observed)
 
 
+def data_period_check(engine: Engine, settings: Settings) -> PeriodCheck:
+    """The settings' years against the data's as-of day (the settings', else the newest
+    event the registry records)."""
+    return check_periods(list(settings.years), FULL_YEAR,
+                         settings.data_as_of or data_as_of(engine))
+
+
 def values(engine: Engine, settings: Settings, code: str, by: str = "year") -> IndicatorValues:
-    """Values of one indicator in the home region by year, or by year and district."""
+    """Values of one indicator in the home region by year, or by year and district; years
+    after the data's as-of day are not computed (they would read as a collapse)."""
     region = settings.region
+    check = data_period_check(engine, settings)
+    years = [y for y in settings.years if y not in check.refused]
     try:
-        df = indicators.compute(engine, [code], periods=settings.years, region=region,
+        df = indicators.compute(engine, [code], periods=years, region=region,
                                 by=("region",) if by == "district" else ())
         meta = indicators.load_catalogue()[code]
         return IndicatorValues(code=code, source="indicators", region=region,
                                name_en=getattr(meta, "name_en", None),
                                name_zh=getattr(meta, "name_zh", None),
-                               rows=json_records(pd.DataFrame(df)))
+                               rows=json_records(pd.DataFrame(df)),
+                               as_of=check.as_of.isoformat() if check.as_of else None,
+                               provisional=check.provisional)
     except (KeyError, LookupError, ValueError):
         pass  # not in the catalogue: show the recorded observations
     with Session(engine) as session:

@@ -6,7 +6,7 @@ columns), the total number of errors (the run keeps only the first of them), and
 (sheet, mapping file) the confirmation must import with.
 
 Revision ID: 0006_imports
-Revises: 0005_audit_chain_tokens
+Revises: 0008_name_review
 Create Date: 2026-12-06 08:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006_imports'
-down_revision = '0005_audit_chain_tokens'
+down_revision = '0008_name_review'
 branch_labels = None
 depends_on = None
 
