@@ -101,3 +101,5 @@ class ImportRun(Base):
     payload: Mapped[bytes | None] = mapped_column(LargeBinary)
     errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Mapping preview, warnings, error count and options (``services.imports``).
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
