@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 
 from observatory.config import Settings
+from observatory.services.cache import figure_tables
 from observatory.services.context import Deployment
 from observatory.services.district_index import Member, Pillar, district_index
 from observatory.services.records import Row, json_records
@@ -59,4 +60,7 @@ def index_page(engine: Engine, settings: Settings, runs: int = 300) -> IndexPage
 
 
 def cached_index(dep: Deployment) -> IndexPage:
-    return dep.cache.get("index", lambda: index_page(dep.engine, dep.settings))
+    """The index page, cached while the figures' tables are unchanged (stale while one
+    rebuild runs after a write)."""
+    return dep.cache.get("index", lambda: index_page(dep.engine, dep.settings),
+                         depends=figure_tables(), stale_ok=True)
