@@ -24,7 +24,7 @@ from observatory.config import Settings, get_settings
 from observatory.services import auth
 from observatory.services.context import Deployment
 from observatory.services.matcher import MATCHING_CHOICES
-from observatory.web.deps import HERE, install_handlers
+from observatory.web.deps import HERE, document_refusals, install_handlers
 from observatory.web.routers import (
     account,
     admin,
@@ -92,6 +92,7 @@ def create_app(engine: Engine, *, settings: Settings | None = None, login_limit:
     _infrastructure(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    document_refusals(app)
     return app
 
 
