@@ -100,6 +100,20 @@ def test_readers_get_the_previous_result_while_one_rebuild_runs(sqlite_engine: E
     assert fresh.value == 2 and not fresh.stale and fresh.as_of > first.as_of
 
 
+def test_each_outdated_result_is_rebuilt_without_waiting_for_another_request(
+        sqlite_engine: Engine) -> None:
+    cache, compute = StateCache(sqlite_engine), Counter()
+    cache.get("o", compute, depends=("observations",), stale_ok=True)
+    for expected in (2, 3):  # the second rebuild is scheduled after the first one's duration
+        _write(sqlite_engine, "observations")
+        assert cache.get("o", compute, depends=("observations",), stale_ok=True) == \
+            expected - 1
+        assert cache.wait_rebuilds(10)
+        assert compute.calls == expected
+    hit = cache.entry("o", compute, depends=("observations",), stale_ok=True)
+    assert hit.value == 3 and not hit.stale
+
+
 def test_staleness_is_bounded(sqlite_engine: Engine) -> None:
     cache, compute = StateCache(sqlite_engine, max_stale=0.0), Counter()
     cache.get("o", compute, depends=("observations",), stale_ok=True)

@@ -11,8 +11,9 @@ on two cores. With ``stale_ok`` a reader that finds the figures outdated gets th
 result at once, marked with the time it was computed (``as_of``), while one background thread
 per key rebuilds it; the next request after the rebuild sees the change. Staleness is
 bounded: a result more than ``max_stale`` seconds behind the data is not served, the reader
-waits for the rebuild instead. Rebuilds of one key start at most once per their own duration,
-so a stream of edits keeps at most half a core busy rebuilding, not every core.
+waits for the rebuild instead. After a rebuild, the next one of the same key waits as long as
+the last one took, so a stream of edits keeps at most half a core busy rebuilding, and the
+rebuild is scheduled rather than skipped, so the change shows without another request.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class StateCache:
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[Hashable, ...], threading.Lock] = {}
         self._next_rebuild: dict[tuple[Hashable, ...], float] = {}
+        self._pending: dict[tuple[Hashable, ...], threading.Thread] = {}
 
     def get(self, name: str, compute: Callable[[], T], *args: Hashable,
             depends: Iterable[str] = (ANY,), stale_ok: bool = False) -> T:
@@ -161,33 +163,51 @@ class StateCache:
 
     def _revalidate(self, key: tuple[Hashable, ...], compute: Callable[[], T],
                     depends: tuple[str, ...], now: float) -> None:
-        """Start one background rebuild of ``key`` unless one runs or ran too recently."""
-        if now < self._next_rebuild.get(key, 0.0):
-            return
-        lock = self._key_lock(key)
-        if not lock.acquire(blocking=False):
-            return  # a rebuild (or a reader's computation) is under way
+        """Schedule one background rebuild of ``key`` unless one is pending: at once, or when
+        the last one's own duration has passed since it ended (at most half the time busy)."""
+        with self._lock:
+            if key in self._pending:
+                return
+            delay = max(0.0, self._next_rebuild.get(key, 0.0) - now)
+            thread = threading.Thread(target=self._rebuild, args=(key, compute, depends, delay),
+                                      daemon=True, name=f"observatory-cache-{key[0]}")
+            self._pending[key] = thread
+        thread.start()
 
-        def rebuild() -> None:
-            started = time.monotonic()
-            try:
-                self._build(key, compute, depends)
-            except Exception:  # a background thread has no caller to raise to
-                log.exception("background rebuild of %s failed; the previous result stays "
-                              "until it is %.0f s behind", key[0], self.max_stale)
-            finally:
-                took = time.monotonic() - started
-                self._next_rebuild[key] = started + 2 * took  # at most half the time busy
-                lock.release()
-
-        threading.Thread(target=rebuild, daemon=True, name=f"observatory-cache-{key[0]}"
-                         ).start()
+    def _rebuild(self, key: tuple[Hashable, ...], compute: Callable[[], T],
+                 depends: tuple[str, ...], delay: float) -> None:
+        try:
+            time.sleep(delay)
+            with self._key_lock(key):
+                started = time.monotonic()
+                try:
+                    hit = self._data.get(key)
+                    if hit is None or hit.stamp != stamp_of(data_versions(self.engine),
+                                                            depends):
+                        self._build(key, compute, depends)
+                except Exception:  # a background thread has no caller to raise to
+                    log.exception("background rebuild of %s failed; the previous result "
+                                  "stays until it is %.0f s behind", key[0], self.max_stale)
+                finally:
+                    self._next_rebuild[key] = 2 * time.monotonic() - started
+        finally:
+            with self._lock:
+                self._pending.pop(key, None)
 
     def wait_rebuilds(self, timeout: float = 60.0) -> bool:
-        """Block until no rebuild runs (tests, benchmarks); False on timeout."""
+        """Block until no rebuild is pending or running (tests, benchmarks); False on
+        timeout."""
         deadline = time.monotonic() + timeout
-        with self._lock:
-            locks = list(self._key_locks.values())
+        while True:
+            with self._lock:
+                pending = list(self._pending.values())
+                locks = list(self._key_locks.values())
+            if not pending:
+                break
+            for thread in pending:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            if time.monotonic() >= deadline:
+                return False
         for lock in locks:
             if not lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
                 return False
