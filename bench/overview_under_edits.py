@@ -49,6 +49,7 @@ from observatory.services.tables import User
 from observatory.web.app import create_app
 
 AS_OF = re.compile(r'<time datetime="([^"]+)"')
+STALE = "newer data is being computed"
 
 
 def build_city(folder: Path, scale: float) -> Engine:
@@ -110,7 +111,7 @@ def phase(base: str, readers: int, seconds: float, edit: tuple[str, str] | None
                     errors.append(str(r.status_code))
                     continue
                 found = AS_OF.search(r.text)
-                if found:
+                if found and STALE in r.text:  # served while newer data was being computed
                     as_of = dt.datetime.fromisoformat(found.group(1))
                     ages.append((dt.datetime.now(dt.UTC) - as_of).total_seconds())
 
@@ -141,13 +142,15 @@ def phase(base: str, readers: int, seconds: float, edit: tuple[str, str] | None
     ms = np.array(times) * 1000
     return {"n": len(times), "errors": len(errors), "p50": float(np.percentile(ms, 50)),
             "p95": float(np.percentile(ms, 95)), "rps": len(times) / wall, "load": load,
-            "edits": edits[0], "max_age": max(ages) if ages else float("nan")}
+            "edits": edits[0], "stale": len(ages) / max(1, len(times)),
+            "max_age": max(ages) if ages else 0.0}
 
 
 def report(name: str, r: dict[str, float]) -> None:
     print(f"{name:22s} n={r['n']:5.0f} errors={r['errors']:.0f} p50={r['p50']:7.1f} ms "
           f"p95={r['p95']:7.1f} ms throughput={r['rps']:6.1f} req/s edits={r['edits']:.0f} "
-          f"oldest 'as of' served={r['max_age']:5.1f} s (load average {r['load']:.2f})")
+          f"stale answers={100 * r['stale']:4.1f} % (oldest 'as of' {r['max_age']:4.1f} s) "
+          f"(load average {r['load']:.2f})")
 
 
 def main() -> None:
