@@ -17,6 +17,7 @@ from observatory.config import Settings
 from observatory.indicators.export import to_sdmx_csv, with_metadata
 from observatory.registry import models as m
 from observatory.registry.cells import neutralise, neutralise_row, type_text_cells
+from observatory.services.cache import figure_tables
 from observatory.services.context import Deployment
 from observatory.services.errors import Invalid, NotFound
 from observatory.services.records import Row, as_number, json_records
@@ -161,7 +162,7 @@ def indicator_view(dep: Deployment, code: str, by: str) -> IndicatorValues:
     if by not in BREAKDOWNS:
         raise Invalid("by must be year or district", "by 须为 year 或 district")
     data = dep.cache.get("indicator", lambda: values(dep.engine, dep.settings, code, by),
-                         code, by)
+                         code, by, depends=figure_tables())
     if not data.rows:
         raise NotFound()
     if by == "district":
@@ -186,7 +187,7 @@ def records_view(dep: Deployment, code: str, region: str | None, period: int | N
     region = region or dep.settings.region
     period = period if period is not None else dep.settings.period
     data = dep.cache.get("records", lambda: figure_records(dep.engine, code, region, period),
-                         code, region, period)
+                         code, region, period, depends=figure_tables())
     if data is None:
         raise NotFound()
     return data
