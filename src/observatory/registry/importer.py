@@ -142,6 +142,8 @@ def _to_json(raw: Any) -> Converted:
         return json.loads(str(raw)), None
     except json.JSONDecodeError as exc:
         return None, (f"invalid JSON: {exc.msg}", f"JSON 格式错误：{exc.msg}")
+    except RecursionError:
+        return None, ("JSON nested too deeply", "JSON 嵌套层数过多")
 
 
 _CONVERTERS: dict[str, Callable[[Any], Converted]] = {

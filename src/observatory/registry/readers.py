@@ -283,8 +283,9 @@ def read_json_bytes(data: bytes, name: str, encoding: str | None = None,
     except json.JSONDecodeError as exc:
         raise _fail(name, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                     f"JSON 格式错误，第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}") from exc
-    except RecursionError as exc:
-        raise _fail(name, "JSON nested too deeply", "JSON 嵌套层数过深") from exc
+    except RecursionError:
+        raise _fail(name, "JSON nested too deeply (a table is a list of flat objects)",
+                    "JSON 嵌套层数过多（表格应为扁平对象的列表）") from None
     if isinstance(payload, dict) and isinstance(payload.get("rows"), list):
         payload = payload["rows"]
     if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
@@ -366,7 +367,7 @@ def read_bundle(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[BundleFile]
         entries = manifest["files"]
         files = [(str(e["entity"]), str(e["path"]),
                   None if e.get("sheet") is None else str(e["sheet"])) for e in entries]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         shape = '{"files": [{"entity": ..., "path": ...}]}'
         raise _fail("manifest.json", f"manifest must be {shape}: {exc}",
                     f"manifest 格式应为 {shape}：{exc}") from exc

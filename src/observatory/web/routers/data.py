@@ -8,7 +8,7 @@ from starlette.datastructures import UploadFile
 
 from observatory.services import imports
 from observatory.services.access import allow_whole
-from observatory.web.deps import Dep, User, check_csrf, render
+from observatory.web.deps import Dep, User, check_csrf, form_of, render
 
 router = APIRouter()
 
@@ -78,7 +78,7 @@ def run_html(request: Request, dep: Dep, p: User, run_id: int) -> HTMLResponse:
 @router.post("/data/imports/{run_id}", include_in_schema=False)
 async def confirm_run(request: Request, dep: Dep, p: User, run_id: int) -> Response:
     allow_whole(p, "data", dep.settings.region)
-    form = dict(await request.form())
+    form = await form_of(request)  # a JSON body is refused, not read as "discard"
     await check_csrf(request, p, form)
     imports.finish_import(dep, p, run_id, confirm=form.get("action") == "confirm")
     return RedirectResponse(f"/data/imports/{run_id}", 303)
