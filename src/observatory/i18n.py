@@ -220,6 +220,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "xlsx": {"en": "Download XLSX", "zh": "下载 XLSX"},
     "sdmx": {"en": "Download SDMX-CSV", "zh": "下载 SDMX-CSV"},
     "district_comparison": {"en": "Districts compared", "zh": "各区（市）比较"},
+    "home_region": {"en": "Whole city", "zh": "全市"},
+    "source_indicators": {"en": "computed from the registry's records",
+                          "zh": "由登记库明细记录计算"},
+    "source_observations": {"en": "recorded statistics", "zh": "已录入的统计数据"},
+    "runs": {"en": "runs", "zh": "次模拟"},
+    "idx_normalise": {"en": "min-max normalisation to 1–100", "zh": "最小—最大值标准化至 1–100"},
+    "idx_aggregate": {"en": "weighted arithmetic mean, equal weights",
+                      "zh": "加权算术平均，等权重"},
+    "idx_uncertainty": {"en": "uncertainty: weights ±25 %, min-max or z-score, arithmetic or "
+                              "geometric mean",
+                        "zh": "不确定性分析：权重 ±25%，最小—最大值或 Z 分数标准化，"
+                              "算术或几何平均"},
+    "rank_interval": {"en": "Rank interval (5–95 %)", "zh": "排名区间（5%–95%）"},
+    "rank": {"en": "Rank", "zh": "排名"},
+    "illustrative": {"en": "illustrative", "zh": "示意"},
+    # maps
+    "district_map": {"en": "Map by district", "zh": "分区（市）地图"},
+    "index_map": {"en": "District index on the map", "zh": "区（市）综合指数地图"},
+    "map_notice": {"en": "Schematic boundaries from the ECharts China maps (MIT licence, as "
+                         "packaged for pyecharts), shipped with the software; not an approved "
+                         "map (a map published in China needs a review number).",
+                   "zh": "示意性边界，取自 ECharts 中国地图数据（MIT 许可，pyecharts 打包发布），"
+                         "随软件提供；非审定地图（在中国公开出版的地图须取得审图号）。"},
+    "median": {"en": "Median forecast", "zh": "预测中位数"},
     # annual report
     "rep_title": {"en": "Annual innovation monitoring report", "zh": "科技创新年度监测报告"},
     "rep_intro": {"en": "Figures as recorded in the observatory database; target statuses use "
@@ -248,6 +272,38 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "st_cloud": {"en": "cloud", "zh": "多云"},
     "st_thunderstorm": {"en": "thunderstorm", "zh": "雷雨"},
 }
+
+
+# Units as the catalogue and observations name them, in words for each language.
+UNITS: dict[str, dict[str, str]] = {
+    "yuan": {"en": "yuan", "zh": "元"},
+    "enterprises": {"en": "enterprises", "zh": "家"},
+    "persons": {"en": "persons", "zh": "人"},
+    "platforms": {"en": "platforms", "zh": "个"},
+    "projects": {"en": "projects", "zh": "项"},
+    "contracts": {"en": "contracts", "zh": "项"},
+    "achievements": {"en": "achievements", "zh": "项"},
+    "investments": {"en": "investments", "zh": "笔"},
+    "funds": {"en": "funds", "zh": "只"},
+    "pieces": {"en": "pieces", "zh": "件"},
+    "percent": {"en": "%", "zh": "%"},
+    "rank": {"en": "rank", "zh": "位"},
+    "times": {"en": "times", "zh": "倍"},
+    "m2": {"en": "m²", "zh": "平方米"},
+    "production lines": {"en": "production lines", "zh": "条"},
+    "tce per 10000 yuan": {"en": "tce per 10,000 yuan", "zh": "吨标准煤/万元"},
+    "yuan per fund": {"en": "yuan per fund", "zh": "元/只"},
+    "yuan per contract": {"en": "yuan per contract", "zh": "元/项"},
+    "points": {"en": "points", "zh": "分"},
+    "score": {"en": "score (1–100)", "zh": "得分（1–100）"},
+}
+
+
+def unit_label(unit: str | None, lang: str) -> str:
+    """A unit in words in ``lang``; an unknown unit shows as recorded."""
+    if not unit:
+        return ""
+    return UNITS.get(unit, {}).get(lang if lang in LANGS else "en", unit)
 
 
 def t(key: str, lang: str) -> str:
@@ -314,10 +370,10 @@ def fmt_value(value: float | None, unit: str | None, lang: str) -> str:
         per = unit.removeprefix("yuan per ")
         if lang == "zh":
             return f"{fmt_yuan(value, lang)}/{PER_UNIT_ZH.get(per, per)}"
-        return f"{fmt_yuan(value, lang)} per {per}"
+        return f"{fmt_yuan(value, lang)} per {per.removesuffix('s')}"
     digits = 0 if float(value).is_integer() or abs(value) >= 100 else 2
     text = fmt_number(value, lang, digits)
-    return f"{text} {unit}" if unit else text
+    return f"{text} {unit_label(unit, lang)}" if unit else text
 
 
 def fmt_amount(value: float | Decimal | None, unit: str | None, lang: str) -> str:
@@ -336,6 +392,20 @@ def yuan_scale(values: list[float | None], lang: str) -> tuple[float, str]:
     if lang == "zh":
         return (1e8, "亿元") if top >= 1e8 else (1e4, "万元") if top >= 1e4 else (1.0, "元")
     return (1e9, "bn yuan") if top >= 1e9 else (1e6, "m yuan") if top >= 1e6 else (1.0, "yuan")
+
+
+METHODS: dict[str, dict[str, str]] = {
+    "forecast": {"en": "forecast (probability by simulation)", "zh": "预测法（模拟概率）"},
+    "opensdg": {"en": "Open SDG growth-rate method", "zh": "Open SDG 增长率法"},
+    "weather": {"en": "Destatis weather symbols", "zh": "德国统计局天气符号法"},
+}
+
+
+def method_label(method: str | None, lang: str) -> str:
+    """A progress method's name in ``lang``; an unknown method shows as recorded."""
+    if not method:
+        return "—"
+    return METHODS.get(method, {}).get(lang if lang in LANGS else "en", method)
 
 
 def status_label(status: str, lang: str) -> str:

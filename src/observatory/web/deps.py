@@ -40,7 +40,8 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(t=i18n.t, pick=i18n.pick, fmt_number=i18n.fmt_number,
                              fmt_yuan=i18n.fmt_yuan, fmt_value=i18n.fmt_value,
                              fmt_percent=i18n.fmt_percent, fmt_date=i18n.fmt_date,
-                             status_label=i18n.status_label, charts=charts)
+                             status_label=i18n.status_label, charts=charts,
+                             unit_label=i18n.unit_label, method_label=i18n.method_label)
 
 
 def deployment(request: Request) -> Deployment:

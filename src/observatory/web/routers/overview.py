@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from observatory.reports.annual import render_html, render_pdf
-from observatory.services import plans
+from observatory.services import index, plans
 from observatory.services.access import allow
 from observatory.web.deps import Dep, Lang, User, render
 
@@ -22,7 +22,8 @@ def api_overview(dep: Dep, p: User) -> plans.Overview:
 @router.get("/overview", include_in_schema=False)
 def overview_page(request: Request, dep: Dep, p: User) -> HTMLResponse:
     allow(p, "overview")
-    return render(request, "overview.html", p, {"o": plans.cached_overview(dep)},
+    return render(request, "overview.html", p, {"o": plans.cached_overview(dep),
+                                                "ix": index.cached_index(dep)},
                   "/api/overview")
 
 
