@@ -260,6 +260,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "zh": "引导基金（截至12月31日）"},
     "rep_fund_count": {"en": "Funds", "zh": "基金数量"},
     "rep_generated": {"en": "Generated", "zh": "生成时间"},
+    "rep_no_targets": {"en": "This plan has no assessed targets.",
+                       "zh": "本计划暂无可评估的目标。"},
+    "rep_summary": {"en": "Summary", "zh": "综述"},
+    "rep_maps": {"en": "Key indicators by district", "zh": "重点指标分区（市）分布"},
+    "rep_district_index": {"en": "District innovation index", "zh": "区（市）创新指数"},
+    "rep_by_type": {"en": "By contract type", "zh": "按合同类型"},
     # statuses (Open SDG / forecast, Destatis weather)
     "st_target_achieved": {"en": "target achieved", "zh": "已达成"},
     "st_substantial_progress": {"en": "on track", "zh": "进展显著"},
@@ -396,7 +402,7 @@ def yuan_scale(values: list[float | None], lang: str) -> tuple[float, str]:
 
 METHODS: dict[str, dict[str, str]] = {
     "forecast": {"en": "forecast (probability by simulation)", "zh": "预测法（模拟概率）"},
-    "opensdg": {"en": "Open SDG growth-rate method", "zh": "Open SDG 增长率法"},
+    "opensdg": {"en": "Open SDG growth-rate method", "zh": "可持续发展目标增长率评估法"},
     "weather": {"en": "Destatis weather symbols", "zh": "德国统计局天气符号法"},
 }
 

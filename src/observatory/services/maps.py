@@ -81,6 +81,11 @@ def choropleth(areas: list[MapArea], unit: str | None = None) -> Choropleth | No
     return Choropleth(map_code=code, areas=[a for a in areas if a.code in have], unit=unit)
 
 
+def short_name(name: str) -> str:
+    """A map label: the name without its parenthesised alias (黄岛区（西海岸新区） -> 黄岛区)."""
+    return name.split("（", 1)[0].split(" (", 1)[0].strip() or name
+
+
 def centroid(feature: dict[str, Any]) -> tuple[float, float]:
     """A label point: the vertex mean of the feature's largest outer ring (good enough for a
     schematic map)."""

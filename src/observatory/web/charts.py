@@ -127,7 +127,8 @@ def choropleth_figure(ch: Choropleth | None, title: str, lang: str) -> dict[str,
          "hovertemplate": "%{text}: %{z:,.2f} " + unit + "<extra></extra>",
          "colorbar": {"title": {"text": unit}, "thickness": 12}},
         {"type": "scattergeo", "mode": "text", "lon": [c[0] for c in centres],
-         "lat": [c[1] for c in centres], "text": names, "hoverinfo": "skip",
+         "lat": [c[1] for c in centres], "text": [maps.short_name(n) for n in names],
+         "hoverinfo": "skip",
          "textfont": {"size": 9, "color": "#1d2733"}, "showlegend": False}],
         "layout": layout}
 
