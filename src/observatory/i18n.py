@@ -8,9 +8,13 @@ numbers and dates per locale; yuan amounts use the units each audience reads (�
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
+import yaml
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -235,6 +239,34 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "rank_interval": {"en": "Rank interval (5–95 %)", "zh": "排名区间（5%–95%）"},
     "rank": {"en": "Rank", "zh": "排名"},
     "illustrative": {"en": "illustrative", "zh": "示意"},
+    "shown": {"en": "shown:", "zh": "显示"},
+    "bundle_zip": {"en": "(bundle of tables / ZIP)", "zh": "（多表打包 / ZIP 压缩包）"},
+    "run_invalid": {"en": "invalid", "zh": "校验未通过"},
+    "run_validated": {"en": "validated", "zh": "校验通过"},
+    "run_committed": {"en": "imported", "zh": "已导入"},
+    "run_discarded": {"en": "discarded", "zh": "已放弃"},
+    "record_key": {"en": "Record", "zh": "记录"},
+    "operation": {"en": "Operation", "zh": "操作方式"},
+    "uscc": {"en": "Unified social credit code", "zh": "统一社会信用代码"},
+    "designation_type": {"en": "Designation", "zh": "认定类型"},
+    "level": {"en": "Level", "zh": "级别"},
+    "code": {"en": "Code", "zh": "编号"},
+    "inserted": {"en": "Inserted", "zh": "新增"},
+    "updated": {"en": "Updated", "zh": "更新"},
+    "unchanged": {"en": "Unchanged", "zh": "未变"},
+    "ds_applied": {"en": "applied", "zh": "已申请"},
+    "ds_granted": {"en": "granted", "zh": "已认定"},
+    "ds_revoked": {"en": "revoked", "zh": "已撤销"},
+    "ds_expired": {"en": "expired", "zh": "已过期"},
+    "el_passed": {"en": "passed", "zh": "符合"},
+    "el_failed": {"en": "failed", "zh": "不符合"},
+    "el_insufficient_data": {"en": "insufficient data", "zh": "数据不足"},
+    "el_borderline": {"en": "borderline", "zh": "临界"},
+    "ps_not_started": {"en": "not started", "zh": "未启动"},
+    "ps_in_progress": {"en": "in progress", "zh": "实施中"},
+    "ps_completed": {"en": "completed", "zh": "已完成"},
+    "ps_delayed": {"en": "delayed", "zh": "延期"},
+    "ps_cancelled": {"en": "cancelled", "zh": "已取消"},
     # maps
     "district_map": {"en": "Map by district", "zh": "分区（市）地图"},
     "index_map": {"en": "District index on the map", "zh": "区（市）综合指数地图"},
@@ -298,11 +330,106 @@ UNITS: dict[str, dict[str, str]] = {
     "m2": {"en": "m²", "zh": "平方米"},
     "production lines": {"en": "production lines", "zh": "条"},
     "tce per 10000 yuan": {"en": "tce per 10,000 yuan", "zh": "吨标准煤/万元"},
+    "tce per 10,000 yuan": {"en": "tce per 10,000 yuan", "zh": "吨标准煤/万元"},
     "yuan per fund": {"en": "yuan per fund", "zh": "元/只"},
     "yuan per contract": {"en": "yuan per contract", "zh": "元/项"},
     "points": {"en": "points", "zh": "分"},
     "score": {"en": "score (1–100)", "zh": "得分（1–100）"},
 }
+
+
+ROLES: dict[str, dict[str, str]] = {
+    "admin": {"en": "administrator", "zh": "管理员"},
+    "analyst": {"en": "analyst", "zh": "分析员"},
+    "fund_manager": {"en": "fund manager", "zh": "基金管理人"},
+    "broker": {"en": "technology broker", "zh": "技术经纪人"},
+    "enterprise": {"en": "enterprise user", "zh": "企业用户"},
+    "public": {"en": "public", "zh": "公众"},
+    "anonymous": {"en": "visitor", "zh": "访客"},
+}
+CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+
+@functools.cache
+def _terms() -> dict[str, dict[str, str]]:
+    """Every vocabulary term's names by code (registry/data/vocabularies.yaml), read once."""
+    text = resources.files("observatory.registry").joinpath(
+        "data", "vocabularies.yaml").read_text(encoding="utf-8")
+    out: dict[str, dict[str, str]] = {}
+    for scheme, body in yaml.safe_load(text).items():
+        out.setdefault(scheme, {"en": body["name_en"], "zh": body["name_zh"]})
+        for term in body.get("terms", []):
+            out.setdefault(str(term["code"]), {"en": term["name_en"], "zh": term["name_zh"]})
+    return out
+
+
+def term_label(code: Any, lang: str) -> Any:
+    """A vocabulary term (field, designation type, level, contract type...) or a role in words;
+    anything else is returned as it is."""
+    if not isinstance(code, str):
+        return code
+    names = _terms().get(code) or ROLES.get(code)
+    return names[lang if lang in LANGS else "en"] if names else code
+
+
+ENTITIES: dict[str, dict[str, str]] = {
+    "achievements": {"en": "achievements", "zh": "科技成果"},
+    "broker_qualifications": {"en": "broker qualifications", "zh": "技术经纪人资格"},
+    "demands": {"en": "technology demands", "zh": "技术需求"},
+    "designations": {"en": "designations", "zh": "资质认定"},
+    "employments": {"en": "employments", "zh": "任职记录"},
+    "fund_cash_flows": {"en": "fund cash flows", "zh": "基金现金流"},
+    "fund_commitments": {"en": "fund commitments", "zh": "基金认缴出资"},
+    "fund_investments": {"en": "fund investments", "zh": "基金投资"},
+    "fund_valuations": {"en": "fund valuations", "zh": "基金估值"},
+    "funds": {"en": "funds", "zh": "基金"},
+    "observations": {"en": "statistics", "zh": "统计数据"},
+    "organisation_facts": {"en": "organisation facts", "zh": "机构事实信息"},
+    "organisation_years": {"en": "organisation yearly figures", "zh": "机构年度数据"},
+    "organisations": {"en": "organisations", "zh": "机构"},
+    "persons": {"en": "persons", "zh": "人员"},
+    "plan_items": {"en": "plan items", "zh": "规划事项"},
+    "plans": {"en": "plans", "zh": "规划计划"},
+    "platform_links": {"en": "platform links", "zh": "平台依托关系"},
+    "platforms": {"en": "platforms", "zh": "创新平台"},
+    "project_participants": {"en": "project participants", "zh": "项目参与单位"},
+    "projects": {"en": "projects", "zh": "科技项目"},
+    "rd_expenditures": {"en": "R&D expenditures", "zh": "研发经费"},
+    "regions": {"en": "regions", "zh": "行政区划"},
+    "sources": {"en": "sources", "zh": "数据来源"},
+    "talent_recruitments": {"en": "talent recruitments", "zh": "人才引进"},
+    "targets": {"en": "targets", "zh": "目标"},
+    "technology_contracts": {"en": "technology contracts", "zh": "技术合同"},
+    "vocab_schemes": {"en": "vocabularies", "zh": "词表"},
+    "vocab_terms": {"en": "vocabulary terms", "zh": "词表条目"},
+    "accounts": {"en": "accounts", "zh": "账户"},
+    "matches": {"en": "matches", "zh": "匹配"},
+    "web_users": {"en": "user accounts", "zh": "用户账户"},
+    "api_tokens": {"en": "API tokens", "zh": "API 令牌"},
+}
+
+
+def entity_label(entity: str | None, lang: str) -> str:
+    """A kind of record (an import file, an audited table) in words."""
+    names = ENTITIES.get(entity or "")
+    return names[lang if lang in LANGS else "en"] if names else (entity or "")
+
+
+def role_label(role: str | None, lang: str) -> str:
+    """A user's role in words."""
+    names = ROLES.get(role or "")
+    return names[lang if lang in LANGS else "en"] if names else (role or "")
+
+
+def text_lang(text: str | None) -> str:
+    """The language a stored text is written in (for ``lang`` attributes): Chinese if it has
+    any CJK character, else English."""
+    return "zh" if text and re.search(r"[\u4e00-\u9fff]", text) else "en"
+
+
+def is_code(value: Any) -> bool:
+    """Whether a value reads as an identifier (``marine_bio``, ``granted``): shown as code."""
+    return isinstance(value, str) and bool(CODE_LIKE.match(value))
 
 
 def unit_label(unit: str | None, lang: str) -> str:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import get_args
 
 from observatory import i18n
+from observatory.eligibility.evaluator import Status as EligibilityStatus
 from observatory.market.contracts import CONTRACT_TYPES
 from observatory.market.workflow import STATUSES
+from observatory.registry.entities import SPECS
 from observatory.targets.rollup import NOT_AVAILABLE, SEVERITY
 
 PACKAGE = Path(i18n.__file__).parent
+PLAN_ITEM_STATUSES = SPECS["plan_items"].field("status").choices or ()
 TEMPLATES = [PACKAGE / "web" / "templates", PACKAGE / "reports" / "templates"]
 
 
@@ -30,7 +34,10 @@ def test_every_key_used_in_templates_exists() -> None:
     assert used, "templates use the catalogue"
     # keys built from a value (t('ct_' ~ type)): every value of that family needs a phrase
     families = {"ct_": CONTRACT_TYPES, "mode_": ("bm25", "hybrid"),
-                "source_": ("indicators", "observations")}
+                "source_": ("indicators", "observations"),
+                "run_": ("invalid", "validated", "committed", "discarded"),  # import runs
+                "ps_": PLAN_ITEM_STATUSES, "ds_": ("applied", "granted", "revoked", "expired"),
+                "el_": get_args(EligibilityStatus)}
     for prefix in {k for k in used if k.endswith("_") and k not in i18n.CATALOGUE}:
         assert prefix in families, prefix
         used.discard(prefix)
