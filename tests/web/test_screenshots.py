@@ -63,8 +63,8 @@ def test_save_every_page_in_both_languages(server: str, city_template: Path,  # 
             for lang in ("zh", "en"):
                 sep = "&" if "?" in url else "?"
                 page.goto(f"{server}{url}{sep}lang={lang}")
-                if page.locator(".chart").count():
-                    page.wait_for_selector(".chart .main-svg")
+                if page.locator("div.chart").count():  # a Plotly chart (the report's are SVG)
+                    page.wait_for_selector("div.chart .main-svg")
                 path = folder / f"{_name(url)}-{lang}.png"
                 _small_png(page.screenshot(), path)
                 saved.append(path)

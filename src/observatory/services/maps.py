@@ -83,7 +83,7 @@ def choropleth(areas: list[MapArea], unit: str | None = None) -> Choropleth | No
 
 def short_name(name: str) -> str:
     """A map label: the name without its parenthesised alias (黄岛区（西海岸新区） -> 黄岛区)."""
-    return name.split("（", 1)[0].split(" (", 1)[0].strip() or name
+    return name.split("（", 1)[0].split(" (", 1)[0].removesuffix(" District").strip() or name
 
 
 def centroid(feature: dict[str, Any]) -> tuple[float, float]:

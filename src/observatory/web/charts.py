@@ -23,7 +23,7 @@ def _layout(title: str, y_title: str = "") -> dict[str, Any]:
             "modebar": {"orientation": "v"},
             "margin": {"l": 50, "r": MODEBAR_MARGIN, "t": 40, "b": 40}, "height": 280,
             "legend": {"orientation": "h", "y": -0.2}, "yaxis": {"title": {"text": y_title}},
-            "xaxis": {"dtick": 1}}
+            "xaxis": {"tickformat": "d", "nticks": 7, "tickangle": 0}}
 
 
 def target_figure(target: dict[str, Any], lang: str) -> dict[str, Any]:
