@@ -156,6 +156,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                        "zh": "示例城市：按公开总数校准的合成数据。"},
     "download_html": {"en": "Download HTML", "zh": "下载 HTML"},
     "download_pdf": {"en": "Download PDF", "zh": "下载 PDF"},
+    "download_docx": {"en": "Download Word (DOCX)", "zh": "下载 Word（DOCX）"},
+    "read_report": {"en": "Read", "zh": "在线阅读"},
     "forbidden": {"en": "You do not have access to this page.", "zh": "您无权访问此页面。"},
     "not_found": {"en": "Not found.", "zh": "未找到。"},
     "err_400": {"en": "Bad request", "zh": "请求有误"},

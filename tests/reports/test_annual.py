@@ -176,3 +176,38 @@ def test_docx_says_what_the_pdf_says(report_engine, reports, tmp_path: Path) -> 
                                 env={"OBSERVATORY_DATABASE_URL": str(report_engine.url)})
     assert result.exit_code == 0, result.output
     assert docx.Document(str(out)).paragraphs[0].text.startswith("科技创新年度监测报告")
+
+
+def test_axis_ticks_are_round_and_written_out() -> None:
+    from observatory.reports.svg import line_chart, nice_ticks, tick_label
+
+    # the issue's cut axis: 15,610 .. 19,150 printed as .561e+04
+    ticks = nice_ticks(15_610, 19_150)
+    assert ticks == [16_000, 17_000, 18_000, 19_000]
+    assert [tick_label(v, 1_000) for v in ticks] == ["16,000", "17,000", "18,000", "19,000"]
+    assert [tick_label(v, 0.5) for v in nice_ticks(0.9, 3.2)] == ["1.0", "1.5", "2.0", "2.5",
+                                                                  "3.0"]
+    chart = line_chart([[2020, 15_610.0], [2024, 19_150.0]], title="t")
+    assert "e+" not in chart and ">17,000<" in chart
+
+
+def test_the_web_serves_the_docx(report_engine) -> None:
+    import io
+
+    import docx
+    from fastapi.testclient import TestClient
+
+    from observatory.web.app import create_app
+
+    client = TestClient(create_app(report_engine, settings=CITY, matching="bm25"))
+    link = re.search(r'id="report-docx" href="([^"]+)"|href="([^"]+)" id="report-docx"',
+                     client.get("/overview?lang=en").text)
+    assert link, "the overview links the Word report"
+    url = unescape(link.group(1) or link.group(2))
+    r = client.get(url)
+    assert r.status_code == 200 and "wordprocessingml" in r.headers["content-type"]
+    assert "attachment" in r.headers["content-disposition"]
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(r.content)).paragraphs)
+    assert text.startswith("Annual innovation monitoring report")
+    bad = client.get("/report/annual?format=odt")
+    assert bad.status_code == 422 and "docx" in bad.text

@@ -136,3 +136,15 @@ def test_the_check_catches_what_it_should() -> None:
     assert _problems(_visible(page, "zh"), "zh") == [
         "code 'marine_equipment'", "English 'forecast'", "English 'Search the market'"]
     assert _problems(_visible(page, "en"), "en") == ["code 'marine_equipment'"]
+
+
+def test_engine_text_gets_words_and_code_markup() -> None:
+    from observatory.web.markup import marked
+
+    reason = "数据不足［缺少：facts.hte_field］ 领域 marine_bio <b>"
+    html = str(marked(reason, "zh"))
+    assert "<code>facts.hte_field</code>" in html and "&lt;b&gt;" in html
+    assert "marine_bio" not in html and "海洋" in html  # the field's name, not its code
+    why = str(marked("匹配词：energy、efficiency", "zh", foreign=True))
+    assert why == '匹配词：<span lang="en">energy</span>、<span lang="en">efficiency</span>'
+    assert str(marked("matched terms: energy", "en", foreign=True)) == "matched terms: energy"
