@@ -28,6 +28,8 @@ ALLOWED_IN_ZH = {  # names and formats a Chinese page writes in Latin letters, e
     "English",  # the language switch names the other language in it
 }
 NOT_PAGES = {"/lang/{lang}"}  # a redirect that sets the language
+ERROR_PAGES = ["/indicators/tech_contract_amount?by=bogus", "/market?kind=bogus&q=x",
+               f"/report/annual?year={CITY.first_year - 5}"]  # answered with 422 pages
 
 
 def _examples(engine) -> dict[str, list[str]]:
@@ -56,6 +58,7 @@ def _examples(engine) -> dict[str, list[str]]:
         "/enterprises/{org_id}": [f"/enterprises/{org}"],
         "/data/imports/{run_id}": [f"/data/imports/{run}"] if run else [],
         "/no/such/page": ["/no/such/page"],  # the 404 page
+        "errors": ERROR_PAGES,
     }
 
 
@@ -67,7 +70,7 @@ def _pages(engine) -> list[str]:
     missing = {p for p in paths if "{" in p and p not in examples}
     assert not missing, f"give an example id for {missing}"
     out = [u for p in sorted(paths) for u in examples.get(p, [p])]
-    return out + examples["/no/such/page"]
+    return out + examples["/no/such/page"] + examples["errors"]
 
 
 def _visible(html: str, lang: str = "en") -> str:
@@ -121,7 +124,8 @@ def test_every_page_speaks_its_language(shared_client, tokens, pages, lang) -> N
     for url in pages:
         sep = "&" if "?" in url else "?"
         r = shared_client.get(f"{url}{sep}lang={lang}", headers=h)
-        assert r.status_code == (404 if url == "/no/such/page" else 200), (url, r.status_code)
+        expected = 404 if url == "/no/such/page" else 422 if url in ERROR_PAGES else 200
+        assert r.status_code == expected, (url, r.status_code)
         assert r.headers["content-type"].startswith("text/html"), url
         found = _problems(_visible(r.text, lang), lang) + _problems(_chart_words(r.text), lang)
         if found:
@@ -145,6 +149,8 @@ def test_engine_text_gets_words_and_code_markup() -> None:
     html = str(marked(reason, "zh"))
     assert "<code>facts.hte_field</code>" in html and "&lt;b&gt;" in html
     assert "marine_bio" not in html and "海洋" in html  # the field's name, not its code
-    why = str(marked("匹配词：energy、efficiency", "zh", foreign=True))
+    why = str(marked("匹配词：energy、efficiency", "zh", foreign="lang"))
     assert why == '匹配词：<span lang="en">energy</span>、<span lang="en">efficiency</span>'
-    assert str(marked("matched terms: energy", "en", foreign=True)) == "matched terms: energy"
+    assert str(marked("matched terms: energy", "en", foreign="lang")) == "matched terms: energy"
+    assert str(marked("by 须为 year 或 district", "zh", foreign="code")) == (
+        "<code>by</code> 须为 <code>year</code> 或 <code>district</code>")

@@ -24,10 +24,11 @@ def _token(word: str, lang: str) -> Markup:
     return Markup("<code>{}</code>").format(word)
 
 
-def marked(text: str | None, lang: str, foreign: bool = False) -> Markup:
-    """``text`` escaped, with vocabulary codes as words and identifiers as ``<code>``; with
-    ``foreign``, on a Chinese page, runs of Latin words (keywords quoted from an English text)
-    are declared English (``lang="en"``)."""
+def marked(text: str | None, lang: str, foreign: str = "") -> Markup:
+    """``text`` escaped, with vocabulary codes as words and identifiers as ``<code>``. On a
+    Chinese page, ``foreign`` says what runs of Latin words are: ``"lang"`` keywords quoted
+    from an English text (declared ``lang="en"``), ``"code"`` parameter names and values in a
+    message (``<code>``)."""
     if not text:
         return Markup("")
     out: list[str] = []
@@ -40,14 +41,16 @@ def marked(text: str | None, lang: str, foreign: bool = False) -> Markup:
     return Markup("".join(out))
 
 
-def _plain(text: str, lang: str, foreign: bool) -> str:
+def _plain(text: str, lang: str, foreign: str) -> str:
     """Escaped text; single vocabulary words in words; foreign runs declared."""
     def one(m: re.Match[str]) -> str:
         run = m.group(0)
+        if foreign == "code" and lang == "zh":  # a message's parameters: never translated
+            return str(Markup("<code>{}</code>").format(run))
         label = term_label(run, lang)
         if label != run:
             return str(escape(label))
-        if foreign and lang == "zh":
+        if foreign == "lang" and lang == "zh":
             return str(Markup('<span lang="en">{}</span>').format(run))
         return str(escape(run))
     out, last = [], 0
