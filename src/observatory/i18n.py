@@ -23,6 +23,13 @@ LOCALES = {"zh": "zh_CN", "en": "en_GB"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app_title": {"en": "Innovation Observatory", "zh": "科技创新监测平台"},
+    "rv_pending": {"en": "pending", "zh": "待复核"},
+    "rv_accepted": {"en": "accepted", "zh": "已接受"},
+    "rv_rejected": {"en": "rejected", "zh": "已拒绝"},
+    "rv_all": {"en": "all", "zh": "全部"},
+    "rv_auto": {"en": "sure", "zh": "确定"},
+    "rv_review": {"en": "to review", "zh": "待复核"},
+    "rv_none": {"en": "no match", "zh": "无匹配"},
     "data_as_of": {"en": "Data as of", "zh": "数据截至"},
     "provisional": {"en": "provisional", "zh": "初步数"},
     "uncertainty": {"en": "uncertainty", "zh": "不确定性分析"},
@@ -406,6 +413,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
 # Units as the catalogue and observations name them, in words for each language.
 UNITS: dict[str, dict[str, str]] = {
     "yuan": {"en": "yuan", "zh": "元"},
+    "enterprises per 10000 residents": {"en": "enterprises per 10,000 residents",
+                                        "zh": "家/万人"},
+    "platforms per 10000 residents": {"en": "platforms per 10,000 residents", "zh": "个/万人"},
+    "contracts per 10000 residents": {"en": "contracts per 10,000 residents", "zh": "项/万人"},
     "enterprises": {"en": "enterprises", "zh": "家"},
     "persons": {"en": "persons", "zh": "人"},
     "platforms": {"en": "platforms", "zh": "个"},
@@ -476,6 +487,7 @@ ENTITIES: dict[str, dict[str, str]] = {
     "funds": {"en": "funds", "zh": "基金"},
     "observations": {"en": "statistics", "zh": "统计数据"},
     "organisation_facts": {"en": "organisation facts", "zh": "机构事实信息"},
+    "organisation_names": {"en": "former names of organisations", "zh": "机构曾用名"},
     "organisation_years": {"en": "organisation yearly figures", "zh": "机构年度数据"},
     "organisations": {"en": "organisations", "zh": "机构"},
     "persons": {"en": "persons", "zh": "人员"},
