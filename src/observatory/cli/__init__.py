@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from observatory.cli import backup, demo, registry
+from observatory.cli import backup, check, demo, registry
 from observatory.cli.audit import app as audit_app
 from observatory.cli.eligibility import app as eligibility_app
 from observatory.cli.funds import app as funds_app
@@ -37,6 +37,7 @@ def deployment() -> None:
 registry.register(app)
 demo.register(app)
 backup.register(app)
+check.register(app)
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(index_app, name="index")
 app.add_typer(match_app, name="match")

@@ -131,6 +131,20 @@ _Grants = tuple[dict[int, list[int]], dict[int, set[int]]]
 """Certificates granted each year (organisation ids) and the holders valid at each year end."""
 
 
+def _supersede(rows: list[tuple[Any, ...]], first: int) -> None:
+    """A renewed certificate supersedes the one it renews: the old one ends the day before
+    the new one starts, so no organisation holds two overlapping certificates of a type
+    (``observatory check`` reports overlaps). Rows are designation tuples from ``first`` on."""
+    latest: dict[tuple[int, str], int] = {}
+    for i in range(first, len(rows)):
+        org, type_code, start = rows[i][2], rows[i][3], rows[i][6]
+        prev = latest.get((org, type_code))
+        if prev is not None and rows[prev][6] < start and rows[prev][7] is not None \
+                and rows[prev][7] >= start:
+            rows[prev] = (*rows[prev][:7], start - dt.timedelta(days=1), *rows[prev][8:])
+        latest[(org, type_code)] = i
+
+
 @dataclass(frozen=True)
 class _FundPlan:
     """The funds to generate: calibrated ones first, then those of 2025."""
@@ -295,6 +309,7 @@ class CityBuilder:
         else:
             grants, holders = self._cohort_grants(type_code, stock, fresh, validity_years)
         seq = rows.next_id() - 1
+        first = len(rows.rows)
         for year in sorted(grants):
             for org in grants[year]:
                 seq += 1
@@ -307,6 +322,7 @@ class CityBuilder:
                            - dt.timedelta(days=1)) if validity_years else None
                 rows.rows.append((seq, f"{prefix}{year}{seq:07d}", int(org), type_code, level,
                                   issuer, start, end, "granted", self.source_id, None))
+        _supersede(rows.rows, first)
         return holders
 
     @staticmethod

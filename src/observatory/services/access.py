@@ -24,6 +24,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "funds": STAFF | {"fund_manager"},
     "enterprises": STAFF | {"enterprise"},
     "data": STAFF,
+    "check": STAFF,
+    "fairs": STAFF | {"broker"},
     "account": ALL - {"anonymous"},
 }
 """Which roles may use each area (``anonymous`` = not logged in; ``public`` = a read-only

@@ -29,6 +29,7 @@ from observatory.web.routers import (
     account,
     admin,
     board,
+    check,
     data,
     enterprises,
     funds,
@@ -41,7 +42,7 @@ from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ROUTERS = (account, overview, indicators, index, market, board, funds, enterprises, data,
-           admin)
+           check, admin)
 
 
 def create_app_from_settings() -> FastAPI:
