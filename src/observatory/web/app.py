@@ -32,6 +32,7 @@ from observatory.web.routers import (
     check,
     data,
     enterprises,
+    fairs,
     funds,
     index,
     indicators,
@@ -41,7 +42,7 @@ from observatory.web.routers import (
 from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-ROUTERS = (account, overview, indicators, index, market, board, funds, enterprises, data,
+ROUTERS = (account, overview, indicators, index, market, board, fairs, funds, enterprises, data,
            check, admin)
 
 
