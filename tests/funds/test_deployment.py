@@ -82,9 +82,10 @@ def test_city_multiple_of_a_sub_fund_alone_counts_the_mother_as_the_city() -> No
 
 
 @pytest.mark.parametrize(("as_of", "idle_s", "idle_m"), [
-    (date(2021, 12, 31), False, True),   # S's last deal 213 days before
+    (date(2021, 12, 31), False, True),   # S's last deal 213 days before; M's commitment 2019
     (date(2023, 12, 31), True, True),    # the 2024 deal is not yet made
     (date(2024, 6, 30), False, True),    # ... and now it is
+    (date(2025, 6, 30), False, False),   # both past five years from first close (2020-01-01)
 ])
 def test_idle_flag_is_measured_at_the_date_asked(as_of: date, idle_s: bool, idle_m: bool
                                                  ) -> None:
@@ -113,3 +114,11 @@ def test_a_mother_committing_to_a_new_sub_fund_is_not_idle() -> None:
         "date": [date(2023, 5, 1)]})], ignore_index=True)
     out = flags(t["funds"], t["cashflows"], t["investments"], cm, AS_OF)
     assert not out.set_index("fund").loc["M", "no_investment_12m"]
+
+
+def test_the_investment_period_can_be_lifted() -> None:
+    t = tables()
+    out = flags(t["funds"], t["cashflows"], t["investments"], t["commitments"],
+                date(2025, 6, 30), investment_period_years=None)
+    assert dict(zip(out["fund"], out["no_investment_12m"], strict=True)) == {"S": True,
+                                                                              "M": True}

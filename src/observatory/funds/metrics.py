@@ -329,7 +329,8 @@ def return_investment(investments: pd.DataFrame, commitments: pd.DataFrame, fund
 
 def flags(funds: pd.DataFrame, cashflows: pd.DataFrame, investments: pd.DataFrame,
           commitments: pd.DataFrame, as_of: date, schedule: pd.DataFrame | None = None,
-          idle_days: int = 365, schedule_tolerance: float = 0.0) -> pd.DataFrame:
+          idle_days: int = 365, schedule_tolerance: float = 0.0,
+          investment_period_years: float | None = 5) -> pd.DataFrame:
     """Warning flags per fund at ``as_of`` (nothing after that date counts): idle (no
     investment in the 12 months before ``as_of``), calls behind schedule, return-investment
     shortfall.
@@ -337,8 +338,10 @@ def flags(funds: pd.DataFrame, cashflows: pd.DataFrame, investments: pd.DataFram
     A fund's investments are its deals and, for a fund of funds, its commitments to sub-funds
     (commitments whose ``lp_fund`` is the fund). A fund that has not invested yet is idle once
     its first close (first contribution, else first commitment) is more than ``idle_days``
-    before ``as_of``; one with neither is idle. ``schedule`` (fund, date, amount) gives the
-    planned cumulative called amount; a fund is behind when called-to-date < the latest
+    before ``as_of``; one with neither is idle. Idleness is only flagged within the
+    investment period (``investment_period_years`` after first close; None: always): a fund
+    harvesting its portfolio is not expected to make new deals. ``schedule`` (fund, date,
+    amount) gives the planned cumulative called amount; a fund is behind when called-to-date < the latest
     planned amount on or before ``as_of`` × (1 − tol).
     """
     cf = check_cashflows(cashflows)
@@ -354,7 +357,9 @@ def flags(funds: pd.DataFrame, cashflows: pd.DataFrame, investments: pd.DataFram
     for fid in funds["fund"]:
         last, start = _activity(fid, inv, cf, cm if dated_cm else None, as_of)
         ref = last if last is not None else start
-        idle = ref is None or (as_of - ref).days > idle_days
+        investing = (investment_period_years is None or start is None
+                     or (as_of - start).days <= investment_period_years * 365.25)
+        idle = investing and (ref is None or (as_of - ref).days > idle_days)
         called = float(cf.loc[(cf["fund"] == fid) & (cf["date"] <= as_of)
                               & (cf["kind"] == "call"), "amount"].sum())
         planned = None
