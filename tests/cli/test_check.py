@@ -145,3 +145,27 @@ def test_definitions_are_validated_on_load(yaml_text: str, word: str) -> None:
     with pytest.raises(CheckDefinitionError) as err:
         load_checks(yaml_text)
     assert word in err.value.en and err.value.zh
+
+
+def test_checks_run_on_both_backends(engine: Engine) -> None:
+    """A fund paid in 150 of 100 committed and a figure that doubled, on SQLite and PostgreSQL."""
+    from observatory.quality.checks import run_checks
+
+    with Session(engine) as s, s.begin():
+        fund = m.Fund(code="F1", name_zh="基金", kind="sub", level="city", vintage=2020,
+                      size_yuan=Decimal(100))
+        s.add(fund)
+        s.flush()
+        s.add(m.FundCommitment(code="C1", fund_id=fund.id, lp_name="LP", lp_type="private",
+                               amount_yuan=Decimal(100), committed_on=dt.date(2020, 1, 1)))
+        s.add_all([m.FundCashFlow(code=f"CF{i}", fund_id=fund.id, kind=k,
+                                  flow_on=dt.date(2021, 1, i), amount_yuan=Decimal(a))
+                   for i, (k, a) in enumerate((("call", 140), ("fee", 10)), start=1)])
+        region = s.scalar(select(m.Region.code).order_by(m.Region.code))
+        s.add_all([m.Observation(indicator_code="x", region_code=region, period=p,
+                                 value=Decimal(v), unit="n")
+                   for p, v in (("2024-Q1", 10), ("2024-Q2", 21), ("2024-Q4", 100))])
+    with Session(engine) as s:
+        found = run_checks(s, load_checks())
+    assert {(f.check, f.key) for f in found} == {
+        ("fund_paid_in_over_commitments", "F1"), ("figure_moved", f"x/{region}/2024-Q2")}

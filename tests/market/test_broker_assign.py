@@ -40,6 +40,8 @@ def test_staff_assign_through_the_api_and_the_broker_takes_it_on(city_engine) ->
     assert broker.get(f"/api/market/matches/{code}").status_code == 200
     board = broker.get("/api/market/board").json()
     assert code in [x["code"] for c in board["columns"] for x in c["matches"]]
+    page = broker.get("/market/board").text
+    assert f'id="m-{code}"' in page and 'class="assign"' not in page  # theirs, no reassigning
     step = broker.post(f"/api/market/matches/{code}/advance", headers={"X-CSRF-Token": bcsrf},
                        json={"to": "contacted"})
     assert step.status_code == 200 and step.json()["status"] == "contacted"

@@ -59,6 +59,8 @@ def test_fair_through_the_api_with_exports_and_broker_scope(city_engine) -> None
     broker, bcsrf = _client(city_engine, "broker")
     seen = {p["match"] for p in broker.get(f"/api/fairs/{code}").json()["pairs"]}
     assert seen == set(own)
+    assert broker.get("/api/check").status_code == 403  # checks are for analysts
+    assert broker.get("/fairs").status_code == 200
     assert broker.post("/api/fairs", headers={"X-CSRF-Token": bcsrf},
                        json={"name_zh": "x", "held_on": "2026-01-01"}).status_code == 403
     with Session(city_engine) as s:

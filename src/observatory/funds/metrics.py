@@ -341,8 +341,8 @@ def flags(funds: pd.DataFrame, cashflows: pd.DataFrame, investments: pd.DataFram
     before ``as_of``; one with neither is idle. Idleness is only flagged within the
     investment period (``investment_period_years`` after first close; None: always): a fund
     harvesting its portfolio is not expected to make new deals. ``schedule`` (fund, date,
-    amount) gives the planned cumulative called amount; a fund is behind when called-to-date < the latest
-    planned amount on or before ``as_of`` × (1 − tol).
+    amount) gives the planned cumulative called amount; a fund is behind when called-to-date
+    < the latest planned amount on or before ``as_of`` × (1 − tol).
     """
     cf = check_cashflows(cashflows)
     inv = _require(investments, "investments", ["fund", "date", "amount"])
