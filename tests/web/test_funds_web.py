@@ -58,7 +58,10 @@ def test_page_shows_the_new_columns_and_links_the_workbook(shared_client, tokens
                   "city-return-multiple", "format=xlsx"):
         assert label in html
     zh = shared_client.get("/funds?lang=zh", headers=h).text
-    assert "返投倍数" in zh and "投放率" in zh
+    assert "返投倍数" in zh and "投放率" in zh and 'id="fund-families"' in zh
+    code = shared_client.get("/api/funds", headers=h).json()["funds"][-1]["code"]
+    one = shared_client.get(f"/funds/{code}?lang=en", headers=h).text
+    assert 'id="fund-figures"' in one and "Deployed ÷ paid-in" in one
 
 
 def test_xlsx_has_the_sorted_rows(shared_client, tokens) -> None:
