@@ -20,6 +20,7 @@ PosixPath('...observatory.toml')
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tomllib
@@ -38,7 +39,8 @@ from pydantic_settings import (
 SETTINGS_FILE = "observatory.toml"
 LANGUAGES = ("zh", "en")
 #: Keys a deployment writes in ``observatory.toml`` (the connection keys may be there too).
-DEPLOYMENT_KEYS = ("region", "first_year", "last_year", "default_period", "key_plan", "languages")
+DEPLOYMENT_KEYS = ("region", "first_year", "last_year", "default_period", "key_plan", "languages",
+                   "data_as_of")
 
 
 class SettingsError(ValueError):
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     default_period: int | None = None
     #: Code of the plan the overview leads with; none shows every plan alike.
     key_plan: str | None = None
+    #: The day the registry's data runs to. None: the newest event it records (contracts
+    #: registered, certificates granted, listings published...), at most today. Periods after
+    #: it are refused; a period it cuts through is provisional.
+    data_as_of: dt.date | None = None
     languages: Annotated[tuple[str, ...], NoDecode] = LANGUAGES
     #: Addresses of the reverse proxies whose ``X-Forwarded-For`` names the real client (the
     #: login limiter counts per client); none by default, so no peer can claim another address.

@@ -13,4 +13,6 @@ EXAMPLE_CITY_SETTINGS: dict[str, Any] = {
     "default_period": 2024,
     "key_plan": "DOUBLE5-2028",
     "languages": ["zh", "en"],
+    # The generator fills whole years up to last_year: its data runs to that year's end.
+    "data_as_of": "2025-12-31",
 }

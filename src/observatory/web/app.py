@@ -38,12 +38,13 @@ from observatory.web.routers import (
     indicators,
     market,
     overview,
+    review,
 )
 from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ROUTERS = (account, overview, indicators, index, market, board, fairs, funds, enterprises, data,
-           check, admin)
+           check, admin, review)
 
 
 def create_app_from_settings() -> FastAPI:

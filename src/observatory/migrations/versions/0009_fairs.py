@@ -4,7 +4,7 @@
 match was presented at which fair; a pair once per fair).
 
 Revision ID: 0009_fairs
-Revises: 0005_audit_chain_tokens
+Revises: 0007_user_scopes
 Create Date: 2026-12-06 08:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_fairs'
-down_revision = '0005_audit_chain_tokens'
+down_revision = '0007_user_scopes'
 branch_labels = None
 depends_on = None
 
