@@ -32,6 +32,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "funds": STAFF | {"fund_manager"},
     "enterprises": STAFF | {"enterprise"},
     "data": STAFF,
+    "check": STAFF,
+    "fairs": STAFF | {"broker"},
     "review": STAFF,
     "account": ALL - {"anonymous"},
     "users": frozenset({"admin"}),

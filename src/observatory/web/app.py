@@ -29,8 +29,10 @@ from observatory.web.routers import (
     account,
     admin,
     board,
+    check,
     data,
     enterprises,
+    fairs,
     funds,
     index,
     indicators,
@@ -41,8 +43,8 @@ from observatory.web.routers import (
 from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-ROUTERS = (account, overview, indicators, index, market, board, funds, enterprises, data,
-           admin, review)
+ROUTERS = (account, overview, indicators, index, market, board, fairs, funds, enterprises, data,
+           check, admin, review)
 
 
 def create_app_from_settings() -> FastAPI:
