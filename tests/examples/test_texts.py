@@ -93,3 +93,11 @@ def test_the_bundled_csl_subset_is_small_cited_and_real() -> None:
     from observatory.examples.texts import FIELD_WORDS
 
     assert {r.field for r in rows} <= set(FIELD_WORDS)
+
+
+def test_names_stay_unique_beyond_the_vocabulary() -> None:
+    """At scales far above one the brands run out; names then carry a number, still unique."""
+    namer = OrgNamer(3)
+    names = [namer.enterprise("vr") for _ in range(16_000)]
+    assert len({zh for zh, _ in names}) == len(names) == len({en for _, en in names})
+    assert re.search(r"\d", names[-1][0]) and not re.search(r"\d", names[0][0])

@@ -164,8 +164,8 @@ class ListingWriter:
             "summary_zh": f"我公司主要从事{p_zh}相关业务。目前{need_zh}。拟通过技术转让、许可或联合"
                           f"开发引进{t_zh}技术，要求{req_zh}。项目预算约{wan}万元，希望在"
                           f"{due.year}年{due.month}月前{ms_zh}。",
-            "summary_en": f"Our business: {p_en}. At present {need_en}. We want {t_en} through "
-                          f"transfer, licensing or joint development; the solution must "
+            "summary_en": f"Our business: {p_en}. At present {need_en}. Technology sought: "
+                          f"{t_en}, through transfer, licensing or joint development; it must "
                           f"{req_en}. Budget: about {wan * 10_000:,} yuan; we want {ms_en} by "
                           f"{texts.MONTHS_EN[due.month - 1]} {due.year}.",
             "problem_zh": need_zh, "problem_en": _cap(need_en),

@@ -23,6 +23,8 @@ class OrgNamer:
         self.rng = np.random.default_rng([seed, 11])
         self.used_zh: set[str] = set()
         self.used_en: set[str] = set()
+        self.issued: dict[tuple[str, tuple[str, str]], int] = {}
+        self.numbered = 0
 
     def _claim(self, zh: str, en: str) -> bool:
         if zh in self.used_zh or en in self.used_en:
@@ -37,10 +39,14 @@ class OrgNamer:
         return first[0] + second[0], first[1] + second[1]
 
     def enterprise(self, field: str, city: tuple[str, str] = LOCAL_CITY) -> tuple[str, str]:
-        """A company name of the field in the city; a fresh brand until one is free."""
+        """A company name of the field in the city: fresh brands until one is free. Past half
+        the vocabulary's combinations (only at scales far above one) a name gets a number."""
         words = texts.INDUSTRY_WORDS[field]
         forms = texts.COMPANY_FORMS
-        while True:
+        capacity = len(texts.STEM_FIRST) * len(texts.STEM_SECOND) * len(words) * len(forms)
+        issued = self.issued.get((field, city), 0)
+        self.issued[(field, city)] = issued + 1
+        for _ in range(40 if issued < capacity // 2 else 1):
             stem_zh, stem_en = self._stem()
             word_zh, word_en = words[int(self.rng.integers(len(words)))]
             # Most firms are plain limited companies; a few are corporations or groups.
@@ -49,6 +55,10 @@ class OrgNamer:
             en = f"{city[1]} {stem_en} {word_en} {form[1]}"
             if self._claim(zh, en):
                 return zh, en
+        self.numbered += 1
+        zh, en = f"{zh}（{self.numbered}）", f"{en} ({self.numbered})"
+        self._claim(zh, en)
+        return zh, en
 
     def external(self, field: str, province: str) -> tuple[str, str]:
         """An out-of-city company, named after a large city of its province."""
