@@ -57,6 +57,8 @@ def test_listing_titles_are_distinct_and_names_carry_no_serials() -> None:
     assert {"university", "institute", "enterprise"} <= kinds
     research = [r[2] for r in orgs if r[4] in ("university", "institute")]
     assert all(re.search("大学|学院|研究院|研究所|中心", n) for n in research)
+    projects = [r[2] for r in city.tables["projects"].rows]
+    assert len(set(projects)) >= 0.75 * len(projects)
     platforms = [r[2] for r in city.tables["platforms"].rows]
     assert len(set(platforms)) == len(platforms)
     assert sum(bool(re.search(r"\d", n)) for n in platforms) <= 0.01 * len(platforms)

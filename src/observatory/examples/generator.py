@@ -667,6 +667,7 @@ class CityBuilder:
         rows = self.table("projects")
         parts = self.table("project_participants")
         key_target = self.target("key_project_count")
+        namer = PlatformNamer(self.seed)  # project titles: a qualifier and a form of their own
         vr_target = self.target("vr_park_projects")
         for year in YEARS:
             plan: list[tuple[str, float, list[str], str | None]] = [
@@ -692,8 +693,8 @@ class CityBuilder:
                     item = (self.pick(self.marine_task_ids)
                             if programme == "marine_tech" and year >= 2025 else None)
                     pid = rows.next_id()
-                    rows.rows.append((pid, f"PJ{year}{pid:06d}", f"{tech_zh}研发与产业化",
-                                      f"R&D and industrialisation of {tech_en}", programme, fld,
+                    rows.rows.append((pid, f"PJ{year}{pid:06d}",
+                                      *namer.project_title(fld, tech_zh, tech_en), programme, fld,
                                       year, budget, int(budget * rng.uniform(0.1, 0.5)), lead,
                                       region or self.org_region[lead - 1], status, item,
                                       self.source_id, None))

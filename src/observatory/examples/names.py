@@ -120,13 +120,32 @@ def _title_case(text: str) -> str:
                     for i, w in enumerate(words))
 
 
+PROJECT_FORMS: list[tuple[str, str]] = [
+    ("{t}研发与产业化", "R&D and industrialisation of {t}"),
+    ("{t}关键技术攻关", "Key technology breakthroughs in {t}"),
+    ("{t}示范应用", "Demonstration of {t}"),
+    ("{t}中试平台建设", "Pilot platform for {t}"),
+    ("{t}产业化项目", "Industrialisation project: {t}"),
+]
+
+
 class PlatformNamer:
     """Platform names without serial numbers: 山东省海参良种选育工程研究中心,
-    青岛瑞达海洋装备科技企业孵化器; a repeated name gets a second-site ordinal (（二）, II)."""
+    青岛瑞达海洋装备科技企业孵化器; a repeated name gets a second-site ordinal (（二）, II).
+    Project titles come from the same kind of stream (qualifier and form per project)."""
 
     def __init__(self, seed: int) -> None:
         self.rng = np.random.default_rng([seed, 17])
         self.seen: dict[str, int] = {}
+
+    def project_title(self, field: str, tech_zh: str, tech_en: str) -> tuple[str, str]:
+        """A project's title: the technology with one of the field's qualifiers and a form."""
+        quals = texts.FIELD_QUALIFIERS[field]
+        q_zh, q_en = quals[int(self.rng.integers(len(quals)))]
+        if q_zh and (q_zh[:2] in tech_zh or q_en.split("-")[0] in tech_en):
+            q_zh, q_en = "", ""
+        f_zh, f_en = PROJECT_FORMS[int(self.rng.integers(len(PROJECT_FORMS)))]
+        return f_zh.format(t=q_zh + tech_zh), f_en.format(t=f"{q_en} {tech_en}".strip())
 
     def name(self, type_code: str, level: str, field: str, number: int) -> tuple[str, str]:
         type_zh, type_en, by_technology = PLATFORM_TYPES[type_code]
