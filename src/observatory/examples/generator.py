@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from observatory.examples import texts
 from observatory.examples.denominators import district_denominators
 from observatory.examples.eligibility_profiles import EligibilityProfiles
+from observatory.examples.listing_texts import ListingWriter
+from observatory.examples.names import OrgNamer, PlatformNamer
 from observatory.registry import models as m
 from observatory.registry.audit import append_records
 from observatory.registry.codes import make_uscc
@@ -46,6 +48,9 @@ OTHER_PROVINCES = ["110000", "310000", "320000", "330000", "440000", "340000", "
 FIELDS = list(texts.FIELD_WORDS)
 MARINE_FIELDS = ["marine_equipment", "marine_bio", "fisheries", "desalination"]
 SYNTHETIC_SOURCE = "synthetic-example"
+LISTING_TEXT_COLUMNS = ("title_zh", "title_en", "summary_zh", "summary_en", "problem_zh",
+                        "problem_en", "advantages_zh", "advantages_en", "applications_zh",
+                        "applications_en", "keywords_zh", "keywords_en")
 ProgressFn = Callable[[str, int, int], None]
 
 
@@ -231,7 +236,7 @@ class CityBuilder:
         self.n_enterprises = self.n(24000)
         self.n_external = self.n(3000)
         kinds = ([("university", 25), ("institute", 60), ("government", 6)])
-        stems = texts.NAME_STEMS
+        namer = OrgNamer(self.seed)
         district_idx = rng.choice(len(DISTRICTS), size=self.n_enterprises, p=DISTRICT_WEIGHTS)
         field_idx = rng.integers(0, len(FIELDS), size=self.n_enterprises)
         founded_year = rng.integers(1995, 2024, size=self.n_enterprises)
@@ -259,26 +264,16 @@ class CityBuilder:
 
         for i in range(self.n_enterprises):
             fld = FIELDS[field_idx[i]]
-            stem_zh, stem_en = stems[i % len(stems)]
-            word_zh, word_en = texts.FIELD_WORDS[fld]
-            suffix = i // len(stems)
-            oid = add("enterprise", DISTRICTS[district_idx[i]], fld,
-                      f"青岛{stem_zh}{word_zh}{suffix}号有限公司",
-                      f"Qingdao {stem_en} {word_en} No.{suffix} Co., Ltd.",
+            oid = add("enterprise", DISTRICTS[district_idx[i]], fld, *namer.enterprise(fld),
                       founded_year[i], employees[i])
             self.enterprise_ids.append(oid)
         self.research_ids: list[int] = []
         for kind, count in kinds:
             for j in range(count if self.scale >= 1 else max(1, round(count * self.scale))):
                 fld = FIELDS[j % len(FIELDS)]
-                label_zh = {"university": "大学", "institute": "研究院",
-                            "government": "管理局"}[kind]
-                label_en = {"university": "University", "institute": "Research Institute",
-                            "government": "Administration"}[kind]
-                oid = add(kind, self.pick(DISTRICTS), fld,
-                          f"青岛{texts.FIELD_WORDS[fld][0]}{label_zh}{j}",
-                          f"Qingdao {texts.FIELD_WORDS[fld][1]} {label_en} {j}",
-                          1950 + j, 300 + 40 * j)
+                name = (namer.university(j) if kind == "university" else
+                        namer.institute(j, fld) if kind == "institute" else namer.government(j))
+                oid = add(kind, self.pick(DISTRICTS), fld, *name, 1950 + j, 300 + 40 * j)
                 if kind != "government":
                     self.research_ids.append(oid)
                 else:
@@ -287,8 +282,7 @@ class CityBuilder:
         for k in range(self.n_external):
             region = OTHER_PROVINCES[k % len(OTHER_PROVINCES)]
             fld = FIELDS[k % len(FIELDS)]
-            oid = add("enterprise", region, fld, f"外地{texts.FIELD_WORDS[fld][0]}企业{k}",
-                      f"Out-of-city {texts.FIELD_WORDS[fld][1]} Enterprise {k}", 2005, 200)
+            oid = add("enterprise", region, fld, *namer.external(fld, region), 2005, 200)
             self.external_ids.append(oid)
 
     def _designate(self, type_code: str, level: str, issuer: str, prefix: str,
@@ -423,8 +417,11 @@ class CityBuilder:
         oy = self.table("organisation_years")
         rd = self.table("rd_expenditures")
         active = sorted(set().union(*self.hte_holders.values(), *self.tsme_holders.values()))
-        base_revenue = np.exp(rng.normal(17.3, 1.2, size=len(active)))  # ~30 m yuan median
-        growth = rng.normal(0.10, 0.12, size=len(active))
+        # ~9 m yuan median sales in 2019, growing ~8 % a year: with R&D at ~5.5 % of sales and
+        # research institutions on top, society's R&D comes to about 2.8 % of a GDP of
+        # Qingdao's size (1.67 trillion yuan in 2024), where published R&D intensities lie.
+        base_revenue = np.exp(rng.normal(16.0, 1.1, size=len(active)))
+        growth = rng.normal(0.08, 0.10, size=len(active))
         rd_ratio = np.clip(rng.normal(0.055, 0.02, size=len(active)), 0.01, 0.2)
         hte_ever = set().union(*self.hte_holders.values())
         profiles = EligibilityProfiles(np.random.default_rng([self.seed, 4]),
@@ -571,16 +568,11 @@ class CityBuilder:
 
     def _platform_name(self, type_code: str, level: str, fld: str, number: int
                        ) -> tuple[str, str]:
-        type_zh = {"key_lab": "重点实验室", "engineering_centre": "工程研究中心",
-                   "tech_innovation_centre": "技术创新中心", "new_rd_institution": "新型研发机构",
-                   "incubator": "科技企业孵化器", "innovation_space": "众创空间",
-                   "demonstration_base": "新型工业化产业示范基地",
-                   "sme_cluster": "中小企业特色产业集群"}[type_code]
-        type_en = type_code.replace("_", " ").title().replace("Rd", "R&D")
-        level_zh = {"national": "国家", "provincial": "山东省", "city": "青岛市"}[level]
-        word_zh, word_en = texts.FIELD_WORDS[fld]
-        return (f"{level_zh}{word_zh}{type_zh}（{number}）",
-                f"{level.title()} {word_en} {type_en} ({number})")
+        """A platform named as such platforms are: research platforms after a technology of
+        their field, incubators and spaces after a brand (``names.platform_name``)."""
+        if not hasattr(self, "_platform_namer"):
+            self._platform_namer = PlatformNamer(self.seed)
+        return self._platform_namer.name(type_code, level, fld, number)
 
     def persons(self) -> None:
         rng = self.rng
@@ -695,6 +687,7 @@ class CityBuilder:
         rows = self.table("projects")
         parts = self.table("project_participants")
         key_target = self.target("key_project_count")
+        namer = PlatformNamer(self.seed)  # project titles: a qualifier and a form of their own
         vr_target = self.target("vr_park_projects")
         for year in YEARS:
             plan: list[tuple[str, float, list[str], str | None]] = [
@@ -720,8 +713,8 @@ class CityBuilder:
                     item = (self.pick(self.marine_task_ids)
                             if programme == "marine_tech" and year >= 2025 else None)
                     pid = rows.next_id()
-                    rows.rows.append((pid, f"PJ{year}{pid:06d}", f"{tech_zh}研发与产业化",
-                                      f"R&D and industrialisation of {tech_en}", programme, fld,
+                    rows.rows.append((pid, f"PJ{year}{pid:06d}",
+                                      *namer.project_title(fld, tech_zh, tech_en), programme, fld,
                                       year, budget, int(budget * rng.uniform(0.1, 0.5)), lead,
                                       region or self.org_region[lead - 1], status, item,
                                       self.source_id, None))
@@ -731,70 +724,54 @@ class CityBuilder:
                     parts.rows.append((parts.next_id(), pid, partner, "partner",
                                        self.source_id, None))
 
-    def _listing_text(self, fld: str) -> dict[str, str]:
-        tech_zh, tech_en = self.pick(texts.TECHNOLOGIES[fld])
-        prob_zh, prob_en = self.pick(texts.PROBLEMS)
-        adv_zh, adv_en = self.pick(texts.ADVANTAGES)
-        app_zh, app_en = self.pick(texts.APPLICATIONS)
-        word_zh, word_en = texts.FIELD_WORDS[fld]
-        return {"tech_zh": tech_zh, "tech_en": tech_en, "prob_zh": prob_zh, "prob_en": prob_en,
-                "adv_zh": adv_zh, "adv_en": adv_en, "app_zh": app_zh, "app_en": app_en,
-                "word_zh": word_zh, "word_en": word_en}
-
     def listings(self) -> None:
+        """Achievements and demands; their texts come from ``ListingWriter``'s own stream."""
         rng = self.rng
+        writer = ListingWriter(self.seed)
         ach = self.table("achievements")
         dem = self.table("demands")
         stock = stock_path(self.target("achievement_count"), 0.14, rng, noise=0.0)
         previous = 0
         self.achievement_ids: list[int] = []
+        research = set(self.research_ids)
         for year in YEARS:
             for _ in range(stock[year] - previous):
                 fld = self.pick(FIELDS)
-                t = self._listing_text(fld)
-                owner = int(self.pick(self.research_ids + self.enterprise_ids[:4000]))
+                owner = writer.owner(int(self.pick(self.research_ids + self.enterprise_ids[:4000])),
+                                     self.research_ids)
                 aid = ach.next_id()
                 status = "published" if rng.random() < 0.9 else "expired"
+                trl = int(rng.integers(3, 10))
+                t = writer.achievement(fld, trl, owner in research)
                 ach.rows.append((
-                    aid, f"ACH{aid:07d}", f"{t['tech_zh']}技术", f"{t['tech_en'].capitalize()}",
-                    f"本成果研发了{t['tech_zh']}技术，面向{t['app_zh']}，{t['adv_zh']}。",
-                    f"This achievement develops {t['tech_en']} for {t['app_en']}; "
-                    f"{t['adv_en']}.",
-                    f"解决{t['word_zh']}领域{t['prob_zh']}的问题", f"Solves {t['prob_en']} in "
-                    f"{t['word_en'].lower()}", t["adv_zh"], t["adv_en"], t["app_zh"],
-                    t["app_en"], f"{t['word_zh']};{t['tech_zh'][:4]}",
-                    f"{t['word_en'].lower()};{t['tech_en'].split()[0]}", fld,
-                    int(rng.integers(3, 10)), owner, self.org_region[owner - 1], "public", status,
-                    _date(year, rng), int(rng.integers(5, 500)) * 10_000, self.source_id, None))
+                    aid, f"ACH{aid:07d}", *(t[c] for c in LISTING_TEXT_COLUMNS), fld, trl, owner,
+                    self.org_region[owner - 1], "public", status, _date(year, rng),
+                    int(rng.integers(5, 500)) * 10_000, self.source_id, None))
                 self.achievement_ids.append(aid)
             previous = stock[year]
-        for _ in range(self.n(60)):  # drafts, not yet published
+        for _ in range(self.n(60)):  # drafts, not yet published: a title and nothing else
             fld = self.pick(FIELDS)
-            t = self._listing_text(fld)
+            t = writer.achievement(fld, 4, research=False)
             aid = ach.next_id()
-            ach.rows.append((aid, f"ACH{aid:07d}", f"{t['tech_zh']}技术（草稿）",
-                             f"{t['tech_en'].capitalize()} (draft)", None, None, None, None,
-                             None, None, None, None, None, None, fld, None,
+            ach.rows.append((aid, f"ACH{aid:07d}", t["title_zh"], t["title_en"], None, None,
+                             None, None, None, None, None, None, None, None, fld, None,
                              int(self.pick(self.research_ids)), None, "private", "draft", None,
                              None, self.source_id, None))
         self.demand_ids: list[int] = []
         for year in YEARS:
             for _ in range(self.n(int(rng.integers(160, 240)))):
                 fld = self.pick(FIELDS)
-                t = self._listing_text(fld)
                 owner = int(self.pick(self.enterprise_ids))
                 did = dem.next_id()
+                trl = int(rng.integers(4, 10))
+                published = _date(year, rng)
+                budget = int(rng.integers(10, 300)) * 10_000
+                t = writer.demand(fld, published, budget)
                 dem.rows.append((
-                    did, f"DEM{did:07d}", f"寻求{t['tech_zh']}解决方案",
-                    f"Seeking a solution: {t['tech_en']}",
-                    f"我单位在生产中存在{t['prob_zh']}的问题，需要{t['tech_zh']}相关技术。",
-                    f"We face {t['prob_en']} in production and need {t['tech_en']}.",
-                    t["prob_zh"], t["prob_en"], None, None, t["app_zh"], t["app_en"],
-                    f"{t['word_zh']};{t['tech_zh'][:4]}",
-                    f"{t['word_en'].lower()};{t['tech_en'].split()[0]}", fld,
-                    int(rng.integers(4, 10)), owner, self.org_region[owner - 1], "public",
-                    "published" if year >= 2024 else "expired", _date(year, rng),
-                    int(rng.integers(10, 300)) * 10_000, self.source_id, None))
+                    did, f"DEM{did:07d}", *(t[c] for c in LISTING_TEXT_COLUMNS), fld, trl, owner,
+                    self.org_region[owner - 1], "public",
+                    "published" if year >= 2024 else "expired", published, budget,
+                    self.source_id, None))
                 self.demand_ids.append(did)
 
     def contracts(self) -> None:

@@ -16,10 +16,15 @@ from observatory.web.deps import Dep, Lang, User, check_csrf, form_of, json_of, 
 router = APIRouter()
 
 
-@router.get("/api/market", tags=["market"], response_model=market.SearchResult)
-def api_market(dep: Dep, p: User, lang: Lang, q: str = "", kind: str = "achievement"
-               ) -> market.SearchResult:
-    return market.search(dep, p, q, kind, lang)
+@router.get("/api/market", tags=["market"], response_model=market.MarketPage)
+def api_market(dep: Dep, p: User, lang: Lang, q: str = "", kind: str = "achievement",
+               field: str = "", trl: str = "", region: str = "", price: str = "",
+               page: int = 1) -> market.MarketPage:
+    """Newest published listings of a kind (or those answering ``q``), narrowed by the facets
+    field, trl (1-3, 4-6, 7-9), region and price (lt50, 50-100, 100-500, 500+; 10,000 yuan),
+    with each facet's counts."""
+    return market.browse(dep, p, q, lang, kind, field or None, trl or None, region or None,
+                         price or None, page)
 
 
 @router.get("/api/market/engine", tags=["market"], response_model=MatcherStatus)
@@ -31,20 +36,22 @@ def api_market_engine(dep: Dep, p: User) -> MatcherStatus:
 
 @router.get("/market", include_in_schema=False)
 def market_page(request: Request, dep: Dep, p: User, lang: Lang, q: str = "",
-                kind: str = "achievement") -> HTMLResponse:
-    return render(request, "market.html", p, {"res": market.search(dep, p, q, kind, lang)},
-                  f"/api/market?{request.url.query}")
+                kind: str = "achievement", field: str = "", trl: str = "", region: str = "",
+                price: str = "", page: int = 1) -> HTMLResponse:
+    res = market.browse(dep, p, q, lang, kind, field or None, trl or None, region or None,
+                        price or None, page)
+    return render(request, "market.html", p, {"res": res}, f"/api/market?{request.url.query}")
 
 
 @router.get("/api/market/listings/{code}", tags=["market"], response_model=market.ListingView)
-def api_listing(dep: Dep, p: User, code: str) -> market.ListingView:
-    return market.listing_view(dep.engine, p, code)
+def api_listing(dep: Dep, p: User, lang: Lang, code: str) -> market.ListingView:
+    return market.listing_page(dep, p, code, lang)
 
 
 @router.get("/market/listings/{code}", include_in_schema=False)
-def listing_page(request: Request, dep: Dep, p: User, code: str) -> HTMLResponse:
+def listing_page(request: Request, dep: Dep, p: User, lang: Lang, code: str) -> HTMLResponse:
     return render(request, "listing.html", p,
-                  {"l": market.listing_view(dep.engine, p, code), "saved": False},
+                  {"l": market.listing_page(dep, p, code, lang), "saved": False},
                   f"/api/market/listings/{quote(code)}")
 
 

@@ -1,0 +1,1 @@
+"""Data bundled with the example city (a CSL subset; see CSL-LICENSE.txt)."""
