@@ -628,7 +628,7 @@ def browse(dep: Deployment, p: Principal, q: str, lang: str, kind: str = "achiev
     results = []
     if ranked is not None and rows:
         matcher = dep.matcher.get()
-        results = _candidates(matcher, [ranked[r.code] for r in rows], lang)
+        results = _candidates(matcher, [ranked[r.code] for r in rows], lang, p)
     return MarketPage(q=q, kind=f.kind, mode=str(dep.matcher.get().mode) if q.strip() else None,
                       filters=f, query=_query_string(q, f), total=total, page=page,
                       pages=pages, listings=cards, facets=facets, results=results)
