@@ -220,6 +220,31 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "xlsx": {"en": "Download XLSX", "zh": "下载 XLSX"},
     "sdmx": {"en": "Download SDMX-CSV", "zh": "下载 SDMX-CSV"},
     "district_comparison": {"en": "Districts compared", "zh": "各区（市）比较"},
+    # briefings: district pace, table and chart downloads, the cultivation pipeline
+    "district_pace": {"en": "Pace each district needs", "zh": "各区（市）所需增速"},
+    "district": {"en": "District", "zh": "区（市）"},
+    "observed_rate": {"en": "Observed growth / yr", "zh": "实际年均增速"},
+    "required_rate": {"en": "Required growth / yr", "zh": "所需年均增速"},
+    "acceleration": {"en": "Acceleration needed", "zh": "需提速"},
+    "goal": {"en": "District goal", "zh": "区（市）目标"},
+    "table_xlsx": {"en": "Download this table as XLSX", "zh": "下载本表（XLSX）"},
+    "page_xlsx": {"en": "Tables (XLSX)", "zh": "表格（XLSX）"},
+    "pipeline": {"en": "Cultivation pipeline", "zh": "培育库"},
+    "pipeline_note": {"en": "Registry enterprises nearest a designation, by district: "
+                            "first-time candidates and renewals (lapsed or expiring holders) "
+                            "apart; every condition that fails, is undecided or lacks data.",
+                      "zh": "按区（市）列出最接近认定条件的企业：首次申报与重新认定（已过期或"
+                            "即将到期）分列；列出每家企业未通过、待定或缺少数据的全部条件。"},
+    "candidates": {"en": "First-time candidates", "zh": "首次申报候选企业"},
+    "renewals": {"en": "Renewals (lapsed or expiring holders)",
+                 "zh": "重新认定（已过期或即将到期）"},
+    "kind_all": {"en": "All", "zh": "全部"},
+    "top_n": {"en": "Top per district", "zh": "每区（市）前"},
+    "open_conditions": {"en": "Conditions not met, undecided or lacking data",
+                        "zh": "未通过、待定或缺少数据的条件"},
+    "cond_failed": {"en": "fails", "zh": "未通过"},
+    "cond_undecided": {"en": "undecided", "zh": "待定"},
+    "cond_missing": {"en": "lacks data", "zh": "缺少数据"},
     # annual report
     "rep_title": {"en": "Annual innovation monitoring report", "zh": "科技创新年度监测报告"},
     "rep_intro": {"en": "Figures as recorded in the observatory database; target statuses use "
