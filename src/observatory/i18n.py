@@ -239,6 +239,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "renewals": {"en": "Renewals (lapsed or expiring holders)",
                  "zh": "重新认定（已过期或即将到期）"},
     "kind_all": {"en": "All", "zh": "全部"},
+    "pipeline_kind": {"en": "Kind", "zh": "类别"},
     "top_n": {"en": "Top per district", "zh": "每区（市）前"},
     "open_conditions": {"en": "Conditions not met, undecided or lacking data",
                         "zh": "未通过、待定或缺少数据的条件"},

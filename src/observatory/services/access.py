@@ -24,6 +24,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "funds": STAFF | {"fund_manager"},
     "enterprises": STAFF | {"enterprise"},
     "data": STAFF,
+    "pipeline": STAFF,
     "account": ALL - {"anonymous"},
 }
 """Which roles may use each area (``anonymous`` = not logged in; ``public`` = a read-only

@@ -30,6 +30,7 @@ from observatory.web.routers import (
     admin,
     board,
     data,
+    eligibility,
     enterprises,
     funds,
     index,
@@ -40,8 +41,8 @@ from observatory.web.routers import (
 from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-ROUTERS = (account, overview, indicators, index, market, board, funds, enterprises, data,
-           admin)
+ROUTERS = (account, overview, indicators, index, market, board, funds, enterprises, eligibility,
+           data, admin)
 
 
 def create_app_from_settings() -> FastAPI:
