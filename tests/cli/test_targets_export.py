@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from observatory.cli import app
+from observatory.cli.output import ExportFormat
 from observatory.config import write_settings
 from observatory.examples import EXAMPLE_CITY_SETTINGS
 from observatory.registry import models as m
@@ -115,3 +116,40 @@ def test_xlsx_needs_a_file(url: str) -> None:
     res = runner.invoke(app, ["targets", "status", "--format", "xlsx", "--database-url", url])
     assert res.exit_code == 2
     assert "--out" in res.output and "工作簿" in res.output and "Traceback" not in res.output
+
+
+def test_emit_writes_workbooks_and_csv_without_exponents(tmp_path: Path) -> None:
+    """The shared helper: xlsx keeps numbers as numbers with the web's formats and text that
+    looks like a formula as neutralised text; CSV writes tiny and huge floats in full."""
+    import typer
+
+    from observatory.cli.output import Column, Kind, emit
+
+    rows = [{"name": "=HYPERLINK(\"http://x\")", "amount_yuan": 2.58e11, "share": 1.5e-05,
+             "count": 15815.0}]
+    columns = [Column("name"), Column("amount_yuan", Kind.yuan), Column("share", Kind.percent),
+               Column("count", Kind.number)]
+    out = tmp_path / "rows.xlsx"
+    app_ = typer.Typer()
+
+    @app_.command()
+    def show(fmt: ExportFormat) -> None:
+        emit(rows, fmt, columns, title="rows", output=out if fmt is ExportFormat.xlsx else None)
+
+    assert runner.invoke(app_, ["xlsx"]).exit_code == 0
+    sheet = openpyxl.load_workbook(out)["rows"]
+    name, amount, share, count = (sheet.cell(row=2, column=i) for i in range(1, 5))
+    assert name.value == "'=HYPERLINK(\"http://x\")" and name.data_type == "s"
+    assert amount.value == 2.58e11 and amount.number_format == "#,##0"
+    assert share.value == 1.5e-05 and share.number_format.endswith("%")
+    assert count.value == 15815 and count.number_format == "#,##0"
+    text = runner.invoke(app_, ["csv"]).stdout
+    assert "258000000000" in text and "0.000015" in text and not SCIENTIFIC.search(text)
+
+
+def test_weather_threshold_reads_in_full() -> None:
+    from observatory.targets.weather import assess_every_year
+
+    series = pd.Series([2.0e11, 2.2e11, 2.4e11, 2.5e11], index=[2021, 2022, 2023, 2024])
+    result = assess_every_year(series, 2.58e11, direction=1)
+    assert "258000000000" in result.reason and not SCIENTIFIC.search(result.reason)
