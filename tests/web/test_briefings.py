@@ -129,6 +129,7 @@ def test_pipeline_by_district_json_page_and_xlsx(shared_client: TestClient,
     assert page.status_code == 200
     group = next(g for g, _ in listed)
     assert group["name_zh"] in page.text and 'id="pipeline-filters"' in page.text
+    assert "缺少数据" in page.text or "待定" in page.text  # each condition's standing, in words
     xlsx = shared_client.get("/api/eligibility/pipeline.xlsx?pack=hte&top=3&as_of=2025-06-30",
                              headers=bearer(tokens, "analyst"))
     assert xlsx.status_code == 200 and xlsx.headers["content-type"] == XLSX
