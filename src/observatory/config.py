@@ -20,6 +20,7 @@ PosixPath('...observatory.toml')
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tomllib
@@ -39,7 +40,7 @@ SETTINGS_FILE = "observatory.toml"
 LANGUAGES = ("zh", "en")
 #: Keys a deployment writes in ``observatory.toml`` (the connection keys may be there too).
 DEPLOYMENT_KEYS = ("region", "first_year", "last_year", "default_period", "key_plan", "languages",
-                   "eligibility_packs", "default_pack")
+                   "data_as_of", "eligibility_packs", "default_pack")
 
 
 class SettingsError(ValueError):
@@ -67,6 +68,10 @@ class Settings(BaseSettings):
     default_period: int | None = None
     #: Code of the plan the overview leads with; none shows every plan alike.
     key_plan: str | None = None
+    #: The day the registry's data runs to. None: the newest event it records (contracts
+    #: registered, certificates granted, listings published...), at most today. Periods after
+    #: it are refused; a period it cuts through is provisional.
+    data_as_of: dt.date | None = None
     languages: Annotated[tuple[str, ...], NoDecode] = LANGUAGES
     #: The designation rule packs this deployment offers (bundled pack codes), in the order
     #: forms list them; none: every bundled pack. A city leaves out other places' local packs.

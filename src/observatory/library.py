@@ -63,7 +63,7 @@ class Indicators:
     def records(self, code: str, region: str | None = None, period: int | None = None
                 ) -> indicators_service.FigureRecords:
         """The records behind one figure (the drill-down)."""
-        return indicators_service.records_view(self._dep, code, region, period)
+        return indicators_service.records_view(self._dep, NOTEBOOK, code, region, period)
 
 
 class Targets:

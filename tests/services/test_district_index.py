@@ -55,6 +55,8 @@ def test_structure_is_validated() -> None:
     with pytest.raises(IndexInputError, match="not in the indicator catalogue"):
         parse_structure(unknown)
     orphan = {**raw, "indicators": [*raw["indicators"], {"code": "hte_count", "pillar": "XX"}]}
+    with pytest.raises(IndexInputError):
+        parse_structure({**raw, "runs": -1})
     with pytest.raises(IndexInputError, match="unknown pillar"):
         parse_structure(orphan)
     with pytest.raises(IndexInputError):
@@ -76,5 +78,43 @@ def test_cli_district_json(city, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["code"] == "DII" and len(payload["districts"]) == 10
-    assert payload["year"] == HOME["year"]
+    assert payload["year"] == HOME["year"] and payload["runs"] == 50
     assert {"score", "rank", "rank_q5", "rank_q95"} <= set(payload["districts"][0])
+
+
+def test_indicators_are_size_adjusted_by_the_districts_denominators(city) -> None:
+    """Every indicator is per resident, per GDP or a share: the largest district does not lead
+    by its size, and each raw value is its numerator over the district's denominator."""
+    from observatory.indicators import compute, load_catalogue
+
+    catalogue = load_catalogue()
+    structure = load_structure()
+    for member in structure.indicators:
+        unit = catalogue[member.code].unit
+        assert unit == "percent" or "per 10000 residents" in unit, member.code
+    result = district_index(city, runs=0, **HOME)
+    raw = result.pipeline.get("Raw")
+    frame = compute(city, ["hte_count", "resident_population"], [HOME["year"]], HOME["region"],
+                    by=("region",)).pivot_table(index="region", columns="indicator",
+                                                values="value")
+    for district in raw.index:
+        expected = frame.at[district, "hte_count"] / frame.at[district, "resident_population"]
+        assert raw.at[district, "hte_per_10k_residents"] == pytest.approx(expected * 10_000)
+
+
+def test_what_if_weights_reaggregate_and_are_checked(city) -> None:
+    from observatory.services.errors import Invalid
+    from observatory.services.index import parse_weights, what_if
+
+    result = district_index(city, runs=0, **HOME)
+    same = what_if(result, {})
+    assert [s.rank for s in same.scores] == [s.rank_before for s in same.scores]
+    only_rd = what_if(result, {"ENT": 0, "PLAT": 0, "MKT": 0, "RD": 1})
+    rd = result.results["RD"].sort_values(ascending=False)
+    assert [s.region for s in only_rd.scores] == list(rd.index)  # the RD pillar alone decides
+    assert only_rd.scores[0].score == pytest.approx(rd.iloc[0])
+    for bad in ({"XX": 1.0}, {"ENT": -1.0}, {"ENT": float("inf")}):
+        with pytest.raises(Invalid):
+            what_if(result, bad)
+    with pytest.raises(Invalid):
+        parse_weights("ENT=2")

@@ -9,6 +9,8 @@ from pathlib import Path
 from observatory import i18n
 from observatory.market.contracts import CONTRACT_TYPES
 from observatory.market.workflow import STATUSES
+from observatory.services.reconcile import BOUNDS
+from observatory.services.reconcile import STATUSES as RECONCILE_STATUSES
 from observatory.targets.rollup import NOT_AVAILABLE, SEVERITY
 
 PACKAGE = Path(i18n.__file__).parent
@@ -29,7 +31,8 @@ def test_every_key_used_in_templates_exists() -> None:
         used |= set(re.findall(r"""\bt\(\s*'([a-z_0-9]+)'""", path.read_text()))
     assert used, "templates use the catalogue"
     # keys built from a value (t('ct_' ~ type)): every value of that family needs a phrase
-    families = {"ct_": CONTRACT_TYPES, "mode_": ("bm25", "hybrid")}
+    families = {"ct_": CONTRACT_TYPES, "mode_": ("bm25", "hybrid"),
+                "rc_": (*RECONCILE_STATUSES, *BOUNDS)}
     for prefix in {k for k in used if k.endswith("_") and k not in i18n.CATALOGUE}:
         assert prefix in families, prefix
         used.discard(prefix)

@@ -83,3 +83,19 @@ def test_money_in_yi_yuan_and_bn_yuan_on_every_page(shared_client, tokens) -> No
             assert not RAW_YUAN.search(body), (path, lang, RAW_YUAN.search(body).group(0))
             if path != f"/indicators/{CODE}/records?region=370212&period=2024":
                 assert re.search(unit, body), (path, lang)
+
+
+def test_reconcile_page_and_twin_show_the_same_figures(shared_client) -> None:
+    # A 2 % city: the seed's figures are not reproduced, so most of them differ.
+    twin = shared_client.get("/api/indicators/reconcile?period=2024").json()
+    assert len(twin["rows"]) >= 20 and sum(twin["counts"].values()) == len(twin["rows"])
+    assert {r["period"] for r in twin["rows"]} == {"2024"}
+    page = shared_client.get("/indicators/reconcile?period=2024&lang=zh")
+    assert page.status_code == 200 and "公布数据与登记数据核对" in page.text
+    assert f"不一致: {twin['counts']['differs']}" in page.text
+    fund = next(r for r in twin["rows"] if r["indicator"] == "fund_size_total")
+    assert fund["published"] == 145_900_000_000 and "1,459.00 亿元" in page.text
+    bad = shared_client.get("/indicators/reconcile?region=qingdao")
+    assert bad.status_code == 422 and "text/html" in bad.headers["content-type"]
+    schema = shared_client.get("/openapi.json").json()
+    assert "Reconciliation" in schema["components"]["schemas"]

@@ -216,6 +216,31 @@ def test_composite_index_page_shows_the_district_index_with_intervals(shared_cli
     assert "District innovation index" in html and rows[0]["name_en"] in html
 
 
+def test_index_page_lists_indicators_weights_values_and_answers_what_if(shared_client) -> None:
+    from observatory.services.district_index import load_structure
+
+    structure = load_structure()
+    payload = shared_client.get("/api/index").json()
+    assert payload["structure"]["method"]["runs"] == structure.runs  # as the command line
+    listed = payload["structure"]["indicators"]
+    assert [i["code"] for i in listed] == [m.code for m in structure.indicators]
+    assert all(i["weight"] == 1.0 and i["name_zh"] for i in listed)
+    values = payload["values"]
+    assert len(values) == 10 * len(listed)
+    assert all(v["normalised"] is None or 1 - 1e-9 <= v["normalised"] <= 100 + 1e-9
+               for v in values)
+    zh = shared_client.get("/index?lang=zh").text
+    assert "指标与权重" in zh and "/static/whatif.js" in zh and listed[0]["name_zh"] in zh
+    same = shared_client.get("/api/index/what-if").json()
+    assert [s["rank"] for s in same["scores"]] == [s["rank_before"] for s in same["scores"]]
+    market = shared_client.get("/api/index/what-if?weights=ENT:0,PLAT:0,RD:0,MKT:1").json()
+    best = max(payload["district_index"], key=lambda r: r["MKT"])
+    assert market["scores"][0]["region"] == best["region"]
+    for bad in ("ENT", "XX:1", "ENT:-2", "ENT:nan"):
+        r = shared_client.get(f"/api/index/what-if?weights={bad}")
+        assert r.status_code == 422 and "application/json" in r.headers["content-type"]
+
+
 def test_enterprise_assessed_from_the_registry(shared_client, shared_engine, tokens) -> None:
     """The page shows the firm's IP, dated facts and a registry-based assessment; its JSON twin
     matches the CLI path; pack names are codes, never file paths."""

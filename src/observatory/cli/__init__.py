@@ -18,6 +18,8 @@ from observatory.cli.indicators import app as indicators_app
 from observatory.cli.match import app as match_app
 from observatory.cli.output import settings
 from observatory.cli.report import app as report_app
+from observatory.cli.resolve import app as resolve_app
+from observatory.cli.review import app as review_app
 from observatory.cli.targets import progress_app, targets_app
 from observatory.cli.users import app as users_app
 
@@ -47,5 +49,7 @@ app.add_typer(targets_app, name="targets")
 app.add_typer(report_app, name="report")
 app.add_typer(audit_app, name="audit")
 app.add_typer(users_app, name="users")
+app.add_typer(resolve_app, name="resolve")
+app.add_typer(review_app, name="review")
 
 __all__ = ["app"]

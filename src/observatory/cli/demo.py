@@ -73,6 +73,10 @@ def demo(
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Start the web app after."),
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
+    walkthrough_passwords: bool = typer.Option(
+        False, "--walkthrough-passwords",
+        help="Give the demo accounts the fixed passwords of the README's walkthrough "
+             "(default: random passwords, printed once)."),
 ) -> None:
     """Build the example city into the default database (once) and show it."""
     from observatory.examples.demo import build_demo
@@ -82,7 +86,7 @@ def demo(
         built = build_demo(engine, progress=ProgressBar(progress))
     write_example_settings()
     print_summary(engine, freshly_built=built)
-    print_accounts(engine)
+    print_accounts(engine, walkthrough_passwords)
     if serve:
         serve_app(engine, host=host, port=port)
 
@@ -108,13 +112,18 @@ def print_summary(engine: Engine, freshly_built: bool) -> None:
                          "example city's records", lang), console)
 
 
-def print_accounts(engine: Engine) -> None:
-    """Create the demo accounts (once) and show how to log in."""
-    from observatory.services.accounts import ensure_demo_accounts
+def print_accounts(engine: Engine, walkthrough: bool = False) -> None:
+    """Create the demo accounts (once) and show how to log in: random passwords are shown
+    this once (a later run says "(unchanged)"; ``users reset-password`` sets a new one)."""
+    from observatory.services.accounts import KEPT, ensure_demo_accounts
 
-    rows = [{"username": u, "password": p, "role": r} for u, p, r in ensure_demo_accounts(engine)]
+    rows = [{"username": u, "password": p, "role": r}
+            for u, p, r in ensure_demo_accounts(engine, walkthrough=walkthrough)]
     print_table(table_of(rows, [Column("username"), Column("password"), Column("role")],
                          "Demo accounts / 演示账号", settings().language))
+    if not walkthrough and any(r["password"] != KEPT for r in rows):
+        typer.echo("These passwords are shown once / 以上密码只显示这一次 "
+                   "(observatory users reset-password NAME --password-stdin).")
 
 
 def serve_app(engine: Engine, host: str, port: int) -> None:

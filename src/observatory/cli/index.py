@@ -66,7 +66,8 @@ def uncertainty(
 
 @app.command("district")
 def district(
-    runs: int = typer.Option(500, help="Monte Carlo runs for the rank intervals (0 = none)."),
+    runs: int | None = typer.Option(None, help="Monte Carlo runs for the rank intervals (0 = "
+                                    "none; default: the index structure's, as on the web)."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP),
     database_url: str = typer.Option(None, help="Database URL (default: settings)."),
 ) -> None:
@@ -80,7 +81,7 @@ def district(
     s = result.structure
     if fmt is OutputFormat.json:
         typer.echo(json_text({"code": s.code, "name_en": s.name_en, "name_zh": s.name_zh,
-                              "year": s.year, "runs": runs,
+                              "year": s.year, "runs": result.runs,
                               "districts": result.as_records()}))
         return
     if fmt is OutputFormat.csv:

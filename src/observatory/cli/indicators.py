@@ -26,9 +26,11 @@ from observatory.cli.output import (
     settings,
     write_text,
 )
+from observatory.indicators.as_of import PeriodCheck, check_periods, data_as_of, refuse_beyond
 from observatory.indicators.catalogue import CatalogueError, load_catalogue
 from observatory.indicators.engine import IndicatorError, compute, explain, records
 from observatory.indicators.export import to_csv_with_metadata, to_sdmx_csv
+from observatory.indicators.periods import PeriodError, Window, parse_period
 from observatory.indicators.stats import import_province_stats
 from observatory.registry.cells import neutralise
 from observatory.registry.errors import ImportFailed
@@ -42,20 +44,55 @@ LIST_COLUMNS = [Column(k) for k in ("code", "name_en", "name_zh", "unit", "kind"
 
 
 def parse_periods(text: str) -> list[int]:
-    """``2019:2025`` (inclusive), ``2024`` or ``2019,2021,2024``."""
+    """``2019:2025`` (inclusive), ``2024`` or ``2019,2021,2024``: whole years only."""
+    years, window = _period(text)
+    if not window.full_year:
+        fail(f"{text!r}: this command takes whole years", f"{text!r}：此命令只接受整年")
+    return years
+
+
+def _bad_input(exc: Exception) -> NoReturn:
+    """Exit 2 with a message that is already "English / 中文"."""
+    en, _, zh = str(exc).strip("'\"").partition(" / ")
+    fail(en, zh or en)
+
+
+def _period(text: str) -> tuple[list[int], Window]:
     try:
-        if ":" in text:
-            first, last = (int(p) for p in text.split(":", 1))
-            if last < first:
-                raise ValueError
-            return list(range(first, last + 1))
-        periods = [int(p) for p in text.split(",") if p.strip()]
-        if not periods:
-            raise ValueError
-        return periods
-    except ValueError:
-        raise typer.BadParameter(f"{text!r}: use YYYY, YYYY:YYYY or YYYY,YYYY / "
-                                 "统计期格式应为 YYYY、YYYY:YYYY 或 YYYY,YYYY") from None
+        return parse_period(text)
+    except PeriodError as exc:
+        _bad_input(exc)
+
+
+def _within_data(engine: Engine, years: list[int], window: Window) -> PeriodCheck:
+    """Refuse periods after the data's as-of date (exit 2); say which are provisional."""
+    as_of = settings().data_as_of or data_as_of(engine)
+    check = check_periods(years, window, as_of)
+    try:
+        refuse_beyond(check, window)
+    except IndicatorError as exc:
+        _bad_input(exc)
+    return check
+
+
+def _year_to_date(engine: Engine, year_text: str) -> str:
+    """``2026-YTD``: from 1 January to the data's as-of day (the whole year once it is past)."""
+    as_of = settings().data_as_of or data_as_of(engine)
+    if not year_text.isdigit() or as_of is None or int(year_text) > as_of.year:
+        fail(f"{year_text}-YTD: the data runs to {as_of}", f"{year_text}-YTD：数据截至 {as_of}")
+    if int(year_text) < as_of.year:
+        return year_text
+    return f"{year_text}-{as_of.month:02d}-{as_of.day:02d}"
+
+
+def _labelled(frame: pd.DataFrame, window: Window, check: PeriodCheck) -> pd.DataFrame:
+    """Periods as they read (``2026-Q3``) and a provisional flag where the data stops."""
+    if not window.full_year:
+        frame = frame.assign(period=[window.label(int(p)) for p in frame["period"]])
+    if check.provisional:
+        labels = {window.label(y) if not window.full_year else y for y in check.provisional}
+        frame = frame.assign(provisional=frame["period"].isin(labels))
+    return frame
 
 
 def _engine(database_url: str | None) -> Engine:
@@ -97,8 +134,9 @@ def list_cmd(domain: str | None = typer.Option(None, help="Only this domain."),
 def compute_cmd(
     indicator: list[str] = typer.Option(None, "--indicator", "-i", help="Code (repeatable); "
                                         "default: the whole catalogue."),
-    period: str = typer.Option(None, "--period", help="YYYY, YYYY:YYYY or YYYY,YYYY "
-                                                      "(default: the settings' years)."),
+    period: str = typer.Option(None, "--period", help="YYYY, YYYY:YYYY, YYYY,YYYY, YYYY-Q3, "
+                               "YYYY-H1, YYYY-09 (a month), YYYY-09-30 or YYYY-YTD (year to "
+                               "date) (default: the settings' years)."),
     region: list[str] = typer.Option(None, "--region", "-r",
                                      help="GB/T 2260 code (default: the settings' region)."),
     by: list[str] = typer.Option(None, "--by", help="region, industry, field, "
@@ -111,21 +149,28 @@ def compute_cmd(
     """Compute indicators for regions and years."""
     deployment = settings()
     span = f"{deployment.first_year}:{deployment.last_year}"
-    periods = parse_periods(period or span)
+    engine = _engine(database_url)
+    if period and period.strip().upper().endswith("-YTD"):
+        period = _year_to_date(engine, period.strip()[:-4])
+    periods, window = _period(period or span)
     regions = list(region or [deployment.region])
     choice(fmt, COMPUTE_FORMATS, "--format")
+    check = _within_data(engine, periods, window)
     try:
-        frame = compute(_engine(database_url), indicator or None, periods,
-                        regions if len(regions) > 1 else regions[0], tuple(by or ()), backend)
+        frame = compute(engine, indicator or None, periods,
+                        regions if len(regions) > 1 else regions[0], tuple(by or ()), backend,
+                        window=window)
     except (IndicatorError, KeyError, CatalogueError) as exc:
         _refuse(exc)
+    frame = _labelled(frame, window, check)
+    as_of = f"; data as of / 数据截至 {check.as_of.isoformat()}" if check.as_of else ""
     if fmt == "csv":
         write_text(to_csv_with_metadata(frame), output)
     elif fmt == "sdmx-csv":
         write_text(to_sdmx_csv(frame), output)
     else:
         emit(frame_rows(frame), fmt, result_columns(frame),
-             title=f"indicators {period or span}", output=output)
+             title=f"indicators {period or span}{as_of}", output=output)
 
 
 @app.command("explain")
@@ -149,8 +194,9 @@ def records_cmd(
     code: str,
     region: str = typer.Option(None, "--region", "-r",
                                help="GB/T 2260 code (default: the settings' region)."),
-    period: int = typer.Option(None, "--period",
-                               help="The year of the figure (default: the settings' period)."),
+    period: str = typer.Option(None, "--period",
+                               help="The figure's period: YYYY, YYYY-Q3, YYYY-09 or YYYY-MM-DD "
+                                    "(default: the settings' period)."),
     backend: str | None = typer.Option(None, "--backend"),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json"),
     output: Path | None = typer.Option(None, "--output", "-o"),
@@ -160,9 +206,11 @@ def records_cmd(
     """The records behind one figure (drill-down)."""
     deployment = settings()
     region = region or deployment.region
-    period = period or deployment.period
+    years, window = _period(period or str(deployment.period))
+    if len(years) != 1:
+        fail(f"{period!r}: one period only", f"{period!r}：只能指定一个统计期")
     try:
-        frame = records(_engine(database_url), code, region, period, backend)
+        frame = records(_engine(database_url), code, region, years[0], backend, window=window)
     except (IndicatorError, KeyError) as exc:
         _refuse(exc)
     if fmt is OutputFormat.csv:
@@ -171,7 +219,7 @@ def records_cmd(
     rows = frame_rows(frame)
     shown = rows if fmt is OutputFormat.json or limit == 0 else rows[:limit]
     emit(shown, fmt, infer_columns(rows), output=output,
-         title=f"{code} {region} {period}: {len(frame):,} records / 条记录")
+         title=f"{code} {region} {window.label(years[0])}: {len(frame):,} records / 条记录")
 
 
 @app.command("import-stats")
@@ -190,3 +238,37 @@ def import_stats_cmd(
              f"{len(exc.errors)} 处错误，未导入任何数据", code=1)
     for entity, counts in result.as_dict().items():
         typer.echo(f"{entity}: {counts}")
+
+
+RECONCILE_COLUMNS = [Column("indicator"), Column("computed_as"), Column("region"),
+                     Column("period"),
+                     Column("published", Kind.amount, unit_key="unit"),
+                     Column("computed", Kind.amount, unit_key="unit"),
+                     Column("difference", Kind.amount, unit_key="unit"), Column("unit"),
+                     Column("qualifier"), Column("source"), Column("status")]
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    region: str = typer.Option(None, "--region", "-r", help="Only this GB/T 2260 code."),
+    period: str = typer.Option(None, "--period", help="Only this period (e.g. 2023)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json"),
+    output: Path | None = typer.Option(None, "--output", "-o"),
+    database_url: str | None = typer.Option(None, "--database-url", help=DB_HELP),
+) -> None:
+    """Every published figure beside the value the registry's records give (exit 1 if any
+    differs): how a statistics office checks its registry against the official figures."""
+    from observatory.services.errors import ServiceError
+    from observatory.services.reconcile import reconcile
+
+    settings()
+    try:
+        result = reconcile(_engine(database_url), region, period)
+    except ServiceError as exc:
+        fail(exc.en, exc.zh)
+    rows = [r.model_dump() for r in result.rows]
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v)
+    emit(rows, fmt, RECONCILE_COLUMNS, output=output,
+         title=f"{len(rows)} published figures / 项公布数据: {counts}")
+    if result.counts["differs"]:
+        raise typer.Exit(1)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from observatory.cli.output import FORMAT_HELP, Column, Kind, OutputFormat, emit, fail
@@ -48,11 +49,17 @@ def import_(
     errors_out: Path = typer.Option(None, "--errors-out", help="Write errors as CSV here."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP),
     database_url: str = typer.Option(None, help=DB_HELP),
+    resolve_names: bool = typer.Option(
+        False, "--resolve-names", help="Find each row's firm by its name (a published list): "
+        "sure rows are imported, the rest queued for `observatory review`."),
 ) -> None:
     """Import a file or bundle: all rows valid and written in one transaction, or nothing."""
     from observatory.registry.importer import import_path
 
     engine = make_engine(database_url)
+    if resolve_names:
+        _import_resolving(engine, path, entity, dry_run, encoding, errors_out, fmt)
+        return
     try:
         with rich_progress() as progress:
             result = import_path(engine, path, entity, dry_run=dry_run, encoding=encoding,
@@ -62,6 +69,28 @@ def import_(
     rows = [{"entity": name, "inserted": c.inserted, "updated": c.updated,
              "unchanged": c.unchanged} for name, c in result.counts.items()]
     emit(rows, fmt, COUNT_COLUMNS, title="dry run: nothing written" if dry_run else "imported")
+
+
+def _import_resolving(engine: Engine, path: Path, entity: str | None, dry_run: bool,
+                      encoding: str | None, errors_out: Path | None, fmt: OutputFormat) -> None:
+    """A published list: the service resolves names, imports the sure rows, queues the rest."""
+    from observatory.services.errors import ServiceError
+    from observatory.services.resolution import import_resolving
+
+    try:
+        done = import_resolving(engine, path, entity, dry_run=dry_run, encoding=encoding)
+    except ImportFailed as failed:
+        _report_failure(failed, errors_out)
+    except ServiceError as exc:
+        fail(exc.en, exc.zh)
+    rows = [{"entity": name, **c.model_dump()} for name, c in done.counts.items()]
+    emit(rows, fmt, COUNT_COLUMNS, title="dry run: nothing written" if dry_run else "imported")
+    Console(stderr=True, soft_wrap=True).print(
+        f"names: {done.auto} resolved automatically (imported), {done.queued} queued for "
+        f"review, {done.unknown} unknown (queued), {done.already_queued} already queued / "
+        f"名称：自动匹配 {done.auto} 条（已导入），待审核 {done.queued} 条，"
+        f"未找到 {done.unknown} 条（已加入审核队列），此前已在队列 {done.already_queued} 条",
+        markup=False, highlight=False)
 
 
 def _report_failure(failed: ImportFailed, errors_out: Path | None) -> None:
@@ -80,13 +109,17 @@ def _report_failure(failed: ImportFailed, errors_out: Path | None) -> None:
 
 def export(
     entity: str = typer.Option(None, "--entity", help=f"One of: {', '.join(SPECS)}"),
-    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or json"),
+    fmt: str = typer.Option("csv", "--format", help="csv, xlsx, json or parquet"),
     out: Path = typer.Option(None, "--out", help="File (one entity) or folder (all entities)."),
     database_url: str = typer.Option(None, help=DB_HELP),
 ) -> None:
-    """Export one entity (to a file or stdout) or, without --entity, a whole bundle."""
+    """Export one entity (to a file or stdout) or, without --entity, a whole bundle; with
+    ``--format parquet``, every registry table (or the one --entity names) into --out DIR."""
     from observatory.registry.exporter import FORMATS, export_bundle, export_entity
 
+    if fmt == "parquet":
+        export_lake(entity, out, database_url)
+        return
     if fmt not in FORMATS:
         fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}",
              f"--format {fmt!r}：只能取 {'、'.join(FORMATS)}")
@@ -107,6 +140,26 @@ def export(
         sys.stdout.buffer.write(data)
     else:
         out.write_bytes(data)
+
+
+def export_lake(table: str | None, out: Path | None, database_url: str | None) -> None:
+    """Registry tables as Parquet for a data lake (``registry.parquet``), with progress."""
+    from observatory.cli.progress import rich_progress
+    from observatory.registry.parquet import export_parquet, registry_tables
+
+    tables = registry_tables()
+    if out is None:
+        fail("parquet needs --out DIR", "parquet 格式需要 --out 目录")
+    if table is not None and table not in tables:
+        fail(f"--entity {table!r}: not a registry table; use one of {', '.join(tables)}",
+             f"--entity {table!r}：不是登记库的表，只能取 {'、'.join(tables)}")
+    wanted = tables if table is None else [table]
+    with rich_progress() as progress:
+        task = progress.add_task("parquet", total=len(wanted))
+        written = export_parquet(make_engine(database_url), out, wanted,
+                                 progress=lambda name, rows: progress.advance(task))
+    typer.echo(json.dumps({"written": [{"table": w.table, "path": str(w.path), "rows": w.rows,
+                                        "partitioned_by": w.partitioned_by} for w in written]}))
 
 
 def register(app: typer.Typer) -> None:

@@ -18,4 +18,6 @@ EXAMPLE_CITY_SETTINGS: dict[str, Any] = {
     "eligibility_packs": ["hte", "tsme", "innovative_sme", "zjtx_sme", "little_giant",
                           "hidden_champion"],
     "default_pack": "hte",
+    # The generator fills whole years up to last_year: its data runs to that year's end.
+    "data_as_of": "2025-12-31",
 }

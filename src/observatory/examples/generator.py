@@ -26,6 +26,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from observatory.examples import texts
+from observatory.examples.denominators import district_denominators
 from observatory.examples.eligibility_profiles import EligibilityProfiles
 from observatory.registry import models as m
 from observatory.registry.audit import append_records
@@ -973,6 +974,9 @@ class CityBuilder:
             rows.rows.append((rows.next_id(), "energy_intensity", CITY, str(year),
                               round(value, 6), "tce per 10,000 yuan", "synthetic series",
                               self.source_id, None))
+        for region, year, code, value, unit in district_denominators(CITY, YEARS):
+            rows.rows.append((rows.next_id(), code, region, str(year), value, unit,
+                              "synthetic denominator", self.source_id, None))
 
 
 # -- writing ---------------------------------------------------------------------------------

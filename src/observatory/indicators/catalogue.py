@@ -119,6 +119,9 @@ class DerivedDef(Base):
 class ObservedDef(Base):
     kind: Literal["observed"]
     observation_code: str | None = None  # defaults to the indicator's own code
+    # The registry indicator measuring the same thing by the same definition: what
+    # ``indicators reconcile`` sets beside each published figure.
+    computed_by: str | None = None
 
 
 Definition = Annotated[CountDef | SumDef | DerivedDef | ObservedDef, Field(discriminator="kind")]
@@ -328,6 +331,19 @@ def _check_units(file: str, ind: DerivedDef, inds: dict[str, Any]) -> list[Probl
     return out
 
 
+def _check_computed_by(file: str, ind: ObservedDef, inds: dict[str, Any]) -> list[Problem]:
+    """A published figure's registry twin exists, is computed, and has its unit and nature."""
+    twin = inds.get(ind.computed_by or "")
+    if twin is None or isinstance(twin, ObservedDef):
+        return [Problem(file, ind.code, "computed_by", ind.computed_by,
+                        "not an indicator computed from records", "不是由记录计算的指标")]
+    if (twin.unit, twin.nature) != (ind.unit, ind.nature):
+        return [Problem(file, ind.code, "computed_by", ind.computed_by,
+                        f"unit/nature {twin.unit}/{twin.nature} differ from {ind.unit}/"
+                        f"{ind.nature}", "单位或性质（存量/流量）与公布指标不一致")]
+    return []
+
+
 def _find_cycles(file: str, inds: dict[str, Any]) -> list[Problem]:
     out: list[Problem] = []
     state: dict[str, int] = {}
@@ -379,6 +395,8 @@ def parse_catalogue(raw: Any, file: str = "catalogue.yaml") -> Catalogue:
                     problems.append(Problem(file, ind.code, "inputs", i.code,
                                             "unknown input indicator", "未知的输入指标"))
             problems += _check_units(file, ind, inds)
+        elif isinstance(ind, ObservedDef) and ind.computed_by is not None:
+            problems += _check_computed_by(file, ind, inds)
     problems += _find_cycles(file, inds)
     for scheme, mapping in parsed.classifications.items():
         if not mapping:

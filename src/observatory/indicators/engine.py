@@ -17,7 +17,6 @@ region before that join (docs/methodology/indicators.md, "Engine").
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 from collections import OrderedDict
@@ -51,6 +50,7 @@ from observatory.indicators.entities import (
     relation,
     table,
 )
+from observatory.indicators.periods import FULL_YEAR, Window
 
 BACKENDS = ("sqlite", "postgres", "duckdb")
 
@@ -202,13 +202,16 @@ class Runner:
     def execute(self, expr: ir.Expr) -> pd.DataFrame:
         return self.con.execute(expr)
 
-    def set_context(self, closure: pd.DataFrame, periods: Sequence[int]) -> None:
-        """(Re)create the temporary tables compiled queries read: region closure, year ends.
+    def set_context(self, closure: pd.DataFrame, periods: Sequence[int],
+                    window: Window = FULL_YEAR) -> None:
+        """(Re)create the temporary tables compiled queries read: region closure, period ends
+        (the last day of each year's window: 31 December for whole years).
 
         Unchanged context is kept; SQLite and DuckDB tables are written directly (Ibis'
         memtables cost more than the queries on small requests)."""
         pairs = [(str(a), str(d)) for a, d in closure.itertuples(index=False, name=None)]
-        key = (tuple(pairs), tuple(periods))
+        key = (tuple(pairs), tuple(periods), window.key())
+        ends = [window.end_date(p) for p in periods]
         if key == self._context:
             return
         if self.backend == "sqlite":
@@ -216,7 +219,7 @@ class Runner:
             for name, columns, rows in (
                     (CLOSURE, '"ancestor" TEXT, "descendant" TEXT', pairs),
                     (PERIOD_ENDS, '"period" INTEGER, "period_end" DATE',
-                     [(p, dt.date(p, 12, 31).isoformat()) for p in periods])):
+                     [(p, e.isoformat()) for p, e in zip(periods, ends, strict=True)])):
                 raw.execute(f'DROP TABLE IF EXISTS temp."{name}"')
                 raw.execute(f'CREATE TEMP TABLE "{name}" ({columns})')
                 raw.executemany(f'INSERT INTO temp."{name}" VALUES (?, ?)', rows)
@@ -228,17 +231,15 @@ class Runner:
                 (CLOSURE, pd.DataFrame(pairs, columns=["ancestor", "descendant"]),
                  "CAST(ancestor AS VARCHAR) AS ancestor, CAST(descendant AS VARCHAR) AS "
                  "descendant"),
-                (PERIOD_ENDS, pd.DataFrame({"period": list(periods)}),
-                 "CAST(period AS BIGINT) AS period, "
-                 "make_date(CAST(period AS BIGINT), 12, 31) AS period_end"))
+                (PERIOD_ENDS, pd.DataFrame({"period": list(periods), "period_end": ends}),
+                 "CAST(period AS BIGINT) AS period, CAST(period_end AS DATE) AS period_end"))
             for name, frame, select in frames:
                 raw.register("_ind_context", frame)
                 raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select} '
                             "FROM _ind_context")
                 raw.unregister("_ind_context")
         else:
-            years = pd.DataFrame({"period": list(periods),
-                                  "period_end": [dt.date(p, 12, 31) for p in periods]})
+            years = pd.DataFrame({"period": list(periods), "period_end": ends})
             for name, frame, schema in ((CLOSURE, closure, CLOSURE_SCHEMA),
                                         (PERIOD_ENDS, years, PERIODS_SCHEMA)):
                 self.con.create_table(name, ibis.memtable(frame, schema=schema), temp=True,
@@ -283,9 +284,9 @@ CLOSURE_SCHEMA = {"ancestor": "string", "descendant": "string"}
 PERIODS_SCHEMA = {"period": "int64", "period_end": "date"}
 
 
-def periods_table(periods: Sequence[int]) -> ir.Table:
+def periods_table(periods: Sequence[int], window: Window = FULL_YEAR) -> ir.Table:
     frame = pd.DataFrame({"period": list(periods),
-                          "period_end": [dt.date(p, 12, 31) for p in periods]})
+                          "period_end": [window.end_date(p) for p in periods]})
     return _memtable(frame, "period_ends", {"period": "int64", "period_end": "date"})
 
 
@@ -301,24 +302,32 @@ def _classify(rel: ir.Table, needed: Iterable[str], catalogue: Catalogue) -> ir.
 
 
 def _time_filter(rule: TimeRule, rel: ir.Table, periods: Sequence[int],
-                 years: ir.Table | None = None) -> ir.Table:
+                 years: ir.Table | None = None, window: Window = FULL_YEAR) -> ir.Table:
     """Attach ``period`` to every record that belongs to one of the periods (``years``: a
     table of period ends, default an in-memory one).
 
-    Stocks join the period ends on the rule's own (range) predicates, so a record meets only
-    the year ends it covers instead of every year end; DuckDB runs this as a range join."""
+    Flows keep the records dated inside each year's window (the whole year by default);
+    records dated by a year only (R&D spent in a year) have no part of a year, so a shorter
+    window keeps none of them. Stocks join the period ends on the rule's own (range)
+    predicates, so a record meets only the period ends it covers; DuckDB runs this as a range
+    join."""
     first, last = min(periods), max(periods)
     if rule.rule == "in_year":
         col = rel[rule.field]
         if col.type().is_date():
-            rel = rel.filter((col >= ibis.date(first, 1, 1)) & (col <= ibis.date(last, 12, 31)))
+            rel = rel.filter((col >= window.start_date(first)) & (col <= window.end_date(last)))
+            if not window.full_year:
+                (sm, sd), (em, ed) = window.start, window.end
+                day = col.month() * 100 + col.day()
+                rel = rel.filter(day.between(sm * 100 + sd, em * 100 + ed))
             rel = rel.mutate(period=col.year().cast("int64"))
         else:
-            rel = rel.filter(col.between(first, last)).mutate(period=col.cast("int64"))
+            rel = rel.filter(col.between(first, last) & ibis.literal(window.full_year)
+                             ).mutate(period=col.cast("int64"))
         if len(periods) != last - first + 1:
             rel = rel.filter(rel.period.isin(list(periods)))
         return rel
-    years = periods_table(periods) if years is None else years
+    years = periods_table(periods, window) if years is None else years
     end = years.period_end
     if rule.rule == "valid_at_end":
         start, stop = rel[rule.valid_from], rel[rule.valid_to]
@@ -328,10 +337,11 @@ def _time_filter(rule: TimeRule, rel: ir.Table, periods: Sequence[int],
     return rel.join(years, [col <= end if col.type().is_date() else col <= years.period])
 
 
-def _period_bounds(rule: TimeRule, rel: ir.Table, periods: Sequence[int]) -> ir.Table:
+def _period_bounds(rule: TimeRule, rel: ir.Table, periods: Sequence[int],
+                   window: Window = FULL_YEAR) -> ir.Table:
     """Drop records that belong to none of the periods before anything is joined to them
-    (the same test as :func:`_time_filter` against the first and last year ends)."""
-    first, last = dt.date(min(periods), 12, 31), dt.date(max(periods), 12, 31)
+    (the same test as :func:`_time_filter` against the first and last period ends)."""
+    first, last = window.end_date(min(periods)), window.end_date(max(periods))
     if rule.rule == "valid_at_end":
         start, stop = rel[rule.valid_from], rel[rule.valid_to]
         still = stop >= first if rule.to_inclusive else stop > first
@@ -383,8 +393,8 @@ def _rolls_up(inds: Sequence[CountDef]) -> bool:
 
 
 def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Sequence[int],
-                  closure: ir.Table, by: Sequence[str] = (), years: ir.Table | None = None
-                  ) -> ir.Table:
+                  closure: ir.Table, by: Sequence[str] = (), years: ir.Table | None = None,
+                  window: Window = FULL_YEAR) -> ir.Table:
     """Counts and sums over the same records as one query: one scan, one aggregate per
     indicator restricted by its own filter (``value_<i>``, ``n_records_<i>``).
 
@@ -404,7 +414,7 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
     conds = [_where(ind, rel) for ind in inds]
     if all(c is not None for c in conds):
         rel = rel.filter(ibis.or_(*conds))
-    rel = _period_bounds(first.time, rel, periods)
+    rel = _period_bounds(first.time, rel, periods, window)
     region_field = first.region_field or rs.region
     rolls_up = _rolls_up(inds)
     if not rolls_up:
@@ -413,7 +423,7 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
         years = years.filter(years.period.isin(list(periods))
                              if len(periods) != max(periods) - min(periods) + 1
                              else years.period.between(min(periods), max(periods)))
-    rel = _time_filter(first.time, rel, periods, years)
+    rel = _time_filter(first.time, rel, periods, years, window)
     keys = {"region": rel[region_field] if rolls_up else rel.ancestor, "period": rel.period}
     for d in by:
         keys[d] = rel[dims[d]].cast("string") if d in dims else ibis.null("string")
@@ -462,14 +472,15 @@ _SQL_LOCK = threading.Lock()
 
 
 def group_sql(backend: str, inds: Sequence[CountDef], catalogue: Catalogue,
-              periods: Sequence[int], by: Sequence[str]) -> str:
+              periods: Sequence[int], by: Sequence[str], window: Window = FULL_YEAR) -> str:
     """The SQL of one group, compiled once per process (least recently used of 512 dropped).
 
     It reads the runner's context tables, so it depends only on the definitions (with the
     classifications they use), the periods and the breakdowns, which make up the key:
     every request of the same shape, from any Runner, reuses it."""
     key = (backend, tuple(i.model_dump_json() for i in inds),
-           json.dumps(catalogue.classifications, sort_keys=True), tuple(periods), tuple(by))
+           json.dumps(catalogue.classifications, sort_keys=True), tuple(periods), tuple(by),
+           window.key())
     with _SQL_LOCK:
         sql = _SQL_CACHE.get(key)
         if sql is not None:
@@ -477,7 +488,7 @@ def group_sql(backend: str, inds: Sequence[CountDef], catalogue: Catalogue,
             return sql
     closure = ibis.table(CLOSURE_SCHEMA, name=CLOSURE)
     years = ibis.table(PERIODS_SCHEMA, name=PERIOD_ENDS)
-    expr = compile_group(inds, catalogue, periods, closure, by, years)
+    expr = compile_group(inds, catalogue, periods, closure, by, years, window)
     sql = str(ibis.to_sql(expr, dialect=DIALECTS[backend]))
     with _SQL_LOCK:
         _SQL_CACHE[key] = sql
@@ -487,9 +498,10 @@ def group_sql(backend: str, inds: Sequence[CountDef], catalogue: Catalogue,
 
 
 def run_group(runner: Runner, inds: Sequence[CountDef], catalogue: Catalogue,
-              periods: Sequence[int], by: Sequence[str]) -> dict[str, pd.DataFrame]:
+              periods: Sequence[int], by: Sequence[str], window: Window = FULL_YEAR
+              ) -> dict[str, pd.DataFrame]:
     """Run one group; a region/period with no contributing records gets no row."""
-    frame = runner.query(group_sql(runner.backend, inds, catalogue, periods, by))
+    frame = runner.query(group_sql(runner.backend, inds, catalogue, periods, by, window))
     keys = ["region", "period", *by]
     out = {}
     key_columns = {k: (frame[k].astype(int) if k == "period" else frame[k]).array for k in keys}
@@ -504,13 +516,13 @@ def run_group(runner: Runner, inds: Sequence[CountDef], catalogue: Catalogue,
 
 
 def records_expr(ind: CountDef, catalogue: Catalogue, region: str, period: int,
-                 regions: Regions) -> ir.Table:
+                 regions: Regions, window: Window = FULL_YEAR) -> ir.Table:
     """The records behind one figure (one region, one period), with the period attached."""
     rs, rel = _base_records(ind, catalogue, RECORD_SETS[ind.records].dims.values())
     closure = closure_table(regions.closure([region]))
     region_field = ind.region_field or rs.region
     rel = rel.join(closure, rel[region_field] == closure.descendant)
-    rel = _time_filter(ind.time, rel, [period])
+    rel = _time_filter(ind.time, rel, [period], window=window)
     keep = [c for c in rel.columns if c not in ("ancestor", "descendant", "period_end")]
     return rel.select(keep).order_by(rs.key)
 
@@ -537,17 +549,20 @@ class Request:
 
 
 def _observed(runner: Runner, inds: Sequence[ObservedDef], periods: Sequence[int],
-              regions: Sequence[str], by: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """Published statistics of several indicators in one query (no roll-up: as published)."""
+              regions: Sequence[str], by: Sequence[str], window: Window = FULL_YEAR
+              ) -> dict[str, pd.DataFrame]:
+    """Published statistics of several indicators in one query (no roll-up: as published);
+    a shorter window reads the observations labelled with it (``2026-Q3``)."""
     runner.prepare(["observations"])
     wanted = {ind.observation_code or ind.code: ind.code for ind in inds}
-    key = ("observed", runner.backend, tuple(wanted), tuple(regions), tuple(periods))
+    labels = {window.label(p): p for p in periods}
+    key = ("observed", runner.backend, tuple(wanted), tuple(regions), tuple(labels))
     with _SQL_LOCK:
         sql = _SQL_CACHE.get(key)
     if sql is None:
         o = table("observations")
         expr = o.filter(o.indicator_code.isin(list(wanted)) & o.region_code.isin(list(regions))
-                        & o.period.isin([str(p) for p in periods]))
+                        & o.period.isin(list(labels)))
         expr = expr.select(code=o.indicator_code, region=o.region_code, period=o.period,
                            value=o.value)
         sql = str(ibis.to_sql(expr, dialect=DIALECTS[runner.backend]))
@@ -560,7 +575,7 @@ def _observed(runner: Runner, inds: Sequence[ObservedDef], periods: Sequence[int
     for obs_code, code in wanted.items():
         part = frame[frame["code"] == obs_code]
         f = pd.DataFrame({"region": part["region"].astype(str),
-                          "period": part["period"].astype(int),
+                          "period": part["period"].map(labels).astype(int),
                           "value": part["value"].astype(float), "n_records": 1})
         for d in by:
             f[d] = None
@@ -728,7 +743,8 @@ def pinned_at(cat: Catalogue, needed: Sequence[str]) -> set[str]:
 
 def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[int],
                  region: str | Sequence[str], by: Sequence[str] = (),
-                 catalogue: Catalogue | None = None) -> pd.DataFrame:
+                 catalogue: Catalogue | None = None, window: Window = FULL_YEAR
+                 ) -> pd.DataFrame:
     """:func:`compute` on an existing Runner (reuse it to keep DuckDB's copy between calls)."""
     cat = catalogue or load_catalogue()
     codes = list(cat) if codes is None else list(codes)
@@ -764,17 +780,17 @@ def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[
         # count or sum is read at one; otherwise every record would be rolled up twice.
         counted = regions + sorted(r for r in pinned_at(cat, needed) if r not in regions)
         context = sorted({p for ind in base for p in need[ind.code]})
-        runner.set_context(runner.regions.closure(counted), list(range(context[0],
-                                                                       context[-1] + 1)))
+        runner.set_context(runner.regions.closure(counted),
+                           list(range(context[0], context[-1] + 1)), window)
     for members in groups.values():
         wanted = sorted({p for ind in members for p in need[ind.code]})
         frames.update(run_group(runner, members, cat, list(range(wanted[0], wanted[-1] + 1)),
-                                dims))
+                                dims, window))
     observed = [ind for ind in defs if isinstance(ind, ObservedDef)]
     if observed:
         wanted = sorted({p for ind in observed for p in need[ind.code]})
         frames.update(_observed(runner, observed, list(range(wanted[0], wanted[-1] + 1)),
-                                all_regions, dims))
+                                all_regions, dims, window))
     for code in needed:
         ind = cat[code]
         if isinstance(ind, DerivedDef):
@@ -801,15 +817,17 @@ def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[
 
 def compute(engine: Engine, codes: Sequence[str] | None, periods: Iterable[int],
             region: str | Sequence[str], by: Sequence[str] = (), backend: str | None = None,
-            catalogue: Catalogue | None = None) -> pd.DataFrame:
+            catalogue: Catalogue | None = None, window: Window = FULL_YEAR) -> pd.DataFrame:
     """Compute indicators as a tidy table (see the package docstring).
 
     ``codes`` None means the whole catalogue; the periods and regions are always the caller's
     (the deployment settings' years and home region, usually), never a built-in city's.
+    ``window`` narrows every year to a quarter, month or year-to-date (:mod:`.periods`); the
+    ``period`` column stays the year.
     """
     runner = Runner(engine, backend)
     try:
-        return compute_with(runner, codes, periods, region, by, catalogue)
+        return compute_with(runner, codes, periods, region, by, catalogue, window)
     finally:
         runner.close()
 
@@ -822,7 +840,7 @@ def series(engine: Engine, code: str, region: str, periods: Iterable[int],
 
 
 def records(engine: Engine, code: str, region: str, period: int, backend: str | None = None,
-            catalogue: Catalogue | None = None) -> pd.DataFrame:
+            catalogue: Catalogue | None = None, window: Window = FULL_YEAR) -> pd.DataFrame:
     """The records behind one figure: for a derived indicator those of each input (column
     ``input``), for an observed one the observation with its source."""
     cat = catalogue or load_catalogue()
@@ -833,13 +851,15 @@ def records(engine: Engine, code: str, region: str, period: int, backend: str | 
             raise IndicatorError(f"unknown region {region!r} / 未知的行政区划代码 {region!r}")
         if isinstance(ind, CountDef):
             runner.prepare(RECORD_SETS[ind.records].tables)
-            return runner.execute(records_expr(ind, cat, region, int(period), runner.regions))
+            return runner.execute(records_expr(ind, cat, region, int(period), runner.regions,
+                                               window))
         if isinstance(ind, ObservedDef):
             runner.prepare(["observations", "sources"])
             o, s = table("observations"), table("sources")
             j = o.left_join(s, o.source_id == s.id)
             expr = j.filter((o.indicator_code == (ind.observation_code or code))
-                            & (o.region_code == region) & (o.period == str(period)))
+                            & (o.region_code == region)
+                            & (o.period == window.label(int(period))))
             return runner.execute(expr.select(
                 "id", "indicator_code", "region_code", "period", "value", "unit", "note",
                 source=s.code, source_ref=o.source_ref))
@@ -848,7 +868,7 @@ def records(engine: Engine, code: str, region: str, period: int, backend: str | 
     parts = []
     for inp in ind.inputs:
         sub = records(engine, inp.code, inp.region or region, int(period) - inp.lag, backend,
-                      cat)
+                      cat, window)
         sub.insert(0, "input", inp.code)
         parts.append(sub)
     return pd.concat(parts, ignore_index=True)

@@ -254,6 +254,10 @@ _register(entity(
     }, depends=("regions", "sources"), name_en="Organisations", name_zh="机构"))
 
 _register(entity(
+    "organisation_names", m.OrganisationName, ("uscc", "name_zh"), depends=(ORG,),
+    row_checks=(DATED,), name_en="Organisation former names", name_zh="机构曾用名"))
+
+_register(entity(
     "organisation_years", m.OrganisationYear, ("uscc", "year"), {
         "year": YEAR,
         **_each(NOT_NEGATIVE, "revenue_yuan", "high_tech_revenue_yuan", "employees",

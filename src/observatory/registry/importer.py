@@ -214,7 +214,8 @@ def _validate_table(session: Session, spec: EntitySpec, table: Table,
                     errors: list[RowError], progress: Progress | None) -> _Parsed:
     """Check the header, every row and every reference of one file; errors go to ``errors``."""
     name = table.file
-    errors.extend(_header_errors(spec, table))
+    if table.columns or table.rows:  # a JSON file of no rows (`[]`) has no header to check
+        errors.extend(_header_errors(spec, table))
     parsed: list[tuple[int, dict[str, Any]]] = []
     seen_keys: dict[tuple[Any, ...], int] = {}
     total = len(table.rows)

@@ -706,3 +706,40 @@ class MatchAlert(Base):
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     seen: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NameReview(Base):
+    """A row of a published list whose organisation name resolution was not sure of.
+
+    ``observatory import --resolve-names`` imports the rows it resolved with certainty and
+    queues the others here with the candidates it found; an analyst accepts one (or another
+    USCC), which imports the row, or rejects it. Nothing is guessed silently.
+    """
+
+    __tablename__ = "name_reviews"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','accepted','rejected')", name="status"),
+        CheckConstraint("decision IN ('review','none')", name="decision"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    entity: Mapped[str] = mapped_column(String(60))
+    source_file: Mapped[str] = mapped_column(String(300))
+    row_no: Mapped[int | None] = mapped_column(Integer)
+    row_key: Mapped[str | None] = mapped_column(String(200))
+    """The row's natural key without the organisation (a certificate number)."""
+    name: Mapped[str] = mapped_column(String(300))
+    """The organisation's name as printed."""
+    region_hint: Mapped[str | None] = mapped_column(String(60))
+    uscc_hint: Mapped[str | None] = mapped_column(String(40))
+    decision: Mapped[str] = mapped_column(String(10))
+    """``review`` (candidates found, none sure) or ``none`` (no similar organisation)."""
+    reason: Mapped[str | None] = mapped_column(String(300))
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    row: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The row's other cells as read, imported with the chosen USCC on acceptance."""
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    resolved_uscc: Mapped[str | None] = mapped_column(String(18))
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -59,8 +59,8 @@ def report_data(engine: Engine, year: int, lang: str, settings: Settings | None 
     return {
         "year": year, "lang": lang, "plans": plans,
         "lagging": [x.model_dump() for x in over.lagging], "synthetic": over.synthetic,
-        "market": _market(market_year(engine, year), lang),
-        "funds": fund_totals(engine, year).model_dump(),
+        "market": _market(market_year(engine, settings, year), lang),
+        "funds": fund_totals(engine, settings, year).model_dump(),
         "gii": gii,
         "gii_svg": svg.line_chart(gii, None, None, i18n.t("gii_rank", lang), invert=True)
         if gii else "",

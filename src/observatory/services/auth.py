@@ -24,6 +24,7 @@ from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from observatory.registry import models as m
 from observatory.services.tables import ROLES, ApiToken, User, WebSession
 
 SESSION_COOKIE = "obs_session"
@@ -58,6 +59,11 @@ class Principal:
     person_id: int | None = None
     csrf_token: str | None = None
     via_token: bool = False
+    region: str | None = None
+    """The account's home region (None: the whole deployment)."""
+    scope: frozenset[str] | None = None
+    """The home region's subtree, read from the regions table when the request began (None:
+    no region restriction); ``services.access.in_scope`` reads it."""
 
     @property
     def authenticated(self) -> bool:
@@ -67,18 +73,46 @@ class Principal:
 ANONYMOUS = Principal(username="anonymous", role="public")
 
 
-def _principal(user: User, csrf: str | None = None, via_token: bool = False) -> Principal:
+def region_subtree(session: Session, code: str) -> frozenset[str]:
+    """``code`` and every region below it, by the regions table's parent links (a province's
+    cities and their districts; a district alone). Empty when ``code`` is unknown."""
+    children: dict[str, list[str]] = {}
+    known: set[str] = set()
+    for child, parent in session.execute(select(m.Region.code, m.Region.parent_code)):
+        known.add(child)
+        if parent is not None:
+            children.setdefault(parent, []).append(child)
+    if code not in known:
+        return frozenset()
+    out, todo = {code}, [code]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return frozenset(out)
+
+
+def _principal(session: Session, user: User, csrf: str | None = None,
+               via_token: bool = False) -> Principal:
+    scope = None if user.region_code is None else region_subtree(session, user.region_code)
     return Principal(user.username, user.role, user.id, user.organisation_id, user.person_id,
-                     csrf, via_token)
+                     csrf, via_token, user.region_code, scope)
+
+
+def principal_of(session: Session, user: User) -> Principal:
+    """The principal a user acts as (scripts, tests and the command line, without a login)."""
+    return _principal(session, user)
 
 
 def create_user(session: Session, username: str, password: str, role: str,
-                organisation_id: int | None = None, person_id: int | None = None) -> User:
+                organisation_id: int | None = None, person_id: int | None = None,
+                region_code: str | None = None) -> User:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {ROLES}")
     user = User(username=username, password_hash=hash_password(password), role=role,
                 organisation_id=organisation_id, person_id=person_id, active=True,
-                created_at=dt.datetime.now(dt.UTC))
+                created_at=dt.datetime.now(dt.UTC), region_code=region_code)
     session.add(user)
     session.flush()
     return user
@@ -124,7 +158,7 @@ def principal_from_session(engine: Engine, token: str) -> Principal | None:
         web_session, user = row
         if _aware(web_session.expires_at) < dt.datetime.now(dt.UTC) or not user.active:
             return None
-        return _principal(user, web_session.csrf_token)
+        return _principal(session, user, web_session.csrf_token)
 
 
 TOKEN_DAYS = 90
@@ -178,9 +212,10 @@ def principal_from_bearer(engine: Engine, token: str) -> Principal | None:
             return None
         api_token, user = row
         last = api_token.last_used_at
+        principal = _principal(session, user, via_token=True)
         if last is None or now - _aware(last) >= LAST_USED_EVERY:
             _note_use(session, api_token.id, now)
-        return _principal(user, via_token=True)
+        return principal
 
 
 def _note_use(session: Session, token_id: int, now: dt.datetime) -> None:

@@ -25,10 +25,10 @@ from observatory.market.contracts import (
     register_contract,
 )
 from observatory.registry import models as m
-from observatory.services.access import allow, role_of
+from observatory.services.access import allow, in_scope, role_of
 from observatory.services.auth import Principal
 from observatory.services.errors import Denied, NotFound, ServiceError
-from observatory.services.market import can_see_listing, scoped_matches
+from observatory.services.market import can_see_listing, listing_region, scoped_matches
 from observatory.services.records import Row, json_records
 
 BOARD_LIMIT = 200
@@ -235,9 +235,13 @@ def _records(frame: pd.DataFrame) -> list[Row]:
     return json_records(frame) if len(frame) else []
 
 
-def _columns(session: Session, person_id: int | None, lang: str) -> list[BoardColumn]:
+def _columns(session: Session, person_id: int | None, lang: str,
+             p: Principal | None = None) -> list[BoardColumn]:
     base = select(m.Match)
     counts_q = select(m.Match.status, func.count()).group_by(m.Match.status)
+    if p is not None and p.scope is not None:  # staff of a region: its matches only
+        ids = scoped_matches(p).order_by(None).with_only_columns(m.Match.id)
+        base, counts_q = base.where(m.Match.id.in_(ids)), counts_q.where(m.Match.id.in_(ids))
     if person_id is not None:
         base = base.where(m.Match.broker_person_id == person_id)
         counts_q = counts_q.where(m.Match.broker_person_id == person_id)
@@ -260,13 +264,14 @@ def _own_reasons(session: Session, person_id: int) -> list[Row]:
             for r, n in sorted(given.items()) if r in workflow.DECLINE_REASONS]
 
 
-def broker_board(engine: Engine, person_id: int | None, lang: str = "en") -> Board:
+def broker_board(engine: Engine, person_id: int | None, lang: str = "en",
+                 p: Principal | None = None) -> Board:
     """Matches grouped by workflow status (a broker's own, or all for staff), with the broker
     statistics of ``workflow.broker_statistics`` and the decline reasons given."""
     with Session(engine) as session:
         broker_code = session.scalar(select(m.Person.code).where(m.Person.id == person_id)) \
             if person_id is not None else None
-        columns = _columns(session, person_id, lang)
+        columns = _columns(session, person_id, lang, p)
         if person_id is not None:
             stats = (_records(workflow.broker_statistics(session, broker_code))
                      if broker_code else [])
@@ -289,7 +294,7 @@ def board_view(engine: Engine, p: Principal, lang: str) -> Board:
     """The board for ``p``: a broker's own matches, all for staff."""
     allow(p, "board")
     if role_of(p) != "broker":
-        return broker_board(engine, None, lang)
+        return broker_board(engine, None, lang, p)
     return broker_board(engine, p.person_id if p.person_id is not None else -1, lang)
 
 
@@ -319,6 +324,12 @@ def _check_visible(session: Session, p: Principal, given: MatchProposal) -> None
                               (achievement, given.achievement, "achievement", "成果")):
         if row is not None and not can_see_listing(p, row):
             raise WorkflowRefused(f"no {en} {code!r}", f"不存在{zh} {code!r}")
+    if demand is not None and achievement is not None and p.scope is not None and not in_scope(
+            p, listing_region(demand), listing_region(achievement)):
+        raise WorkflowRefused(f"neither {given.demand!r} nor {given.achievement!r} lies in "
+                              f"your region {p.region}",
+                              f"{given.demand!r} 与 {given.achievement!r} 均不在您的辖区 "
+                              f"{p.region} 内")
 
 
 def propose(engine: Engine, p: Principal, given: MatchProposal) -> MatchRecord:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,7 @@ class Structure(_Strict):
     region: str | None = None
     pillars: list[Pillar]
     indicators: list[Member]
+    runs: int = Field(500, ge=0, le=10_000)
     spec: dict[str, Any]
 
 
@@ -164,12 +165,14 @@ class DistrictIndex:
                 .to_dict(orient="records")]
 
 
-def district_index(engine: Engine, runs: int = 500, structure: Structure | None = None, *,
-                   year: int | None = None, region: str | None = None) -> DistrictIndex:
+def district_index(engine: Engine, runs: int | None = None, structure: Structure | None = None,
+                   *, year: int | None = None, region: str | None = None) -> DistrictIndex:
     """Build the district index and its uncertainty analysis (seeded, reproducible).
 
-    ``year`` and ``region`` override the structure's; one of the two must name each."""
+    ``year`` and ``region`` override the structure's; one of the two must name each. ``runs``
+    defaults to the structure's, so every face shows the same rank intervals."""
     structure = structure or load_structure()
+    runs = structure.runs if runs is None else runs
     update = {k: v for k, v in (("year", year), ("region", region)) if v is not None}
     structure = structure.model_copy(update=update)
     data = district_data(engine, structure)

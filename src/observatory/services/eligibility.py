@@ -166,7 +166,7 @@ def registry_assessment(engine: Engine, p: Principal, org_id: int, pack_code: st
     """Assess an organisation from what the registry holds (the CLI's ``--org`` path) at
     ``as_of`` (ISO date; default today). NotFound for an organisation outside ``p``'s scope
     or the registry; Invalid for an unknown pack or one that cannot be assessed then."""
-    check_enterprise_access(p, org_id)
+    check_enterprise_access(engine, p, org_id)
     try:
         day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     except ValueError:

@@ -1,5 +1,6 @@
 """Enterprises: the list, one profile (designations, yearly figures, facts, listings) and the
-eligibility assessments; an enterprise user sees only its own organisation."""
+eligibility assessments; an enterprise user sees only its own organisation, and every user
+only the organisations of their home region's subtree."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from observatory.registry import models as m
-from observatory.services.access import allow, role_of
+from observatory.services.access import allow, in_scope, role_of, scoped
 from observatory.services.auth import Principal
 from observatory.services.errors import NotFound
 from observatory.services.records import as_number, iso
@@ -90,6 +91,7 @@ def enterprise_list(engine: Engine, p: Principal, q: str) -> EnterpriseList:
         m.Organisation.kind == "enterprise").order_by(m.Organisation.id).limit(100)
     if role_of(p) == "enterprise":
         stmt = stmt.where(m.Organisation.id == p.organisation_id)
+    stmt = scoped(stmt, p, m.Organisation.region_code)
     if q:
         # autoescape: % and _ in a name are letters to look for, not wildcards.
         stmt = stmt.where(or_(m.Organisation.name_zh.contains(q, autoescape=True),
@@ -102,10 +104,16 @@ def enterprise_list(engine: Engine, p: Principal, q: str) -> EnterpriseList:
         for i, u, nz, ne, r in rows])
 
 
-def check_enterprise_access(p: Principal, org_id: int) -> None:
-    """An enterprise user may see only its own organisation; others get NotFound."""
+def check_enterprise_access(engine: Engine, p: Principal, org_id: int) -> None:
+    """An enterprise user may see only its own organisation, everyone only organisations of
+    their home region's subtree; others (and unknown ids) get NotFound."""
     allow(p, "enterprises")
     if role_of(p) == "enterprise" and p.organisation_id != org_id:
+        raise NotFound()
+    with Session(engine) as session:
+        region = session.scalar(select(m.Organisation.region_code)
+                                .where(m.Organisation.id == org_id))
+    if region is None or not in_scope(p, region):
         raise NotFound()
 
 
@@ -152,7 +160,7 @@ def _own_listings(session: Session, org_id: int) -> list[OwnListing]:
 
 def enterprise_profile(engine: Engine, p: Principal, org_id: int) -> EnterpriseProfile:
     """One organisation's profile; NotFound when absent or outside ``p``'s scope."""
-    check_enterprise_access(p, org_id)
+    check_enterprise_access(engine, p, org_id)
     with Session(engine) as session:
         org = session.get(m.Organisation, org_id)
         if org is None:

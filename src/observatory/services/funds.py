@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from observatory.funds.programme import fund_report
 from observatory.registry import models as m
-from observatory.services.access import allow, role_of
+from observatory.services.access import allow, is_staff, role_of, scoped
 from observatory.services.auth import Principal
 from observatory.services.context import Deployment
 from observatory.services.errors import NotFound
@@ -73,13 +73,30 @@ def funds_page(engine: Engine, codes: set[str] | None = None, as_of: dt.date | N
     return FundsPage(as_of=as_of.isoformat(), funds=funds)
 
 
+def funds_in_scope(p: Principal) -> Select[int, str] | None:
+    """(id, code) of the funds ``p`` may open: a fund manager the funds their organisation
+    manages; staff every fund; either only funds whose sponsor lies in the home region's
+    subtree (a fund without a sponsor: its own region). Other roles: none. None = every
+    fund (no query needed)."""
+    manager = role_of(p) == "fund_manager"
+    if not manager and not is_staff(p):
+        return select(m.Fund.id, m.Fund.code).where(m.Fund.id.is_(None))
+    if not manager and p.scope is None:
+        return None
+    stmt = select(m.Fund.id, m.Fund.code).outerjoin(
+        m.Organisation, m.Organisation.id == m.Fund.sponsor_organisation_id)
+    if manager:
+        stmt = stmt.where(m.Fund.manager_organisation_id == p.organisation_id)
+    return scoped(stmt, p, func.coalesce(m.Organisation.region_code, m.Fund.region_code))
+
+
 def fund_scope(engine: Engine, p: Principal) -> set[str] | None:
     """The fund codes a user may see; None = every fund."""
-    if role_of(p) != "fund_manager":
+    stmt = funds_in_scope(p)
+    if stmt is None:
         return None
     with Session(engine) as session:
-        return set(session.scalars(select(m.Fund.code).where(
-            m.Fund.manager_organisation_id == p.organisation_id)))
+        return {code for _, code in session.execute(stmt)}
 
 
 def funds_view(dep: Deployment, p: Principal) -> FundsPage:

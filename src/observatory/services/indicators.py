@@ -14,10 +14,15 @@ from sqlalchemy.orm import Session
 
 from observatory import indicators
 from observatory.config import Settings
+from observatory.indicators.as_of import PeriodCheck, check_periods, data_as_of
 from observatory.indicators.export import to_sdmx_csv, with_metadata
+from observatory.indicators.periods import FULL_YEAR
 from observatory.registry import models as m
 from observatory.registry.cells import neutralise, neutralise_row, type_text_cells
+from observatory.services.access import allow
+from observatory.services.auth import Principal
 from observatory.services.context import Deployment
+from observatory.services.drilldown import RecordRule, record_rule, visible
 from observatory.services.errors import Invalid, NotFound
 from observatory.services.records import Row, as_number, json_records
 
@@ -74,16 +79,21 @@ class IndicatorValues(BaseModel):
     name_zh: str | None
     rows: list[Row]
     districts: DistrictComparison | None = None
+    #: The day the data runs to; years after it are left out, a year it cuts is provisional.
+    as_of: str | None = None
+    provisional: list[int] = []
 
 
 class FigureRecords(BaseModel):
-    """The records behind one figure (the drill-down), at most ``limit`` of ``total``."""
+    """The records behind one figure (the drill-down), at most ``limit`` of ``total``; the
+    ``withheld`` records are ones the user may not see (``services.drilldown``)."""
 
     code: str
     region: str
     period: int
     total: int
     rows: list[Row]
+    withheld: int = 0
 
 
 def catalogue(engine: Engine) -> Catalogue:
@@ -105,17 +115,29 @@ def catalogue(engine: Engine) -> Catalogue:
     return Catalogue(engine_available=True, catalogue=entries, observed=observed)
 
 
+def data_period_check(engine: Engine, settings: Settings) -> PeriodCheck:
+    """The settings' years against the data's as-of day (the settings', else the newest
+    event the registry records)."""
+    return check_periods(list(settings.years), FULL_YEAR,
+                         settings.data_as_of or data_as_of(engine))
+
+
 def values(engine: Engine, settings: Settings, code: str, by: str = "year") -> IndicatorValues:
-    """Values of one indicator in the home region by year, or by year and district."""
+    """Values of one indicator in the home region by year, or by year and district; years
+    after the data's as-of day are not computed (they would read as a collapse)."""
     region = settings.region
+    check = data_period_check(engine, settings)
+    years = [y for y in settings.years if y not in check.refused]
     try:
-        df = indicators.compute(engine, [code], periods=settings.years, region=region,
+        df = indicators.compute(engine, [code], periods=years, region=region,
                                 by=("region",) if by == "district" else ())
         meta = indicators.load_catalogue()[code]
         return IndicatorValues(code=code, source="indicators", region=region,
                                name_en=getattr(meta, "name_en", None),
                                name_zh=getattr(meta, "name_zh", None),
-                               rows=json_records(pd.DataFrame(df)))
+                               rows=json_records(pd.DataFrame(df)),
+                               as_of=check.as_of.isoformat() if check.as_of else None,
+                               provisional=check.provisional)
     except (KeyError, LookupError, ValueError):
         pass  # not in the catalogue: show the recorded observations
     with Session(engine) as session:
@@ -169,24 +191,33 @@ def indicator_view(dep: Deployment, code: str, by: str) -> IndicatorValues:
     return data
 
 
-def figure_records(engine: Engine, code: str, region: str, period: int, limit: int = 500
-                   ) -> FigureRecords | None:
-    """The records behind one figure (drill-down); None when the engine cannot say."""
+def figure_records(engine: Engine, code: str, region: str, period: int, rule: RecordRule,
+                   limit: int = 500) -> FigureRecords | None:
+    """The records behind one figure that ``rule`` shows (drill-down); None when the engine
+    cannot say."""
     try:
         df = pd.DataFrame(indicators.records(engine, code, region=region, period=period))
     except (KeyError, LookupError, ValueError):
         return None
-    return FigureRecords(code=code, region=region, period=period, total=len(df),
-                         rows=json_records(df.head(limit)))
+    if rule.sees_all:  # nothing to filter: convert only the rows shown
+        return FigureRecords(code=code, region=region, period=period, total=len(df),
+                             rows=json_records(df.head(limit)))
+    rows = [r for r in json_records(df) if visible(rule, code, r)]
+    return FigureRecords(code=code, region=region, period=period, total=len(rows),
+                         rows=rows[:limit], withheld=len(df) - len(rows))
 
 
-def records_view(dep: Deployment, code: str, region: str | None, period: int | None
-                 ) -> FigureRecords:
-    """The drill-down page's records; region and period default to the deployment's."""
+def records_view(dep: Deployment, p: Principal, code: str, region: str | None,
+                 period: int | None) -> FigureRecords:
+    """The drill-down page's records that ``p`` may see; region and period default to the
+    deployment's."""
+    allow(p, "indicators")
     region = region or dep.settings.region
     period = period if period is not None else dep.settings.period
-    data = dep.cache.get("records", lambda: figure_records(dep.engine, code, region, period),
-                         code, region, period)
+    rule = record_rule(dep.engine, p)
+    data = dep.cache.get("records",
+                         lambda: figure_records(dep.engine, code, region, period, rule),
+                         code, region, period, rule)
     if data is None:
         raise NotFound()
     return data

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Select, func, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from observatory.market.database import engine_id, listing_from_row
 from observatory.market.engine import Match as EngineMatch
@@ -20,7 +20,7 @@ from observatory.market.listing import FIELDS
 from observatory.market.listing import Listing as EngineListing
 from observatory.registry import models as m
 from observatory.registry.audit import record_change
-from observatory.services.access import allow, is_staff, role_of
+from observatory.services.access import allow, in_scope, is_staff, role_of, scope_clause
 from observatory.services.auth import Principal
 from observatory.services.context import Deployment
 from observatory.services.errors import Invalid, NotFound
@@ -151,11 +151,23 @@ class MatchRows(BaseModel):
 
 
 # ----- search and matching ------------------------------------------------------------------
-def _candidates(matcher: MatchEngine, results: list[EngineMatch], lang: str
-                ) -> list[Candidate]:
+def _candidate_visible(p: Principal, listing: EngineListing) -> bool:
+    """A search or match result: public listings for all, members-only ones for accounts,
+    private ones for staff of the listing's region (the listing page's own rule)."""
+    if listing.visibility == "public" and listing.status == "published":
+        return True
+    if listing.visibility == "members" and listing.status == "published" and p.authenticated:
+        return True
+    return is_staff(p) and listing.region_code is not None and in_scope(p, listing.region_code)
+
+
+def _candidates(matcher: MatchEngine, results: list[EngineMatch], lang: str,
+                p: Principal) -> list[Candidate]:
     out = []
     for r in results:
         listing = matcher.listings[r.listing_id]
+        if not _candidate_visible(p, listing):
+            continue
         out.append(Candidate(
             code=str(listing.extra.get("code", r.listing_id)), kind=listing.kind, rank=r.rank,
             score=round(float(r.score), 4), relevance=round(float(r.relevance), 4),
@@ -178,7 +190,7 @@ def search(dep: Deployment, p: Principal, q: str, kind: str, lang: str, k: int =
     matcher = dep.matcher.get()
     results = matcher.query(q, target_kind=kind, k=k)
     return SearchResult(q=q, kind=kind, mode=str(matcher.mode),
-                        results=_candidates(matcher, results, lang))
+                        results=_candidates(matcher, results, lang, p))
 
 
 def _listing_row(session: Session, code: str) -> tuple[ListingRow, str] | None:
@@ -194,15 +206,32 @@ def _owns(p: Principal, row: ListingRow) -> bool:
             and row.owner_organisation_id == p.organisation_id)
 
 
+def listing_region(row: ListingRow) -> str | None:
+    """The listing's region, else its owner's (a draft may not name one yet)."""
+    if row.region_code is not None or row.owner_organisation_id is None:
+        return row.region_code
+    session = object_session(row)
+    if session is None:
+        return None
+    return session.scalar(select(m.Organisation.region_code)
+                          .where(m.Organisation.id == row.owner_organisation_id))
+
+
+def _staff_in_scope(p: Principal, row: ListingRow) -> bool:
+    return is_staff(p) and (p.scope is None or in_scope(p, listing_region(row)))
+
+
 def can_see_listing(p: Principal, row: ListingRow) -> bool:
-    """Published public listings for all; drafts for staff and the owning enterprise."""
+    """Published public listings for all; drafts, expired and private ones for staff of the
+    listing's region and the owning enterprise."""
     if row.visibility == "public" and row.status == "published":
         return True
-    return is_staff(p) or _owns(p, row)
+    return _staff_in_scope(p, row) or _owns(p, row)
 
 
 def can_edit_listing(p: Principal, row: ListingRow) -> bool:
-    return is_staff(p) or _owns(p, row)
+    """Staff of the listing's region and the owning enterprise."""
+    return _staff_in_scope(p, row) or _owns(p, row)
 
 
 def listing_view_of(row: ListingRow, kind: str, editable: bool) -> ListingView:
@@ -275,16 +304,26 @@ def match_list(dep: Deployment, p: Principal, code: str, lang: str, k: int = 10)
         raise NotFound()
     results = matcher.match(src, k=k)
     return MatchList(source=SourceListing(code=code, kind=src.kind, title=src.title(lang)),
-                     mode=str(matcher.mode), results=_candidates(matcher, results, lang))
+                     mode=str(matcher.mode), results=_candidates(matcher, results, lang, p))
 
 
 # ----- recorded matches ---------------------------------------------------------------------
 def scoped_matches(p: Principal) -> Select[m.Match]:
-    """The matches ``p`` may see: a broker their own, staff all."""
+    """The matches ``p`` may see: a broker their own, staff all; either only where the demand
+    or the achievement lies in the home region's subtree (a listing without a region: its
+    owner's)."""
     q = select(m.Match).order_by(m.Match.id.desc())
     if role_of(p) == "broker":
         q = q.where(m.Match.broker_person_id == p.person_id)
-    return q
+    in_region = []
+    for model in (m.Demand, m.Achievement):
+        clause = scope_clause(p, func.coalesce(model.region_code, m.Organisation.region_code))
+        if clause is not None:
+            ids = (select(model.id).outerjoin(
+                m.Organisation, m.Organisation.id == model.owner_organisation_id).where(clause))
+            in_region.append((m.Match.demand_id if model is m.Demand
+                              else m.Match.achievement_id).in_(ids))
+    return q.where(or_(*in_region)) if in_region else q
 
 
 def match_rows(engine: Engine, p: Principal, limit: int = 500) -> MatchRows:

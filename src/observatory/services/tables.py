@@ -28,7 +28,8 @@ ROLES = ("admin", "analyst", "fund_manager", "broker", "enterprise", "public")
 
 class User(Base):
     """A person who logs in. Enterprise and fund-manager users are tied to an organisation,
-    brokers to their person record: object-level rules read these links."""
+    brokers to their person record, and every user may have a home region: object-level
+    rules read these links."""
 
     __tablename__ = "web_users"
     __table_args__ = (
@@ -44,6 +45,11 @@ class User(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    """The home region: the user reads and edits records of this region's subtree (its
+    descendants by ``regions.parent_code``). Empty: the whole deployment."""
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    """When an administrator disabled the account (``active`` is then false)."""
 
 
 class WebSession(Base):

@@ -37,12 +37,13 @@ from observatory.web.routers import (
     indicators,
     market,
     overview,
+    review,
 )
 from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ROUTERS = (account, overview, indicators, index, market, board, funds, enterprises, eligibility,
-           data, admin)
+           data, admin, review)
 
 
 def create_app_from_settings() -> FastAPI:

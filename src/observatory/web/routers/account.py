@@ -1,4 +1,5 @@
-"""Login, logout, the language switch and the account page with its API tokens."""
+"""Login, logout, the language switch and the account page with its API tokens and the
+user's own password change (the current password required)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from observatory.web.deps import (
     User,
     check_csrf,
     form_of,
+    json_of,
     render,
     safe_next,
     secure,
@@ -81,7 +83,9 @@ def api_account(dep: Dep, p: User) -> accounts.Account:
 @router.get("/account", include_in_schema=False)
 def account_html(request: Request, dep: Dep, p: User) -> HTMLResponse:
     return render(request, "account.html", p,
-                  {"acc": accounts.account(dep.engine, p), "new_token": None}, "/api/account")
+                  {"acc": accounts.account(dep.engine, p), "new_token": None,
+                   "password_changed": request.query_params.get("changed") == "1"},
+                  "/api/account")
 
 
 @router.post("/account/tokens", include_in_schema=False)
@@ -105,3 +109,26 @@ async def revoke_token(request: Request, dep: Dep, p: User, token_id: int) -> Re
     await check_csrf(request, p)
     accounts.revoke_own_token(dep.engine, p, token_id)
     return RedirectResponse("/account", 303)
+
+
+@router.post("/account/password", include_in_schema=False)
+async def change_password(request: Request, dep: Dep, p: User) -> Response:
+    """The user's own password: the current one proves it is them (audited)."""
+    allow(p, "account")
+    form = await form_of(request)
+    await check_csrf(request, p, form)
+    accounts.change_password(dep.engine, p, accounts.PasswordChange(
+        current=str(form.get("current") or ""), new=str(form.get("new") or "")))
+    return RedirectResponse("/account?changed=1", 303)
+
+
+@router.post("/api/account/password", tags=["account"], response_model=accounts.Account)
+async def api_change_password(request: Request, dep: Dep, p: User) -> accounts.Account:
+    """The same from a script using the session cookie (``X-CSRF-Token``); a bearer token
+    cannot change a password."""
+    allow(p, "account")
+    await check_csrf(request, p, {})
+    body = await json_of(request)
+    accounts.change_password(dep.engine, p, accounts.PasswordChange(
+        current=str(body.get("current") or ""), new=str(body.get("new") or "")))
+    return accounts.account(dep.engine, p)

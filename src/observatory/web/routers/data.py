@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from observatory.services import imports
-from observatory.services.access import allow
+from observatory.services.access import allow_whole
 from observatory.web.deps import Dep, User, check_csrf, render
 
 router = APIRouter()
@@ -14,18 +14,20 @@ router = APIRouter()
 
 @router.get("/api/data", tags=["data"], response_model=imports.DataOverview)
 def api_data(dep: Dep, p: User) -> imports.DataOverview:
+    allow_whole(p, "data", dep.settings.region)
     return imports.data_overview(dep.engine, p)
 
 
 @router.get("/data", include_in_schema=False)
 def data_html(request: Request, dep: Dep, p: User) -> HTMLResponse:
+    allow_whole(p, "data", dep.settings.region)
     return render(request, "data.html", p, {"d": imports.data_overview(dep.engine, p)},
                   "/api/data")
 
 
 @router.post("/data/imports", include_in_schema=False)
 async def upload(request: Request, dep: Dep, p: User) -> Response:
-    allow(p, "data")
+    allow_whole(p, "data", dep.settings.region)
     form = await request.form()
     await check_csrf(request, p, dict(form))
     upload_file = form.get("file")
@@ -39,11 +41,13 @@ async def upload(request: Request, dep: Dep, p: User) -> Response:
 
 @router.get("/api/data/imports/{run_id}", tags=["data"], response_model=imports.ImportRunView)
 def api_run(dep: Dep, p: User, run_id: int) -> imports.ImportRunView:
+    allow_whole(p, "data", dep.settings.region)
     return imports.import_run(dep.engine, p, run_id)
 
 
 @router.get("/data/imports/{run_id}", include_in_schema=False)
 def run_html(request: Request, dep: Dep, p: User, run_id: int) -> HTMLResponse:
+    allow_whole(p, "data", dep.settings.region)
     return render(request, "import_run.html", p, {"run": imports.import_run(dep.engine, p,
                                                                             run_id)},
                   f"/api/data/imports/{run_id}")
@@ -51,7 +55,7 @@ def run_html(request: Request, dep: Dep, p: User, run_id: int) -> HTMLResponse:
 
 @router.post("/data/imports/{run_id}", include_in_schema=False)
 async def confirm_run(request: Request, dep: Dep, p: User, run_id: int) -> Response:
-    allow(p, "data")
+    allow_whole(p, "data", dep.settings.region)
     form = dict(await request.form())
     await check_csrf(request, p, form)
     imports.finish_import(dep.engine, p, run_id, confirm=form.get("action") == "confirm")

@@ -3,12 +3,12 @@ figure, and downloads (CSV, SDMX-CSV, XLSX)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from observatory.services import indicators
+from observatory.services import indicators, reconcile
 from observatory.services.access import allow
 from observatory.web.deps import Dep, User, render
 
@@ -32,6 +32,27 @@ def indicators_page(request: Request, dep: Dep, p: User) -> HTMLResponse:
     allow(p, "indicators")
     data = dep.cache.get("catalogue", lambda: indicators.catalogue(dep.engine))
     return render(request, "indicators.html", p, {"cat": data}, "/api/indicators")
+
+
+@router.get("/api/indicators/reconcile", tags=["indicators"],
+            response_model=reconcile.Reconciliation)
+def api_reconcile(dep: Dep, p: User, region: str | None = None, period: str | None = None
+                  ) -> reconcile.Reconciliation:
+    """Every published figure beside the value the registry's records give."""
+    allow(p, "indicators")
+    return dep.cache.get("reconcile", lambda: reconcile.reconcile(dep.engine, region, period),
+                         region, period)
+
+
+@router.get("/indicators/reconcile", include_in_schema=False)
+def reconcile_page(request: Request, dep: Dep, p: User, region: str | None = None,
+                   period: str | None = None) -> HTMLResponse:
+    allow(p, "indicators")
+    data = dep.cache.get("reconcile", lambda: reconcile.reconcile(dep.engine, region, period),
+                         region, period)
+    query = urlencode({k: v for k, v in (("region", region), ("period", period)) if v})
+    return render(request, "reconcile.html", p, {"rec": data},
+                  "/api/indicators/reconcile" + (f"?{query}" if query else ""))
 
 
 @router.get("/api/indicators/{code}.sdmx.csv", tags=["indicators"],
@@ -84,14 +105,14 @@ def api_records(dep: Dep, p: User, code: str, region: str | None = None,
                 period: int | None = None) -> indicators.FigureRecords:
     """The records behind one figure (default: the home region in the default period)."""
     allow(p, "indicators")
-    return indicators.records_view(dep, code, region, period)
+    return indicators.records_view(dep, p, code, region, period)
 
 
 @router.get("/indicators/{code}/records", include_in_schema=False)
 def records_page(request: Request, dep: Dep, p: User, code: str, region: str | None = None,
                  period: int | None = None) -> HTMLResponse:
     allow(p, "indicators")
-    rec = indicators.records_view(dep, code, region, period)
+    rec = indicators.records_view(dep, p, code, region, period)
     return render(request, "records.html", p, {"rec": rec},
                   f"/api/indicators/{quote(code)}/records?region={quote(rec.region)}"
                   f"&period={rec.period}")
