@@ -190,3 +190,22 @@ def test_the_form_starts_on_the_deployment_s_pack(shared_engine: Engine, shared_
     assert _pipeline(client, tokens)["pack"] == "hte"  # asked for
     res = client.get("/api/eligibility/pipeline?top=1", headers=bearer(tokens, "analyst"))
     assert res.json()["pack"] == "tsme"  # not asked for: the deployment's default
+
+
+def test_a_district_analyst_sees_only_their_district(shared_engine: Engine) -> None:
+    from observatory.services import eligibility
+    from observatory.services.auth import Principal
+    from observatory.services.errors import Invalid
+
+    whole = eligibility.cultivation_list(shared_engine, CITY, "hte", top=2, as_of="2025-06-30")
+    mine, other = (g.district for g in whole.districts[:2])
+    p = Principal(username="district-analyst", role="analyst", user_id=1, region=mine,
+                  scope=frozenset({mine}))
+    scoped = eligibility.cultivation_list(shared_engine, CITY, "hte", top=2,
+                                          as_of="2025-06-30", p=p)
+    assert [g.district for g in scoped.districts] == [mine]
+    assert [c.code for c in scoped.district_choices] == [mine]
+    assert scoped.districts[0] == whole.districts[0]
+    with pytest.raises(Invalid):
+        eligibility.cultivation_list(shared_engine, CITY, "hte", district=other,
+                                     as_of="2025-06-30", p=p)

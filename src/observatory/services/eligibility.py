@@ -19,6 +19,7 @@ from observatory.eligibility.packs import Pack, get_pack, load_packs, pack_files
 from observatory.eligibility.pipeline import KINDS, district_pipeline
 from observatory.i18n import pick
 from observatory.registry import models as m
+from observatory.services.access import in_scope
 from observatory.services.auth import Principal
 from observatory.services.enterprises import check_enterprise_access
 from observatory.services.errors import Invalid, NotFound
@@ -314,10 +315,12 @@ def _condition(c: dict[str, Any], lang: str) -> OpenCondition:
 def cultivation_list(engine: Engine, settings: Settings, pack: Pack | str | None = None, *,
                      district: str | None = None, kind: str | None = None, top: int = 20,
                      as_of: str | dt.date | None = None, within_days: int = 90,
-                     lang: str = "zh") -> CultivationList:
+                     lang: str = "zh", p: Principal | None = None) -> CultivationList:
     """The ``top`` registry enterprises nearest ``pack`` in each district (the home region's
     children), first-time candidates and renewals apart, each with every condition it does
-    not meet. ``pack`` defaults to the deployment's; a bad filter is ``Invalid``."""
+    not meet. ``pack`` defaults to the deployment's; a bad filter is ``Invalid``. With a
+    principal ``p`` whose home region is narrower than the deployment's, only the districts in
+    its scope are listed (another district answers as an unknown one)."""
     rule_pack = pack if isinstance(pack, Pack) else bundled_pack(pack or default_pack(settings))
     if (kind or "all") not in KIND_CHOICES:
         raise Invalid(f"kind {kind!r}: use one of {', '.join(KIND_CHOICES)}",
@@ -330,9 +333,13 @@ def cultivation_list(engine: Engine, settings: Settings, pack: Pack | str | None
     except ValueError:
         raise Invalid(f"as_of {as_of!r}: expected YYYY-MM-DD", "评价日期应为 YYYY-MM-DD") from None
     choices, where = _districts(engine, settings.region)
+    if p is not None and p.scope is not None:
+        choices = [c for c in choices if in_scope(p, c.code)]
     code = _choose_district(district, choices)
     chosen = None if kind in (None, "all") else kind
-    result = district_pipeline(rule_pack, load_enterprises(engine, day), where, day, top=top,
+    allowed = {c.code for c in choices}
+    firms = [e for e in load_enterprises(engine, day) if where.get(str(e.id)) in allowed]
+    result = district_pipeline(rule_pack, firms, where, day, top=top,
                                within_days=within_days, district=code, kind=chosen)
     names = {c.code: c for c in choices}
     groups = {c.code: DistrictList(district=c.code, name_zh=c.name_zh, name_en=c.name_en,

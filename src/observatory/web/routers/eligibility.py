@@ -11,19 +11,22 @@ from fastapi.responses import HTMLResponse, Response
 
 from observatory.services import eligibility
 from observatory.services.access import allow
+from observatory.services.auth import Principal
 from observatory.services.workbook import XLSX_MEDIA_TYPE
 from observatory.web.deps import Dep, Lang, User, render
 
 router = APIRouter()
 
 
-def _list(dep: Dep, lang: str, pack: str | None, district: str | None, kind: str, top: int,
-          as_of: str | None) -> eligibility.CultivationList:
-    """The list as the service computes it, cached per database state and filters."""
+def _list(dep: Dep, p: Principal, lang: str, pack: str | None, district: str | None,
+          kind: str, top: int, as_of: str | None) -> eligibility.CultivationList:
+    """The list as the service computes it for ``p``'s scope, cached per database state,
+    scope and filters."""
     as_of = as_of or dt.date.today().isoformat()
+    scope = None if p.scope is None else tuple(sorted(p.scope))
     return dep.cache.get("cultivation", lambda: eligibility.cultivation_list(
         dep.engine, dep.settings, pack or None, district=district or None, kind=kind, top=top,
-        as_of=as_of or None, lang=lang), lang, pack, district, kind, top, as_of)
+        as_of=as_of or None, lang=lang, p=p), lang, pack, district, kind, top, as_of, scope)
 
 
 def _query(pack: str | None, district: str | None, kind: str, top: int, as_of: str | None
@@ -40,7 +43,7 @@ def api_pipeline(dep: Dep, p: User, lang: Lang, pack: str | None = None,
     """The cultivation list by district: ``top`` per district and kind (candidate, renewal),
     each firm with every condition that fails, is undecided or lacks data."""
     allow(p, "pipeline")
-    return _list(dep, lang, pack, district, kind, top, as_of)
+    return _list(dep, p, lang, pack, district, kind, top, as_of)
 
 
 @router.get("/api/eligibility/pipeline.xlsx", tags=["eligibility"],
@@ -50,7 +53,7 @@ def pipeline_xlsx(dep: Dep, p: User, lang: Lang, pack: str | None = None,
                   as_of: str | None = None) -> Response:
     """The same list as a workbook: one sheet of firms, one of their open conditions."""
     allow(p, "pipeline")
-    data = _list(dep, lang, pack, district, kind, top, as_of)
+    data = _list(dep, p, lang, pack, district, kind, top, as_of)
     name = f"pipeline-{data.pack}-{data.filters.as_of}.xlsx"
     return Response(eligibility.cultivation_workbook(data), media_type=XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -61,7 +64,7 @@ def pipeline_page(request: Request, dep: Dep, p: User, lang: Lang, pack: str | N
                   district: str | None = None, kind: str = "all", top: int = 20,
                   as_of: str | None = None) -> HTMLResponse:
     allow(p, "pipeline")
-    data = _list(dep, lang, pack, district, kind, top, as_of)
+    data = _list(dep, p, lang, pack, district, kind, top, as_of)
     query = _query(pack, district, kind, top, as_of)
     return render(request, "pipeline.html", p,
                   {"pl": data, "xlsx": f"/api/eligibility/pipeline.xlsx?{query}"},
