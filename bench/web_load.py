@@ -7,7 +7,7 @@ minute; pass ``--db`` to reuse an existing database, e.g. the full demo at
 ``.observatory/observatory.db``). Load: ``--users`` (50) closed-loop clients, each sending
 ``--requests`` (20) requests one after another, over loopback with httpx/asyncio.
 Baseline, same server, same run: the trivial ``/health`` endpoint. The computed figures are
-cached per database state (the newest audit-log id), so after the first request the overview
+cached per version of the tables they read (data_versions), so after the first request the overview
 costs one small query plus template rendering.
 Goal: overview p95 < 5 x health p95, no errors.
 """

@@ -27,7 +27,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     #: Addresses of the reverse proxies whose ``X-Forwarded-For`` names the real client (the
     #: login limiter counts per client); none by default, so no peer can claim another address.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    #: Import limits, checked while a file is read (``registry.readers.Limits``): file size,
+    #: unpacked size and member count of a ZIP or XLSX, rows, columns and characters per cell,
+    #: and how many errors a web import run stores.
+    import_max_file_bytes: Annotated[int, Field(ge=1)] = 100 * 2**20
+    import_max_unzipped_bytes: Annotated[int, Field(ge=1)] = 512 * 2**20
+    import_max_zip_members: Annotated[int, Field(ge=1)] = 1_000
+    import_max_rows: Annotated[int, Field(ge=1)] = 1_000_000
+    import_max_columns: Annotated[int, Field(ge=1)] = 1_000
+    import_max_cell_chars: Annotated[int, Field(ge=1)] = 32_767
+    import_max_stored_errors: Annotated[int, Field(ge=1)] = 200
 
     @classmethod
     def settings_customise_sources(

@@ -7,7 +7,12 @@ JSON). Defaults for region, years and period come from the deployment settings.
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from sqlalchemy.exc import IntegrityError, OperationalError
+from typer._click.core import Context
+from typer.core import TyperGroup
 
 from observatory.cli import backup, demo, registry
 from observatory.cli.audit import app as audit_app
@@ -16,14 +21,34 @@ from observatory.cli.funds import app as funds_app
 from observatory.cli.index import app as index_app
 from observatory.cli.indicators import app as indicators_app
 from observatory.cli.match import app as match_app
-from observatory.cli.output import settings
+from observatory.cli.output import fail, settings
 from observatory.cli.report import app as report_app
 from observatory.cli.resolve import app as resolve_app
 from observatory.cli.review import app as review_app
 from observatory.cli.targets import progress_app, targets_app
 from observatory.cli.users import app as users_app
 
+
+class _Commands(TyperGroup):
+    """Every command: a lock held past the busy timeout, or a key rule refusing a write made
+    at the same time by someone else, ends with the reason in both languages and exit code 2,
+    not a traceback (the command's transaction rolled back, so nothing was written)."""
+
+    def invoke(self, ctx: Context) -> Any:
+        from observatory.db import BUSY, CONFLICT, database_busy
+
+        try:
+            return super().invoke(ctx)
+        except OperationalError as exc:
+            if not database_busy(exc):
+                raise
+            fail(*BUSY)
+        except IntegrityError:
+            fail(*CONFLICT)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Innovation Observatory: registry, indicators, targets, indices, marketplace, funds.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

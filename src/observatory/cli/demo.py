@@ -8,6 +8,7 @@ never imports the web app.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -126,32 +127,49 @@ def print_accounts(engine: Engine, walkthrough: bool = False) -> None:
                    "(observatory users reset-password NAME --password-stdin).")
 
 
-def serve_app(engine: Engine, host: str, port: int) -> None:
-    """Serve the web app and JSON API (until Ctrl-C)."""
+def serve_app(engine: Engine, host: str, port: int, workers: int = 1) -> None:
+    """Serve the web app and JSON API (until Ctrl-C).
+
+    One worker serves the app built here; several are separate processes, each building the
+    app from the settings (``create_app_from_settings``, the database URL passed in
+    ``OBSERVATORY_DATABASE_URL``). They share everything through the database: sessions,
+    login failures, cache versions, listing vectors (docs/web.md, "Several workers")."""
     import uvicorn
 
     from observatory.web.app import create_app
 
-    Console().print(f"[bold]Serving http://{host}:{port}[/bold] (Ctrl-C stops)")
+    Console().print(f"[bold]Serving http://{host}:{port}[/bold] with {workers} worker"
+                    f"{'s' if workers > 1 else ''} (Ctrl-C stops)")
     proxies = settings().trusted_proxies
     # Only the configured proxies may say who the client is (X-Forwarded-For); uvicorn's own
     # default would trust any peer on 127.0.0.1.
-    uvicorn.run(create_app(engine), host=host, port=port, proxy_headers=bool(proxies),
-                forwarded_allow_ips=",".join(proxies) or None)
+    options = {"host": host, "port": port, "proxy_headers": bool(proxies),
+               "forwarded_allow_ips": ",".join(proxies) or None}
+    if workers == 1:
+        uvicorn.run(create_app(engine), **options)  # type: ignore[arg-type]
+        return
+    os.environ["OBSERVATORY_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    engine.dispose()  # the workers open their own connections
+    uvicorn.run("observatory.web.app:create_app_from_settings", factory=True, workers=workers,
+                **options)  # type: ignore[arg-type]
 
 
 def serve(
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
+    workers: int = typer.Option(1, help="Server processes (they share state through the "
+                                        "database; on SQLite writes still take turns)."),
     database_url: str = typer.Option(None, help=DB_HELP),
 ) -> None:
     """Serve the web app and JSON API on the configured database."""
     from observatory.registry.setup import init_database
 
+    if not 1 <= workers <= 64:
+        fail(f"--workers {workers}: must be 1 to 64", f"--workers {workers}：须为 1 至 64")
     settings()  # a broken settings file stops here, before the server starts
     engine = make_engine(database_url)
     init_database(engine)
-    serve_app(engine, host=host, port=port)
+    serve_app(engine, host=host, port=port, workers=workers)
 
 
 def _drop_sqlite(engine: Engine) -> None:

@@ -173,7 +173,9 @@ class ProvinceBuilder:
         rows = self.tables.setdefault(table, Rows(table, table_columns(table)))
         values = {"id": self.next[table], "source_id": self.source_id, **values}
         self.next[table] += 1
-        rows.rows.append(tuple(values.get(c) for c in rows.columns))
+        # Decimals as text: SQLite's driver takes no Decimal, and both backends parse it exactly
+        rows.rows.append(tuple(str(v) if isinstance(v, Decimal) else v
+                               for v in (values.get(c) for c in rows.columns)))
         return int(values["id"])
 
     def organisations(self, regions: list[dict[str, Any]], needed: int) -> None:

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from observatory.registry.models import AuditLog
+from observatory.registry.models import AuditLog, DataVersion
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first record."""
@@ -144,6 +144,19 @@ def append_records(connection: Connection, rows: list[dict[str, Any]], *, actor:
                            "operation": operation, "at": now} for row in rows), prev))
     for start in range(0, len(payload), 5000):
         connection.execute(insert(AuditLog), payload[start:start + 5000])
+    bump_versions(connection, {row["entity"] for row in rows}, now)
+
+
+def bump_versions(connection: Connection, entities: set[str], at: dt.datetime) -> None:
+    """Move the version of each entity written and of ``*`` (any write), in the writer's
+    transaction and under the audit lock, so caches in every process see the change exactly
+    when the data commits (``services.cache``)."""
+    for entity in sorted(entities | {"*"}):
+        moved = connection.execute(update(DataVersion).where(DataVersion.entity == entity)
+                                   .values(version=DataVersion.version + 1, changed_at=at))
+        if moved.rowcount == 0:
+            connection.execute(insert(DataVersion).values(entity=entity, version=1,
+                                                          changed_at=at))
 
 
 def audit_rows(session: Session, rows: list[dict[str, Any]], *, actor: str,

@@ -22,7 +22,12 @@ from sqlalchemy import Column
 
 from observatory.registry import models as m
 from observatory.registry.codes import industry_problem, region_code_problem, uscc_problem
-from observatory.registry.schema import column_kind, column_length, ordered_columns
+from observatory.registry.schema import (
+    column_digits,
+    column_kind,
+    column_length,
+    ordered_columns,
+)
 
 Check = Callable[[Any], str | None]
 
@@ -50,6 +55,10 @@ class Field:
     min_value: float | None = None
     max_value: float | None = None
     max_len: int | None = None
+    #: Digits a number may have before the decimal point (what the column can store).
+    max_digits: int | None = None
+    #: The model's default, written when an optional value is left empty or its column absent.
+    default: Any = None
 
     @property
     def model_attr(self) -> str:
@@ -116,6 +125,12 @@ def file_name(column: Column[Any]) -> str:
     return stem.replace("organisation", "uscc") if target == m.Organisation.__tablename__ else stem
 
 
+def _scalar_default(column: Column[Any]) -> Any:
+    """The model's plain default value of a column (``default="enterprise"``), or None."""
+    default = column.default
+    return getattr(default, "arg", None) if default is not None and default.is_scalar else None
+
+
 def _field(column: Column[Any], key: tuple[str, ...], rule: Rule) -> Field:
     """One file column from its model column and the hand-written rule."""
     name = file_name(column)
@@ -126,7 +141,9 @@ def _field(column: Column[Any], key: tuple[str, ...], rule: Rule) -> Field:
     return Field(name, column_kind(column), required=required,
                  attr=None if name == column.key else column.key, vocab=rule.vocab,
                  choices=rule.choices, check=rule.check, min_value=rule.min_value,
-                 max_value=rule.max_value, max_len=column_length(column))
+                 max_value=rule.max_value, max_len=column_length(column),
+                 max_digits=column_digits(column),
+                 default=_scalar_default(column))
 
 
 def entity(name: str, model: type[m.Base], key: tuple[str, ...],
@@ -248,7 +265,7 @@ _register(entity(
 _register(entity(
     ORG, m.Organisation, ("uscc",), {
         "uscc": Rule(check=_uscc),
-        "kind": Rule(vocab="organisation_kind"),
+        "kind": Rule(vocab="organisation_kind", optional=True),  # a bureau's list: enterprises
         "industry_code": Rule(check=industry_problem),
         "employees": NOT_NEGATIVE,
     }, depends=("regions", "sources"), name_en="Organisations", name_zh="机构"))

@@ -51,7 +51,12 @@ def errors_to_csv(errors: list[RowError], path: Path | None = None) -> str:
 class ImportFailed(Exception):
     """Raised when any row is invalid; nothing has been written."""
 
-    def __init__(self, errors: list[RowError]) -> None:
+    def __init__(self, errors: list[RowError], total: int | None = None,
+                 conflict: bool = False) -> None:
         self.errors = errors
+        #: How many errors there were; ``errors`` may hold only the first of them.
+        self.total = len(errors) if total is None else total
+        #: A concurrent import wrote the same keys (web: 409), not a fault of the file.
+        self.conflict = conflict
         first = errors[0].describe() if errors else ""
-        super().__init__(f"{len(errors)} error(s); first: {first}")
+        super().__init__(f"{self.total} error(s); first: {first}")

@@ -12,7 +12,6 @@ and the caller gets every error with file, row, column, value and reason in Engl
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections import defaultdict
@@ -23,17 +22,29 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from observatory.registry import models as m
 from observatory.registry.audit import audit_rows, json_safe
 from observatory.registry.entities import SPECS, EntitySpec, Field, dependency_order
 from observatory.registry.errors import ImportFailed, RowError
-from observatory.registry.readers import ReadFailed, Table, read_bundle, read_table
+from observatory.registry.mapping import MappingFile, SheetMapping, read_mapped
+from observatory.registry.readers import (
+    DEFAULT_LIMITS,
+    Limits,
+    ReadFailed,
+    Table,
+    check_size,
+    read_bundle,
+)
+from observatory.registry.values import DATE_FORMS, Lookups, parse_date
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit for IN lists
 _INT = re.compile(r"^[+-]?\d+$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+INT32_MAX = 2_147_483_647
+MAX_ERRORS = 100_000
+"""Errors kept in memory for one import; past it only the count goes on."""
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
 
@@ -56,6 +67,10 @@ class Counts:
 class ImportResult:
     counts: dict[str, Counts] = field(default_factory=dict)
     dry_run: bool = False
+    #: Rows and columns skipped on the way (totals, notes, ignored columns and sheets).
+    warnings: list[RowError] = field(default_factory=list)
+    #: How each file's header was read (detected header row, column -> field, unmapped).
+    mappings: list[SheetMapping] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {name: {"inserted": c.inserted, "updated": c.updated, "unchanged": c.unchanged}
@@ -101,17 +116,12 @@ def _to_decimal(raw: Any) -> Converted:
 
 
 def _to_date(raw: Any) -> Converted:
-    if isinstance(raw, dt.datetime):
-        return raw.date(), None
-    if isinstance(raw, dt.date):
-        return raw, None
-    text = str(raw).strip()
-    if _DATE.match(text):
-        try:
-            return dt.date.fromisoformat(text), None
-        except ValueError:
-            pass
-    return None, ("expected a date YYYY-MM-DD", "应为日期，格式 YYYY-MM-DD")
+    found = parse_date(raw)
+    if found is not None:
+        return found, None
+    return None, (f"expected a date such as {DATE_FORMS}",
+                  "应为日期，如 2024-05-01、2024/5/1、2024年5月1日、2024.5.1、20240501 "
+                  "或 Excel 日期")
 
 
 def _to_bool(raw: Any) -> Converted:
@@ -132,6 +142,8 @@ def _to_json(raw: Any) -> Converted:
         return json.loads(str(raw)), None
     except json.JSONDecodeError as exc:
         return None, (f"invalid JSON: {exc.msg}", f"JSON 格式错误：{exc.msg}")
+    except RecursionError:
+        return None, ("JSON nested too deeply", "JSON 嵌套层数过多")
 
 
 _CONVERTERS: dict[str, Callable[[Any], Converted]] = {
@@ -161,6 +173,12 @@ def _check_value(spec: Field, value: Any, vocab: dict[str, set[str]]) -> Problem
         return (f"not one of: {allowed}", f"不在允许的取值中：{allowed}")
     if spec.vocab is not None and value not in vocab.get(spec.vocab, set()):
         return (f"unknown code in vocabulary {spec.vocab}", f"词表 {spec.vocab} 中没有此代码")
+    if spec.max_digits is not None and isinstance(value, Decimal) \
+            and abs(value) >= Decimal(10) ** spec.max_digits:
+        return (f"too large: at most {spec.max_digits} digits before the decimal point",
+                f"数值过大：整数部分最多 {spec.max_digits} 位")
+    if spec.kind == "int" and abs(value) > INT32_MAX:
+        return (f"too large: at most {INT32_MAX}", f"数值过大：不能超过 {INT32_MAX}")
     if spec.min_value is not None and value < spec.min_value:
         if spec.min_value == 0:
             return ("must not be negative", "不能为负数")
@@ -211,7 +229,8 @@ class _Parsed:
 
 def _validate_table(session: Session, spec: EntitySpec, table: Table,
                     vocab: dict[str, set[str]], bundle_keys: dict[str, set[Any]],
-                    errors: list[RowError], progress: Progress | None) -> _Parsed:
+                    errors: list[RowError], progress: Progress | None,
+                    lookups: Lookups) -> _Parsed:
     """Check the header, every row and every reference of one file; errors go to ``errors``."""
     name = table.file
     if table.columns or table.rows:  # a JSON file of no rows (`[]`) has no header to check
@@ -225,7 +244,8 @@ def _validate_table(session: Session, spec: EntitySpec, table: Table,
             progress(f"validate {name}", index, total)
         if not raw_row:
             continue
-        values, row_errors = _row_values(spec, raw_row, vocab, name, row_no)
+        values, row_errors = _row_values(spec, raw_row, vocab, name, row_no, lookups,
+                                         table.units)
         key = tuple(values.get(k) for k in spec.key)
         if None not in key:
             if key in seen_keys:
@@ -257,13 +277,25 @@ def _header_errors(spec: EntitySpec, table: Table) -> list[RowError]:
 
 
 def _row_values(spec: EntitySpec, raw_row: dict[str, Any], vocab: dict[str, set[str]],
-                file: str, row_no: int) -> tuple[dict[str, Any], list[RowError]]:
-    """One row's typed values and its problems: each cell's, then the cross-field checks'."""
+                file: str, row_no: int, lookups: Lookups | None = None,
+                units: dict[str, Decimal] | None = None
+                ) -> tuple[dict[str, Any], list[RowError]]:
+    """One row's typed values and its problems: each cell's, then the cross-field checks'.
+
+    Amounts are scaled to yuan by their header's unit, and labels become codes (``values``)."""
     values: dict[str, Any] = {}
     errors: list[RowError] = []
     for spec_field in spec.fields:
         raw = raw_row.get(spec_field.name)
         value, problem = convert_value(spec_field, raw)
+        if problem is None and value is not None:
+            scale = (units or {}).get(spec_field.name)
+            if scale is not None and isinstance(value, Decimal):
+                value = value * scale
+            if lookups is not None:
+                value, problem = lookups.resolve(spec_field, value)
+        if value is None and problem is None and spec_field.default is not None:
+            value = spec_field.default
         if problem is None and value is None and spec_field.required:
             problem = ("required value is empty", "必填值为空")
         if problem is None and value is not None:
@@ -357,6 +389,9 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
+    # A column the file does not have keeps what the database holds (a bureau's list of names
+    # and districts does not wipe the English names imported before).
+    absent = {f.model_attr for f in spec.fields if f.name not in parsed.table.columns}
     for row in rows:
         key = tuple(row[a] for a in key_attrs)
         key_text = "|".join(str(k) for k in key)
@@ -366,6 +401,7 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
             audits.append({"entity": spec.name, "entity_key": key_text, "action": "insert",
                            "before": None, "after": json_safe(row)})
             continue
+        row = {a: v for a, v in row.items() if a not in absent}
         changed = {a: v for a, v in row.items() if not _same(before.get(a), v)}
         if not changed:
             counts.unchanged += 1
@@ -382,11 +418,15 @@ def _write_entity(session: Session, parsed: _Parsed, actor: str, operation: str,
         session.execute(update(model), updates)
     if self_refs:
         session.flush()
-        key_map = lookup_keys(session, spec.name, [r[key_attrs[0]] for r in rows])
+        # The rows' own keys and their parents', which may be rows already in the database.
+        key_map = lookup_keys(session, spec.name, [r[key_attrs[0]] for r in rows] + [
+            values[f.name] for _, values in parsed.rows for f in self_refs])
         patches = []
         for _, values in parsed.rows:
             patch = {pk: key_map[values[spec.key[0]]]}
             for spec_field in self_refs:
+                if spec_field.model_attr in absent:
+                    continue
                 ref_value = values[spec_field.name]
                 patch[spec_field.model_attr] = None if ref_value is None else key_map[ref_value]
             patches.append(patch)
@@ -410,30 +450,52 @@ def _error_order(tables: list[tuple[str, Table]]) -> Callable[[RowError], tuple[
     return key
 
 
+class _Errors(list[RowError]):
+    """The errors of one import: the first ``cap`` kept, all of them counted."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap, self.total = cap, 0
+
+    def append(self, error: RowError) -> None:
+        self.total += 1
+        if len(self) < self.cap:
+            super().append(error)
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+
 def import_tables(session: Session, tables: list[tuple[str, Table]], *, actor: str = "import",
-                  operation: str = "import", progress: Progress | None = None) -> ImportResult:
+                  operation: str = "import", progress: Progress | None = None,
+                  region: str | None = None, max_errors: int = MAX_ERRORS) -> ImportResult:
     """Validate and write ``(entity, table)`` pairs inside the caller's transaction.
 
-    Raises ImportFailed with every error found; the caller's transaction must then roll back
-    (``observatory.db.transaction`` does).
+    District names are read within ``region`` (the deployment's home region; every region
+    when None). Raises ImportFailed with the errors found (the first ``max_errors`` of them and
+    their count); the caller's transaction must then roll back (``observatory.db.transaction``
+    does).
     """
-    errors: list[RowError] = []
+    errors = _Errors(max_errors)
     for entity, table in tables:
         if entity not in SPECS:
             errors.append(RowError(table.file, None, None, entity,
                                    f"unknown entity; known: {', '.join(SPECS)}",
                                    f"未知的实体；可用：{', '.join(SPECS)}"))
     if errors:
-        raise ImportFailed(errors)
+        raise ImportFailed(list(errors))
     order = dependency_order(sorted({e for e, _ in tables}))
     tables = sorted(tables, key=lambda pair: order.index(pair[0]))
     vocab = load_vocabularies(session)
+    lookups = Lookups.load(session, region)
     bundle_keys: dict[str, set[Any]] = defaultdict(set)
-    parsed = [_validate_table(session, SPECS[e], t, vocab, bundle_keys, errors, progress)
-              for e, t in tables]
+    parsed = [_validate_table(session, SPECS[e], t, vocab, bundle_keys, errors, progress,
+                              lookups) for e, t in tables]
     if errors:
-        raise ImportFailed(sorted(errors, key=_error_order(tables)))
-    result = ImportResult()
+        raise ImportFailed(sorted(errors, key=_error_order(tables)), total=errors.total)
+    result = ImportResult(warnings=[w for _e, t in tables for w in t.warnings],
+                          mappings=[t.mapping for _e, t in tables if t.mapping is not None])
     for item in parsed:
         counts = _write_entity(session, item, actor, operation, progress)
         total = result.counts.setdefault(item.spec.name, Counts())
@@ -443,39 +505,77 @@ def import_tables(session: Session, tables: list[tuple[str, Table]], *, actor: s
     return result
 
 
-def read_inputs(path: Path, entity: str | None, encoding: str | None = None
+def read_inputs(path: Path, entity: str | None, encoding: str | None = None, *,
+                sheet: str | None = None, mapping: MappingFile | None = None,
+                limits: Limits = DEFAULT_LIMITS, keep_unmapped: bool = False
                 ) -> list[tuple[str, Table]]:
-    """Read a single file (``entity`` required) or a folder/ZIP bundle with a manifest."""
+    """Read a single file or a folder/ZIP bundle with a manifest into rows under field names
+    (``registry.mapping``): a workbook's header found below its titles, every sheet named after
+    an entity when no entity is given, limits checked while reading."""
     try:
         if path.is_dir() or path.suffix.lower() == ".zip":
-            return [(f.entity, read_table(f.data, f.name, encoding)) for f in read_bundle(path)]
-        if entity is None:
-            raise ReadFailed(RowError(path.name, None, None, None,
-                                      "--entity is required for a single file",
-                                      "导入单个文件时必须指定 --entity"))
-        return [(entity, read_table(path.read_bytes(), path.name, encoding))]
+            return [pair for f in read_bundle(path, limits) for pair in read_mapped(
+                f.data, f.name, f.entity, sheet=f.sheet, encoding=encoding, limits=limits,
+                keep_unmapped=keep_unmapped)]
+        if path.is_file():
+            check_size(path.stat().st_size, path.name, limits)
+        return read_mapped(path.read_bytes(), path.name, entity, sheet=sheet, mapping=mapping,
+                           encoding=encoding, limits=limits, keep_unmapped=keep_unmapped)
     except ReadFailed as exc:
         raise ImportFailed([exc.error]) from exc
 
 
+def conflict(file: str, exc: Exception) -> ImportFailed:
+    """Another transaction wrote the same keys, or holds the database, while this import ran."""
+    if isinstance(exc, IntegrityError):
+        return ImportFailed([RowError(
+            file, None, None, None,
+            "another import wrote records with the same keys at the same time; nothing was "
+            "written: run the import again",
+            "另一个导入同时写入了相同键的记录；本次未写入任何数据，请重新导入")],
+            conflict=True)
+    return ImportFailed([RowError(
+        file, None, None, None, "the database is busy with another import; nothing was "
+        "written: run the import again",
+        "数据库正被另一个导入占用；本次未写入任何数据，请重新导入")],
+        conflict=True)
+
+
+def is_conflict(exc: Exception) -> bool:
+    """An error a concurrent writer causes (unique key taken, database locked)."""
+    if isinstance(exc, IntegrityError):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text
+                                                  or "deadlock" in text)
+
+
 def import_path(engine: Engine, path: Path, entity: str | None = None, *, dry_run: bool = False,
                 encoding: str | None = None, actor: str = "cli",
-                progress: Progress | None = None) -> ImportResult:
+                progress: Progress | None = None, sheet: str | None = None,
+                mapping: MappingFile | None = None, limits: Limits = DEFAULT_LIMITS,
+                region: str | None = None) -> ImportResult:
     """Import a file or bundle in one transaction; with ``dry_run`` validate and roll back."""
     if not path.exists():
         raise ImportFailed([RowError(str(path), None, None, None, "file not found",
                                      "文件不存在")])
-    tables = read_inputs(path, entity, encoding)
+    tables = read_inputs(path, entity, encoding, sheet=sheet, mapping=mapping, limits=limits)
     with Session(engine) as session:
         try:
             result = import_tables(session, tables, actor=actor,
-                                   operation=f"import {path.name}", progress=progress)
+                                   operation=f"import {path.name}", progress=progress,
+                                   region=region)
+            result.dry_run = dry_run
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        except (IntegrityError, OperationalError) as exc:
+            session.rollback()
+            if not is_conflict(exc):
+                raise
+            raise conflict(path.name, exc) from exc
         except BaseException:
             session.rollback()
             raise
-        result.dry_run = dry_run
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
     return result

@@ -89,6 +89,17 @@ class AuditLog(Base):
     an edit or a deletion behind the application's back breaks the chain."""
 
 
+class DataVersion(Base):
+    """A counter per audited entity, moved in the same transaction as every write audited
+    under that name (and the row ``*`` by every write): caches in every server process learn
+    what changed from one small table instead of the audit log (``registry.audit``)."""
+
+    __tablename__ = "data_versions"
+    entity: Mapped[str] = mapped_column(String(60), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Region(Base):
     """A GB/T 2260 administrative division: nation > province > city > district."""
 

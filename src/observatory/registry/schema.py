@@ -70,6 +70,15 @@ def column_kind(column: Column[Any]) -> str:
     raise TypeError(f"no file kind for column {column} of type {column.type}")
 
 
+def column_digits(column: Column[Any]) -> int | None:
+    """Digits a Numeric value may have before the decimal point (its precision less its
+    scale); None for other columns (integers are bounded by ``INT32_MAX`` in the importer)."""
+    kind = column.type
+    if isinstance(kind, Numeric) and kind.precision is not None:
+        return int(kind.precision) - int(kind.scale or 0)
+    return None
+
+
 def column_length(column: Column[Any]) -> int | None:
     """The column's maximum length in characters, or None (Text, numbers, dates)."""
     return column.type.length if isinstance(column.type, String) else None

@@ -13,19 +13,17 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import threading
 import time
-from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from observatory.registry import models as m
-from observatory.services.tables import ROLES, ApiToken, User, WebSession
+from observatory.services.tables import ROLES, ApiToken, LoginFailure, User, WebSession
 
 SESSION_COOKIE = "obs_session"
 PRE_CSRF_COOKIE = "obs_csrf"
@@ -248,6 +246,11 @@ def csrf_ok(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected, given)
 
 
+def _now() -> float:
+    """Wall-clock seconds: every server process (and host) reads the same clock."""
+    return time.time()
+
+
 class LoginLimiter:
     """Failed logins slow down the one who fails, never the account holder.
 
@@ -255,47 +258,50 @@ class LoginLimiter:
     waits ``window`` seconds, and each further failure doubles the wait (up to a day). A client
     address that fails across many names waits too, at ``4 x limit``. Nothing is counted per
     user name alone, so nobody can lock the real user out by failing on purpose from elsewhere.
-    Memory is bounded: at most ``max_keys`` pairs (the oldest forgotten first), and names are
-    kept as a short hash, so a megabyte-long user name costs 32 bytes.
 
-    In memory, per server process (several workers each keep their own count; docs/web.md)."""
+    The failures are rows of ``web_login_failures``, so every server process (``serve
+    --workers``) counts the same ones. The table stays small: failures older than a day are
+    deleted, at most ``max_keys`` are kept (the oldest forgotten first), and names are kept as
+    a short hash, so a megabyte-long user name costs 32 bytes."""
 
     MAX_WAIT = 86_400.0
 
-    def __init__(self, limit: int = 5, window: float = 300.0, max_keys: int = 10_000) -> None:
-        self.limit, self.window, self.max_keys = limit, window, max_keys
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, engine: Engine, limit: int = 5, window: float = 300.0,
+                 max_keys: int = 10_000) -> None:
+        self.engine, self.limit, self.window, self.max_keys = engine, limit, window, max_keys
 
     @staticmethod
     def _keys(client: str, username: str) -> tuple[str, str]:
         name = hashlib.sha256(username.strip().lower().encode("utf-8", "replace")).hexdigest()
         return f"pair:{client[:64]}:{name[:32]}", f"client:{client[:64]}"
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.get(key)
-        if q is None:
-            return deque()
-        while q and q[0] < now - self.MAX_WAIT:
-            q.popleft()
-        return q
+    def _recent(self, keys: tuple[str, ...], now: float) -> dict[str, list[float]]:
+        """The failures of the last day under each key, oldest first."""
+        found: dict[str, list[float]] = {k: [] for k in keys}
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(LoginFailure.key, LoginFailure.at)
+                .where(LoginFailure.key.in_(keys), LoginFailure.at >= now - self.MAX_WAIT)
+                .order_by(LoginFailure.at, LoginFailure.id))
+            for key, at in rows:
+                found[key].append(float(at))
+        return found
 
     def wait(self, client: str, username: str) -> float:
         """Seconds this client must wait before trying ``username`` again (0: go ahead)."""
-        now = time.monotonic()
+        now = _now()
         pair, addr = self._keys(client, username)
-        with self._lock:
-            return max(self._pair_wait(self._recent(pair, now), now),
-                       self._client_wait(self._recent(addr, now), now))
+        recent = self._recent((pair, addr), now)
+        return max(self._pair_wait(recent[pair], now), self._client_wait(recent[addr], now))
 
-    def _pair_wait(self, failures: deque[float], now: float) -> float:
+    def _pair_wait(self, failures: list[float], now: float) -> float:
         """``limit`` failures in a day: wait ``window``, then twice as long after each more."""
         if len(failures) < self.limit:
             return 0.0
         wait = min(self.window * 2 ** (len(failures) - self.limit), self.MAX_WAIT)
         return max(0.0, failures[-1] + wait - now)
 
-    def _client_wait(self, failures: deque[float], now: float) -> float:
+    def _client_wait(self, failures: list[float], now: float) -> float:
         """``4 x limit`` failures within ``window`` from one address: wait out the window."""
         recent = [t for t in failures if t >= now - self.window]
         if len(recent) < 4 * self.limit:
@@ -306,18 +312,23 @@ class LoginLimiter:
         return self.wait(client, username) > 0
 
     def failed(self, client: str, username: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in self._keys(client, username):
-                q = self._failures.pop(key, None) or deque()
-                q.append(now)
-                self._failures[key] = q  # newest last: the oldest keys are forgotten first
-            while len(self._failures) > self.max_keys:
-                self._failures.popitem(last=False)
+        """Count a failure (under both keys) and keep the table within its bounds."""
+        now = _now()
+        with Session(self.engine) as session, session.begin():
+            session.add_all([LoginFailure(key=k, at=now) for k in self._keys(client, username)])
+            session.flush()
+            session.execute(delete(LoginFailure).where(LoginFailure.at < now - self.MAX_WAIT))
+            cut = session.scalar(select(LoginFailure.id).order_by(LoginFailure.id.desc())
+                                 .offset(self.max_keys).limit(1))
+            if cut is not None:
+                session.execute(delete(LoginFailure).where(LoginFailure.id <= cut))
 
     def succeeded(self, client: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop(self._keys(client, username)[0], None)
+        with Session(self.engine) as session, session.begin():
+            session.execute(delete(LoginFailure).where(
+                LoginFailure.key == self._keys(client, username)[0]))
 
     def __len__(self) -> int:
-        return len(self._failures)
+        """Failures remembered (rows), at most ``max_keys``."""
+        with Session(self.engine) as session:
+            return int(session.scalar(select(func.count()).select_from(LoginFailure)) or 0)

@@ -13,6 +13,7 @@ from observatory.funds.programme import fund_report
 from observatory.registry import models as m
 from observatory.services.access import allow, is_staff, role_of, scoped
 from observatory.services.auth import Principal
+from observatory.services.cache import figure_tables
 from observatory.services.context import Deployment
 from observatory.services.errors import NotFound
 from observatory.services.records import json_records
@@ -104,7 +105,8 @@ def funds_view(dep: Deployment, p: Principal) -> FundsPage:
     allow(p, "funds")
     scope = fund_scope(dep.engine, p)
     key = tuple(sorted(scope)) if scope is not None else None
-    return dep.cache.get("funds", lambda: funds_page(dep.engine, scope), key)
+    return dep.cache.get("funds", lambda: funds_page(dep.engine, scope), key,
+                         depends=figure_tables())
 
 
 def fund_view(dep: Deployment, p: Principal, code: str) -> FundPage:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 
 from observatory.config import Settings
+from observatory.services.cache import figure_tables
 from observatory.services.context import Deployment
 from observatory.services.district_index import DistrictIndex, Pillar, Structure, district_index
 from observatory.services.errors import Invalid
@@ -191,12 +192,16 @@ def parse_weights(text: str | None) -> dict[str, float]:
 
 
 def cached_result(dep: Deployment) -> DistrictIndex:
-    return dep.cache.get("district_index", lambda: district_result(dep.engine, dep.settings))
+    return dep.cache.get("district_index", lambda: district_result(dep.engine, dep.settings),
+                         depends=figure_tables())
 
 
 def cached_index(dep: Deployment) -> IndexPage:
+    """The index page, cached while the figures' tables are unchanged (stale while one
+    rebuild runs after a write)."""
     return dep.cache.get("index", lambda: index_page(dep.engine, dep.settings,
-                                                      cached_result(dep)))
+                                                      cached_result(dep)),
+                         depends=figure_tables(), stale_ok=True)
 
 
 def cached_what_if(dep: Deployment, weights: dict[str, float]) -> WhatIf:

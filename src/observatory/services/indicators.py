@@ -21,6 +21,7 @@ from observatory.registry import models as m
 from observatory.registry.cells import neutralise, neutralise_row, type_text_cells
 from observatory.services.access import allow
 from observatory.services.auth import Principal
+from observatory.services.cache import figure_tables
 from observatory.services.context import Deployment
 from observatory.services.drilldown import RecordRule, record_rule, visible
 from observatory.services.errors import Invalid, NotFound
@@ -183,7 +184,7 @@ def indicator_view(dep: Deployment, code: str, by: str) -> IndicatorValues:
     if by not in BREAKDOWNS:
         raise Invalid("by must be year or district", "by 须为 year 或 district")
     data = dep.cache.get("indicator", lambda: values(dep.engine, dep.settings, code, by),
-                         code, by)
+                         code, by, depends=figure_tables())
     if not data.rows:
         raise NotFound()
     if by == "district":
@@ -217,7 +218,7 @@ def records_view(dep: Deployment, p: Principal, code: str, region: str | None,
     rule = record_rule(dep.engine, p)
     data = dep.cache.get("records",
                          lambda: figure_records(dep.engine, code, region, period, rule),
-                         code, region, period, rule)
+                         code, region, period, rule, depends=figure_tables())
     if data is None:
         raise NotFound()
     return data

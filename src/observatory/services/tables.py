@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     LargeBinary,
     String,
@@ -101,3 +102,17 @@ class ImportRun(Base):
     payload: Mapped[bytes | None] = mapped_column(LargeBinary)
     errors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Mapping preview, warnings, error count and options (``services.imports``).
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class LoginFailure(Base):
+    """One failed login, counted by ``services.auth.LoginLimiter`` under two keys (the user
+    name and client pair, and the client alone). In the database so every server process
+    counts the same failures; pruned as it grows (a day's failures at most, a bounded number)."""
+
+    __tablename__ = "web_login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), index=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+    """Seconds since the epoch (wall clock: every process and host reads the same)."""

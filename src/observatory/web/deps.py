@@ -7,7 +7,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -24,9 +24,11 @@ from fastapi.responses import (
 )
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from observatory import i18n
+from observatory.db import BUSY, CONFLICT, database_busy
 from observatory.services import auth
 from observatory.services.access import ACCESS, role_of
 from observatory.services.context import Deployment
@@ -100,7 +102,17 @@ def safe_next(target: object, default: str = "/overview") -> str:
     return text if text.startswith("/") and not text.startswith("//") else default
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 async def form_of(request: Request) -> dict[str, object]:
+    """The submitted form; a body of another kind (JSON sent to a form route) is a bilingual
+    422 rather than an empty form that would pass for one without fields."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in FORM_TYPES and await request.body():
+        raise HTTPException(422, "expected a form (application/x-www-form-urlencoded or "
+                                 "multipart/form-data) / 应提交表单（application/x-www-form-"
+                                 "urlencoded 或 multipart/form-data）")
     return dict(await request.form())
 
 
@@ -110,6 +122,8 @@ async def json_of(request: Request) -> dict[str, object]:
         body = await request.json()
     except ValueError:
         raise HTTPException(422, "the body is not valid JSON / 请求体不是有效的 JSON") from None
+    except RecursionError:
+        raise HTTPException(422, TOO_DEEP) from None
     if not isinstance(body, dict):
         raise HTTPException(422, "expected a JSON object / 应为 JSON 对象")
     return body
@@ -117,12 +131,14 @@ async def json_of(request: Request) -> dict[str, object]:
 
 async def check_csrf(request: Request, p: auth.Principal,
                      form: Mapping[str, object] | None = None) -> None:
-    """The synchronizer token (form field or ``X-CSRF-Token``); bearer requests need none."""
+    """The synchronizer token (form field or ``X-CSRF-Token``); bearer requests need none.
+    A form route that passes no form has its body checked here all the same (form_of)."""
+    if form is None:
+        form = await form_of(request)
     if p.via_token:
         return  # bearer requests carry no cookie; CSRF cannot ride on them
     given = request.headers.get("x-csrf-token")
     if given is None:
-        form = form if form is not None else await form_of(request)
         raw = form.get("csrf")
         given = str(raw) if raw is not None else None
     expected = p.csrf_token if p.authenticated else request.cookies.get(auth.PRE_CSRF_COOKIE)
@@ -214,9 +230,77 @@ def _validation_problems(exc: RequestValidationError, lang: str) -> list[dict[st
     return rows
 
 
+TOO_DEEP_EN_ZH = ("the JSON body is nested too deeply", "JSON 请求体嵌套层数过多")
+TOO_DEEP = " / ".join(TOO_DEEP_EN_ZH)
+
+
+def _bilingual(request: Request, status: int, en: str, zh: str,
+               headers: dict[str, str] | None = None) -> Response:
+    """A refusal in both languages: JSON for scripts, an error page for pages."""
+    if not wants_html(request):
+        return JSONResponse({"detail": f"{en} / {zh}"}, status, headers=headers)
+    response = error_page(request, status, _in_language(en, zh, lang_of(request)))
+    response.headers.update(headers or {})
+    return response
+
+
+def install_database_handlers(app: FastAPI) -> None:
+    """What the database refuses is the request's problem or a busy moment, not a crash: a
+    lock held past the busy timeout is a 503 with Retry-After, a key or reference rule (two
+    writers at once, a record already there) a 409, a body nested past Python's recursion
+    limit a 422. Each transaction rolled back, so nothing was written."""
+
+    @app.exception_handler(OperationalError)
+    async def busy(request: Request, exc: OperationalError) -> Response:
+        if not database_busy(exc):
+            return await _crashed(request, exc)
+        logger.warning("database busy on %s: %s", request.url.path, exc.orig)
+        return _bilingual(request, 503, *BUSY, headers={"Retry-After": "5"})
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(request: Request, exc: IntegrityError) -> Response:
+        logger.warning("integrity conflict on %s: %s", request.url.path, exc.orig)
+        return _bilingual(request, 409, *CONFLICT)
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, exc: RecursionError) -> Response:
+        return _bilingual(request, 422, *TOO_DEEP_EN_ZH)
+
+
+async def _crashed(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    if not wants_html(request):
+        return JSONResponse({"detail": "internal error / 服务器内部错误"}, 500)
+    return error_page(request, 500, i18n.t("err_500_text", lang_of(request)))
+
+
+def document_refusals(app: FastAPI) -> None:
+    """Say in ``/openapi.json`` what a 422 really carries: FastAPI's list of field errors, or
+    the bilingual reason a service or route gives as one string ("en / zh"). Without this the
+    schema promises a list and every precise refusal would break it (schemathesis checks)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        error = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+        if error is not None:
+            listed = error["properties"]["detail"]
+            error["properties"]["detail"] = {
+                "anyOf": [{k: v for k, v in listed.items() if k != "title"},
+                          {"type": "string", "description": "the reason, English / Chinese"}],
+                "title": "Detail"}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_handlers(app: FastAPI) -> None:
     """Refusals: a visitor is sent to log in, a script gets JSON, a page an error page in the
     reader's language with a way back."""
+    install_database_handlers(app)
 
     @app.exception_handler(Denied)
     async def denied(request: Request, exc: Denied) -> Response:
@@ -235,6 +319,9 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+            # FastAPI's own body parsing answers 400 to what json_of answers 422
+            return _bilingual(request, 422, *TOO_DEEP_EN_ZH)
         if not wants_html(request):
             return await http_exception_handler(request, exc)
         text = str(exc.detail) if exc.status_code != 404 else i18n.t("not_found",
@@ -251,7 +338,4 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
-        logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
-        if not wants_html(request):
-            return JSONResponse({"detail": "internal error / 服务器内部错误"}, 500)
-        return error_page(request, 500, i18n.t("err_500_text", lang_of(request)))
+        return await _crashed(request, exc)

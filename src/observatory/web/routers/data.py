@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from observatory.services import imports
 from observatory.services.access import allow_whole
-from observatory.web.deps import Dep, User, check_csrf, render
+from observatory.web.deps import Dep, User, check_csrf, form_of, render
 
 router = APIRouter()
 
@@ -25,17 +26,38 @@ def data_html(request: Request, dep: Dep, p: User) -> HTMLResponse:
                   "/api/data")
 
 
+async def _read_upload(upload_file: UploadFile, limit: int) -> bytes:
+    """The upload's bytes, read in chunks and refused past the size limit."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await upload_file.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise imports.TooLarge(f"the file is larger than the limit of {limit} bytes",
+                                   f"文件超过 {limit} 字节的上限")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @router.post("/data/imports", include_in_schema=False)
 async def upload(request: Request, dep: Dep, p: User) -> Response:
+    """Upload: read, preview the mapping and validate; the run page shows it all."""
     allow_whole(p, "data", dep.settings.region)
     form = await request.form()
     await check_csrf(request, p, dict(form))
     upload_file = form.get("file")
     if upload_file is None or isinstance(upload_file, str):
         raise HTTPException(422, "no file / 未选择文件")
-    payload = await upload_file.read()
-    entity = str(form.get("entity") or "") or None
-    run_id = imports.stage_import(dep.engine, p, payload, upload_file.filename or "", entity)
+    payload = await _read_upload(upload_file, dep.settings.import_max_file_bytes)
+    mapping_file = form.get("mapping")
+    mapping = None
+    if mapping_file is not None and not isinstance(mapping_file, str):
+        raw = await _read_upload(mapping_file, 1 << 20)
+        mapping = raw.decode("utf-8-sig", errors="replace") or None
+    options = imports.Options(entity=str(form.get("entity") or "") or None,
+                              sheet=str(form.get("sheet") or "").strip() or None,
+                              mapping=mapping)
+    run_id = imports.stage_import(dep, p, payload, upload_file.filename or "", options)
     return RedirectResponse(f"/data/imports/{run_id}", 303)
 
 
@@ -56,7 +78,7 @@ def run_html(request: Request, dep: Dep, p: User, run_id: int) -> HTMLResponse:
 @router.post("/data/imports/{run_id}", include_in_schema=False)
 async def confirm_run(request: Request, dep: Dep, p: User, run_id: int) -> Response:
     allow_whole(p, "data", dep.settings.region)
-    form = dict(await request.form())
+    form = await form_of(request)  # a JSON body is refused, not read as "discard"
     await check_csrf(request, p, form)
-    imports.finish_import(dep.engine, p, run_id, confirm=form.get("action") == "confirm")
+    imports.finish_import(dep, p, run_id, confirm=form.get("action") == "confirm")
     return RedirectResponse(f"/data/imports/{run_id}", 303)

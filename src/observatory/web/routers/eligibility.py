@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from observatory.services import eligibility
 from observatory.services.access import allow
 from observatory.services.auth import Principal
+from observatory.services.cache import figure_tables
 from observatory.services.workbook import XLSX_MEDIA_TYPE
 from observatory.web.deps import Dep, Lang, User, render
 
@@ -20,13 +21,14 @@ router = APIRouter()
 
 def _list(dep: Dep, p: Principal, lang: str, pack: str | None, district: str | None,
           kind: str, top: int, as_of: str | None) -> eligibility.CultivationList:
-    """The list as the service computes it for ``p``'s scope, cached per database state,
-    scope and filters."""
+    """The list as the service computes it for ``p``'s scope, cached per scope and filters
+    while the registry's tables are unchanged (a login or a session does not recompute it)."""
     as_of = as_of or dt.date.today().isoformat()
     scope = None if p.scope is None else tuple(sorted(p.scope))
     return dep.cache.get("cultivation", lambda: eligibility.cultivation_list(
         dep.engine, dep.settings, pack or None, district=district or None, kind=kind, top=top,
-        as_of=as_of or None, lang=lang, p=p), lang, pack, district, kind, top, as_of, scope)
+        as_of=as_of or None, lang=lang, p=p), lang, pack, district, kind, top, as_of, scope,
+        depends=figure_tables())
 
 
 def _query(pack: str | None, district: str | None, kind: str, top: int, as_of: str | None
