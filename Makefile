@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean system-deps
+.PHONY: demo test bench lint clean system-deps screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: system-deps $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	bash scripts/run-tests.sh
+
+# Chromium saves every page in zh and en (the test city) as small PNGs under docs/screenshots/.
+screenshots: system-deps $(STAMP)
+	OBSERVATORY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
+	  -p no:cacheprovider tests/web/test_screenshots.py
 
 bench: $(STAMP)
 	bash scripts/run-bench.sh

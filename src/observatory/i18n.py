@@ -8,9 +8,13 @@ numbers and dates per locale; yuan amounts use the units each audience reads (�
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
+import yaml
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -217,6 +221,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                     "zh": "较新的数据正在计算中，请稍后刷新"},
     "download_html": {"en": "Download HTML", "zh": "下载 HTML"},
     "download_pdf": {"en": "Download PDF", "zh": "下载 PDF"},
+    "download_docx": {"en": "Download Word (DOCX)", "zh": "下载 Word（DOCX）"},
+    "read_report": {"en": "Read", "zh": "在线阅读"},
     "forbidden": {"en": "You do not have access to this page.", "zh": "您无权访问此页面。"},
     "not_found": {"en": "Not found.", "zh": "未找到。"},
     "err_400": {"en": "Bad request", "zh": "请求有误"},
@@ -311,6 +317,60 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "cond_failed": {"en": "fails", "zh": "未通过"},
     "cond_undecided": {"en": "undecided", "zh": "待定"},
     "cond_missing": {"en": "lacks data", "zh": "缺少数据"},
+    "renewal_lapsed": {"en": "lapsed", "zh": "已过期"},
+    "renewal_expiring": {"en": "expiring", "zh": "即将到期"},
+    "home_total": {"en": "Whole home region", "zh": "全辖区"},
+    "source_indicators": {"en": "computed from the registry's records",
+                          "zh": "由登记库明细记录计算"},
+    "source_observations": {"en": "recorded statistics", "zh": "已录入的统计数据"},
+    "runs": {"en": "runs", "zh": "次模拟"},
+    "idx_normalise": {"en": "min-max normalisation to 1–100", "zh": "最小—最大值标准化至 1–100"},
+    "idx_aggregate": {"en": "weighted arithmetic mean, equal weights",
+                      "zh": "加权算术平均，等权重"},
+    "idx_uncertainty": {"en": "uncertainty: weights ±25 %, min-max or z-score, arithmetic or "
+                              "geometric mean",
+                        "zh": "不确定性分析：权重 ±25%，最小—最大值或 Z 分数标准化，"
+                              "算术或几何平均"},
+    "rank_interval": {"en": "Rank interval (5–95 %)", "zh": "排名区间（5%–95%）"},
+    "rank": {"en": "Rank", "zh": "排名"},
+    "illustrative": {"en": "illustrative", "zh": "示意"},
+    "shown": {"en": "shown:", "zh": "显示"},
+    "bundle_zip": {"en": "(bundle of tables / ZIP)", "zh": "（多表打包 / ZIP 压缩包）"},
+    "run_invalid": {"en": "invalid", "zh": "校验未通过"},
+    "run_validated": {"en": "validated", "zh": "校验通过"},
+    "run_committed": {"en": "imported", "zh": "已导入"},
+    "run_discarded": {"en": "discarded", "zh": "已放弃"},
+    "record_key": {"en": "Record", "zh": "记录"},
+    "operation": {"en": "Operation", "zh": "操作方式"},
+    "uscc": {"en": "Unified social credit code", "zh": "统一社会信用代码"},
+    "designation_type": {"en": "Designation", "zh": "认定类型"},
+    "level": {"en": "Level", "zh": "级别"},
+    "code": {"en": "Code", "zh": "编号"},
+    "inserted": {"en": "Inserted", "zh": "新增"},
+    "updated": {"en": "Updated", "zh": "更新"},
+    "unchanged": {"en": "Unchanged", "zh": "未变"},
+    "ds_applied": {"en": "applied", "zh": "已申请"},
+    "ds_granted": {"en": "granted", "zh": "已认定"},
+    "ds_revoked": {"en": "revoked", "zh": "已撤销"},
+    "ds_expired": {"en": "expired", "zh": "已过期"},
+    "el_passed": {"en": "passed", "zh": "符合"},
+    "el_failed": {"en": "failed", "zh": "不符合"},
+    "el_insufficient_data": {"en": "insufficient data", "zh": "数据不足"},
+    "el_borderline": {"en": "borderline", "zh": "临界"},
+    "ps_not_started": {"en": "not started", "zh": "未启动"},
+    "ps_in_progress": {"en": "in progress", "zh": "实施中"},
+    "ps_completed": {"en": "completed", "zh": "已完成"},
+    "ps_delayed": {"en": "delayed", "zh": "延期"},
+    "ps_cancelled": {"en": "cancelled", "zh": "已取消"},
+    # maps
+    "district_map": {"en": "Map by district", "zh": "分区（市）地图"},
+    "index_map": {"en": "District index on the map", "zh": "区（市）综合指数地图"},
+    "map_notice": {"en": "Schematic boundaries from the ECharts China maps (MIT licence, as "
+                         "packaged for pyecharts), shipped with the software; not an approved "
+                         "map (a map published in China needs a review number).",
+                   "zh": "示意性边界，取自 ECharts 中国地图数据（MIT 许可，pyecharts 打包发布），"
+                         "随软件提供；非审定地图（在中国公开出版的地图须取得审图号）。"},
+    "median": {"en": "Median forecast", "zh": "预测中位数"},
     # annual report
     "rep_title": {"en": "Annual innovation monitoring report", "zh": "科技创新年度监测报告"},
     "rep_intro": {"en": "Figures as recorded in the observatory database; target statuses use "
@@ -337,6 +397,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "zh": "引导基金（截至12月31日）"},
     "rep_fund_count": {"en": "Funds", "zh": "基金数量"},
     "rep_generated": {"en": "Generated", "zh": "生成时间"},
+    "rep_no_targets": {"en": "This plan has no assessed targets.",
+                       "zh": "本计划暂无可评估的目标。"},
+    "rep_summary": {"en": "Summary", "zh": "综述"},
+    "rep_maps": {"en": "Key indicators by district", "zh": "重点指标分区（市）分布"},
+    "rep_district_index": {"en": "District innovation index", "zh": "区（市）创新指数"},
+    "rep_by_type": {"en": "By contract type", "zh": "按合同类型"},
     # statuses (Open SDG / forecast, Destatis weather)
     "st_target_achieved": {"en": "target achieved", "zh": "已达成"},
     "st_substantial_progress": {"en": "on track", "zh": "进展显著"},
@@ -363,6 +429,133 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "nothing_queued": {"en": "Nothing here.", "zh": "暂无记录。"},
     "region_fits": {"en": "region fits", "zh": "地区相符"},
 }
+
+
+# Units as the catalogue and observations name them, in words for each language.
+UNITS: dict[str, dict[str, str]] = {
+    "yuan": {"en": "yuan", "zh": "元"},
+    "enterprises": {"en": "enterprises", "zh": "家"},
+    "persons": {"en": "persons", "zh": "人"},
+    "platforms": {"en": "platforms", "zh": "个"},
+    "projects": {"en": "projects", "zh": "项"},
+    "contracts": {"en": "contracts", "zh": "项"},
+    "achievements": {"en": "achievements", "zh": "项"},
+    "investments": {"en": "investments", "zh": "笔"},
+    "funds": {"en": "funds", "zh": "只"},
+    "pieces": {"en": "pieces", "zh": "件"},
+    "percent": {"en": "%", "zh": "%"},
+    "rank": {"en": "rank", "zh": "位"},
+    "times": {"en": "times", "zh": "倍"},
+    "m2": {"en": "m²", "zh": "平方米"},
+    "production lines": {"en": "production lines", "zh": "条"},
+    "tce per 10000 yuan": {"en": "tce per 10,000 yuan", "zh": "吨标准煤/万元"},
+    "tce per 10,000 yuan": {"en": "tce per 10,000 yuan", "zh": "吨标准煤/万元"},
+    "yuan per fund": {"en": "yuan per fund", "zh": "元/只"},
+    "yuan per contract": {"en": "yuan per contract", "zh": "元/项"},
+    "points": {"en": "points", "zh": "分"},
+    "score": {"en": "score (1–100)", "zh": "得分（1–100）"},
+}
+
+
+ROLES: dict[str, dict[str, str]] = {
+    "admin": {"en": "administrator", "zh": "管理员"},
+    "analyst": {"en": "analyst", "zh": "分析员"},
+    "fund_manager": {"en": "fund manager", "zh": "基金管理人"},
+    "broker": {"en": "technology broker", "zh": "技术经纪人"},
+    "enterprise": {"en": "enterprise user", "zh": "企业用户"},
+    "public": {"en": "public", "zh": "公众"},
+    "anonymous": {"en": "visitor", "zh": "访客"},
+}
+CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+
+@functools.cache
+def _terms() -> dict[str, dict[str, str]]:
+    """Every vocabulary term's names by code (registry/data/vocabularies.yaml), read once."""
+    text = resources.files("observatory.registry").joinpath(
+        "data", "vocabularies.yaml").read_text(encoding="utf-8")
+    out: dict[str, dict[str, str]] = {}
+    for scheme, body in yaml.safe_load(text).items():
+        out.setdefault(scheme, {"en": body["name_en"], "zh": body["name_zh"]})
+        for term in body.get("terms", []):
+            out.setdefault(str(term["code"]), {"en": term["name_en"], "zh": term["name_zh"]})
+    return out
+
+
+def term_label(code: Any, lang: str) -> Any:
+    """A vocabulary term (field, designation type, level, contract type...) or a role in words;
+    anything else is returned as it is."""
+    if not isinstance(code, str):
+        return code
+    names = _terms().get(code) or ROLES.get(code)
+    return names[lang if lang in LANGS else "en"] if names else code
+
+
+ENTITIES: dict[str, dict[str, str]] = {
+    "achievements": {"en": "achievements", "zh": "科技成果"},
+    "broker_qualifications": {"en": "broker qualifications", "zh": "技术经纪人资格"},
+    "demands": {"en": "technology demands", "zh": "技术需求"},
+    "designations": {"en": "designations", "zh": "资质认定"},
+    "employments": {"en": "employments", "zh": "任职记录"},
+    "fund_cash_flows": {"en": "fund cash flows", "zh": "基金现金流"},
+    "fund_commitments": {"en": "fund commitments", "zh": "基金认缴出资"},
+    "fund_investments": {"en": "fund investments", "zh": "基金投资"},
+    "fund_valuations": {"en": "fund valuations", "zh": "基金估值"},
+    "funds": {"en": "funds", "zh": "基金"},
+    "observations": {"en": "statistics", "zh": "统计数据"},
+    "organisation_facts": {"en": "organisation facts", "zh": "机构事实信息"},
+    "organisation_years": {"en": "organisation yearly figures", "zh": "机构年度数据"},
+    "organisations": {"en": "organisations", "zh": "机构"},
+    "persons": {"en": "persons", "zh": "人员"},
+    "plan_items": {"en": "plan items", "zh": "规划事项"},
+    "plans": {"en": "plans", "zh": "规划计划"},
+    "platform_links": {"en": "platform links", "zh": "平台依托关系"},
+    "platforms": {"en": "platforms", "zh": "创新平台"},
+    "project_participants": {"en": "project participants", "zh": "项目参与单位"},
+    "projects": {"en": "projects", "zh": "科技项目"},
+    "rd_expenditures": {"en": "R&D expenditures", "zh": "研发经费"},
+    "regions": {"en": "regions", "zh": "行政区划"},
+    "sources": {"en": "sources", "zh": "数据来源"},
+    "talent_recruitments": {"en": "talent recruitments", "zh": "人才引进"},
+    "targets": {"en": "targets", "zh": "目标"},
+    "technology_contracts": {"en": "technology contracts", "zh": "技术合同"},
+    "vocab_schemes": {"en": "vocabularies", "zh": "词表"},
+    "vocab_terms": {"en": "vocabulary terms", "zh": "词表条目"},
+    "accounts": {"en": "accounts", "zh": "账户"},
+    "matches": {"en": "matches", "zh": "匹配"},
+    "web_users": {"en": "user accounts", "zh": "用户账户"},
+    "api_tokens": {"en": "API tokens", "zh": "API 令牌"},
+}
+
+
+def entity_label(entity: str | None, lang: str) -> str:
+    """A kind of record (an import file, an audited table) in words."""
+    names = ENTITIES.get(entity or "")
+    return names[lang if lang in LANGS else "en"] if names else (entity or "")
+
+
+def role_label(role: str | None, lang: str) -> str:
+    """A user's role in words."""
+    names = ROLES.get(role or "")
+    return names[lang if lang in LANGS else "en"] if names else (role or "")
+
+
+def text_lang(text: str | None) -> str:
+    """The language a stored text is written in (for ``lang`` attributes): Chinese if it has
+    any CJK character, else English."""
+    return "zh" if text and re.search(r"[\u4e00-\u9fff]", text) else "en"
+
+
+def is_code(value: Any) -> bool:
+    """Whether a value reads as an identifier (``marine_bio``, ``granted``): shown as code."""
+    return isinstance(value, str) and bool(CODE_LIKE.match(value))
+
+
+def unit_label(unit: str | None, lang: str) -> str:
+    """A unit in words in ``lang``; an unknown unit shows as recorded."""
+    if not unit:
+        return ""
+    return UNITS.get(unit, {}).get(lang if lang in LANGS else "en", unit)
 
 
 def t(key: str, lang: str) -> str:
@@ -429,10 +622,10 @@ def fmt_value(value: float | None, unit: str | None, lang: str) -> str:
         per = unit.removeprefix("yuan per ")
         if lang == "zh":
             return f"{fmt_yuan(value, lang)}/{PER_UNIT_ZH.get(per, per)}"
-        return f"{fmt_yuan(value, lang)} per {per}"
+        return f"{fmt_yuan(value, lang)} per {per.removesuffix('s')}"
     digits = 0 if float(value).is_integer() or abs(value) >= 100 else 2
     text = fmt_number(value, lang, digits)
-    return f"{text} {unit}" if unit else text
+    return f"{text} {unit_label(unit, lang)}" if unit else text
 
 
 def fmt_amount(value: float | Decimal | None, unit: str | None, lang: str) -> str:
@@ -451,6 +644,20 @@ def yuan_scale(values: list[float | None], lang: str) -> tuple[float, str]:
     if lang == "zh":
         return (1e8, "亿元") if top >= 1e8 else (1e4, "万元") if top >= 1e4 else (1.0, "元")
     return (1e9, "bn yuan") if top >= 1e9 else (1e6, "m yuan") if top >= 1e6 else (1.0, "yuan")
+
+
+METHODS: dict[str, dict[str, str]] = {
+    "forecast": {"en": "forecast (probability by simulation)", "zh": "预测法（模拟概率）"},
+    "opensdg": {"en": "Open SDG growth-rate method", "zh": "可持续发展目标增长率评估法"},
+    "weather": {"en": "Destatis weather symbols", "zh": "德国统计局天气符号法"},
+}
+
+
+def method_label(method: str | None, lang: str) -> str:
+    """A progress method's name in ``lang``; an unknown method shows as recorded."""
+    if not method:
+        return "—"
+    return METHODS.get(method, {}).get(lang if lang in LANGS else "en", method)
 
 
 def status_label(status: str, lang: str) -> str:

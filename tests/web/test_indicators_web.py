@@ -65,7 +65,7 @@ def test_district_comparison_shows_the_ten_districts(shared_client, shared_engin
         (values[(d, latest)] for d in districts), reverse=True)
     assert comp["districts"][0]["share"] == 1.0 and comp["districts"][-1]["share"] == 0.0
     html = shared_client.get(f"/indicators/{CODE}?by=district&lang=zh").text
-    assert html.count('class="tile"') == 10 and 'data-chart="dist"' in html
+    assert html.count('<tr data-region=') == 10 and 'data-chart="dist"' in html
     assert "崂山区" in html
     assert 'data-chart="dist"' not in shared_client.get(f"/indicators/{CODE}").text
 

@@ -167,7 +167,7 @@ def test_import_with_errors_writes_nothing_then_valid_import_commits(city_engine
            "web_test,370200,2024,12.5,percent\nweb_test,370200,2025,abc,percent\n")
     r = client.post("/data/imports", data={"csrf": token, "entity": "observations"},
                     files={"file": ("obs.csv", bad.encode(), "text/csv")})
-    assert r.status_code == 200 and 'id="run-status">invalid' in r.text
+    assert r.status_code == 200 and 'data-status="invalid"' in r.text
     run = client.get(r.url.path.replace("/data/", "/api/data/")).json()
     assert [(e["row"], e["column"], e["value"]) for e in run["errors"]] == [(3, "value", "abc")]
     with Session(city_engine) as session:
@@ -177,12 +177,12 @@ def test_import_with_errors_writes_nothing_then_valid_import_commits(city_engine
     good = bad.replace("abc", "13")
     r = client.post("/data/imports", data={"csrf": token, "entity": "observations"},
                     files={"file": ("obs.csv", good.encode(), "text/csv")})
-    assert 'id="run-status">validated' in r.text
+    assert 'data-status="validated"' in r.text
     with Session(city_engine) as session:
         assert session.scalar(select(func.count()).select_from(m.Observation).where(
             m.Observation.indicator_code == "web_test")) == 0  # not before confirming
     r = client.post(r.url.path, data={"csrf": token, "action": "confirm"})
-    assert 'id="run-status">committed' in r.text
+    assert 'data-status="committed"' in r.text
     with Session(city_engine) as session:
         assert session.scalar(select(func.count()).select_from(m.Observation).where(
             m.Observation.indicator_code == "web_test")) == 2

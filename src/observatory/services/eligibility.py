@@ -4,6 +4,7 @@ in (nothing stored) and an assessment from what the registry holds."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -194,6 +195,8 @@ def registry_assessment(engine: Engine, p: Principal, org_id: int, pack_code: st
 
 # ----- the cultivation list by district ----------------------------------------------------------
 KIND_CHOICES = ("all", *KINDS)
+#: The evaluator's "[missing: …]" note: the fields are listed apart (``OpenCondition.missing``).
+_MISSING_NOTE = re.compile(r"\s*(\[missing: [^\]]*\]|［缺少：[^］]*］)")
 
 
 class OpenCondition(BaseModel):
@@ -308,7 +311,8 @@ def _condition(c: dict[str, Any], lang: str) -> OpenCondition:
         criterion=c["criterion"], name=(c["name_zh"] if lang == "zh" else c["name_en"])
         or c["criterion"], status=c["status"], value=value, threshold=as_number(c["threshold"]),
         missing=c["missing"], self_graded=c["self_graded"],
-        explanation=c["sentence_zh"] if lang == "zh" else c["sentence_en"],
+        explanation=_MISSING_NOTE.sub("", c["sentence_zh"] if lang == "zh"
+                                      else c["sentence_en"]).rstrip(),
         gap=c["gap_zh"] if lang == "zh" else c["gap_en"])
 
 

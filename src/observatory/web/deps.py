@@ -35,6 +35,7 @@ from observatory.services.context import Deployment
 from observatory.services.errors import Denied, ServiceError
 from observatory.services.workbook import XLSX_MEDIA_TYPE
 from observatory.web import charts
+from observatory.web.markup import marked
 from observatory.web.security import came_over_https
 from observatory.web.tables import page_workbook
 
@@ -44,7 +45,11 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(t=i18n.t, pick=i18n.pick, fmt_number=i18n.fmt_number,
                              fmt_yuan=i18n.fmt_yuan, fmt_value=i18n.fmt_value,
                              fmt_percent=i18n.fmt_percent, fmt_date=i18n.fmt_date,
-                             status_label=i18n.status_label, charts=charts)
+                             status_label=i18n.status_label, charts=charts,
+                             unit_label=i18n.unit_label, method_label=i18n.method_label,
+                             term_label=i18n.term_label, is_code=i18n.is_code,
+                             role_label=i18n.role_label, entity_label=i18n.entity_label,
+                             marked=marked, text_lang=i18n.text_lang)
 
 
 def deployment(request: Request) -> Deployment:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from observatory.reports.annual import render_html, render_pdf
-from observatory.services import plans
+from observatory.reports.annual import render_docx, render_html, render_pdf
+from observatory.services import index, plans
 from observatory.services.access import allow
 from observatory.web.deps import Dep, Lang, User, render
 
 router = APIRouter()
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @router.get("/api/overview", tags=["overview"], response_model=plans.Overview)
@@ -22,7 +23,8 @@ def api_overview(dep: Dep, p: User) -> plans.Overview:
 @router.get("/overview", include_in_schema=False)
 def overview_page(request: Request, dep: Dep, p: User) -> HTMLResponse:
     allow(p, "overview")
-    return render(request, "overview.html", p, {"o": plans.cached_overview(dep)},
+    return render(request, "overview.html", p, {"o": plans.cached_overview(dep),
+                                                "ix": index.cached_index(dep)},
                   "/api/overview")
 
 
@@ -39,8 +41,8 @@ def plans_page(request: Request, dep: Dep, p: User) -> HTMLResponse:
 
 
 @router.get("/report/annual", tags=["report"],
-            responses={200: {"content": {"text/html": {}, "application/pdf": {}},
-                             "description": "The annual report as HTML or PDF"}})
+            responses={200: {"content": {"text/html": {}, "application/pdf": {}, DOCX: {}},
+                             "description": "The annual report as HTML, PDF or DOCX"}})
 def annual_report(dep: Dep, p: User, lang: Lang, year: int | None = None,
                   format: str = "html") -> Response:
     """The annual monitoring report for ``year`` (default: the deployment's period)."""
@@ -50,6 +52,10 @@ def annual_report(dep: Dep, p: User, lang: Lang, year: int | None = None,
         pdf = render_pdf(dep.engine, year, lang, dep.settings)
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="report-{year}-{lang}.pdf"'})
+    if format == "docx":
+        return Response(render_docx(dep.engine, year, lang, dep.settings), media_type=DOCX,
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="report-{year}-{lang}.docx"'})
     if format != "html":
-        raise HTTPException(422, "format must be html or pdf / format 须为 html 或 pdf")
+        raise HTTPException(422, "format must be html, pdf or docx / format 须为 html、pdf 或 docx")
     return HTMLResponse(render_html(dep.engine, year, lang, dep.settings))

@@ -2,6 +2,20 @@
 // with a modebar that saves it as PNG (the camera) or SVG, made in the browser by the bundled
 // plotly.js; and give every table a link to itself as XLSX (the page's ?format=xlsx&table=N,
 // built on the server from the same service result: see docs/web.md).
+// Maps carry their own boundaries (GeoJSON shipped with the package); Plotly's geo subplot would
+// still fetch a world outline from a CDN, so an empty outline is registered first: nothing of
+// the world map is drawn (geo.visible is false) and nothing is fetched.
+(function () {
+  var empty = {type: "GeometryCollection", geometries: []};
+  var layers = ["land", "ocean", "lakes", "rivers", "coastlines", "countries", "subunits"];
+  var objects = {};
+  layers.forEach(function (name) { objects[name] = empty; });
+  window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};
+  window.PlotlyGeoAssets.topojson = window.PlotlyGeoAssets.topojson || {};
+  ["world_110m", "world_50m"].forEach(function (name) {
+    window.PlotlyGeoAssets.topojson[name] = {type: "Topology", arcs: [], objects: objects};
+  });
+})();
 document.addEventListener("DOMContentLoaded", function () {
   var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
   var name = (location.pathname.replace(/^\/+|\/+$/g, "").replace(/[^A-Za-z0-9_-]+/g, "-")
