@@ -186,13 +186,19 @@ def test_return_investment_and_flags():
     assert not ri.loc["S2", "shortfall"]
     sched = pd.DataFrame({"fund": ["S1", "S2"], "date": [date(2024, 6, 30)] * 2,
                           "amount": [300, 100]})
-    fl = flags(funds, cf, inv, cm, date(2025, 3, 1), schedule=sched).set_index("fund")
+    fl = flags(funds, cf, inv, cm, date(2025, 3, 1), schedule=sched,
+               investment_period_years=None).set_index("fund")
     # S1 last deal 2024-01-01: 425 days before 2025-03-01 -> idle; S2 2024-10-01: 151 days
     assert fl.loc["S1", "no_investment_12m"] and not fl.loc["S2", "no_investment_12m"]
     assert fl.loc["M", "no_investment_12m"]  # never invested directly
     # S1 called 250 < planned 300 -> behind; S2 called 100 = planned 100
     assert fl.loc["S1", "calls_behind"] and not fl.loc["S2", "calls_behind"]
     assert fl.loc["S1", "return_shortfall"] and not fl.loc["S2", "return_shortfall"]
+    # by default idleness counts only in the five years after first close (S1: 2020-02-01)
+    default = flags(funds, cf, inv, cm, date(2025, 3, 1)).set_index("fund")
+    assert not default.loc["S1", "no_investment_12m"]
+    assert flags(funds, cf, inv, cm, date(2025, 1, 15)).set_index("fund").loc[
+        "S1", "no_investment_12m"]  # 380 days since its last deal, still investing
 
 
 def test_portfolio_breakdown():

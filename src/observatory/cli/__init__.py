@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from typer._click.core import Context
 from typer.core import TyperGroup
 
-from observatory.cli import backup, demo, registry
+from observatory.cli import backup, check, demo, registry
 from observatory.cli.audit import app as audit_app
 from observatory.cli.eligibility import app as eligibility_app
+from observatory.cli.fairs import app as fairs_app
 from observatory.cli.funds import app as funds_app
 from observatory.cli.index import app as index_app
 from observatory.cli.indicators import app as indicators_app
@@ -64,10 +65,12 @@ def deployment() -> None:
 registry.register(app)
 demo.register(app)
 backup.register(app)
+check.register(app)
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(index_app, name="index")
 app.add_typer(match_app, name="match")
 app.add_typer(funds_app, name="funds")
+app.add_typer(fairs_app, name="fairs")
 app.add_typer(eligibility_app, name="eligibility")
 app.add_typer(progress_app, name="progress")
 app.add_typer(targets_app, name="targets")

@@ -22,16 +22,23 @@ from observatory.db import make_engine
 DB_HELP = "Database URL (default: settings)."
 
 
-def write_example_settings() -> Path:
-    """The example city's deployment settings, written to ``observatory.toml`` in the home."""
+def write_example_settings(values: dict[str, object] | None = None) -> Path:
+    """The example's deployment settings (default: the city's), written to ``observatory.toml``
+    in the home."""
     from observatory.config import write_settings
     from observatory.examples import EXAMPLE_CITY_SETTINGS
 
-    return write_settings(settings().home, EXAMPLE_CITY_SETTINGS)
+    return write_settings(settings().home, dict(values or EXAMPLE_CITY_SETTINGS))
+
+
+PROVINCE_EXAMPLE = "shandong-example"
 
 
 def generate(
     city: str = typer.Option(None, help="The example city to build (the bundled one)."),
+    province: str = typer.Option(None, help=f"The example province to build ({PROVINCE_EXAMPLE}:"
+                                 " its 16 cities, Qingdao as the example city, calibrated to the"
+                                 " NBS provincial figures)."),
     seed: int = typer.Option(42, help="Random seed: the same seed gives the same database."),
     scale: float = typer.Option(1.0, help="Multiply record counts (benchmarks)."),
     baseline_year: int = typer.Option(None, help="Baseline year of the doubling plan "
@@ -39,14 +46,18 @@ def generate(
     replace: bool = typer.Option(False, help="Delete the database file first (SQLite)."),
     database_url: str = typer.Option(None, help=DB_HELP),
 ) -> None:
-    """Generate the synthetic example city (every record says it is synthetic)."""
+    """Generate the synthetic example city or province (every record says it is synthetic)."""
     from observatory.examples.demo import EXAMPLE_CITY
     from observatory.examples.generator import generate_city
+    from observatory.examples.province import generate_province, province_settings
     from observatory.registry.setup import init_database
 
     if city is not None and city != EXAMPLE_CITY:
         fail(f"--city {city!r}: only {EXAMPLE_CITY} is bundled",
              f"--city {city!r}：只附带示例城市 {EXAMPLE_CITY}")
+    if province is not None and (province != PROVINCE_EXAMPLE or city is not None):
+        fail(f"--province {province!r}: only {PROVINCE_EXAMPLE} is bundled, without --city",
+             f"--province {province!r}：只附带示例省份 {PROVINCE_EXAMPLE}，且不能同时指定 --city")
     if scale <= 0:
         fail(f"--scale {scale}: must be positive", f"--scale {scale}：必须为正数")
     engine = make_engine(database_url)
@@ -57,13 +68,16 @@ def generate(
     try:
         with rich_progress() as progress:
             bar = ProgressBar(progress)
-            report = (generate_city(engine, seed=seed, scale=scale, progress=bar)
-                      if baseline_year is None else
-                      generate_city(engine, seed=seed, scale=scale, progress=bar,
-                                    baseline_year=baseline_year))
+            if province is not None:
+                report = generate_province(engine, seed=seed, scale=scale, progress=bar)
+            elif baseline_year is None:
+                report = generate_city(engine, seed=seed, scale=scale, progress=bar)
+            else:
+                report = generate_city(engine, seed=seed, scale=scale, progress=bar,
+                                       baseline_year=baseline_year)
     except ValueError as exc:
         fail(str(exc), str(exc))
-    path = write_example_settings()
+    path = write_example_settings(province_settings() if province is not None else None)
     total = sum(report.rows.values())
     typer.echo(f"generated {total:,} rows in {report.seconds:.1f} s "
                f"({report.rows_per_second:,.0f} rows/s); seed={seed} scale={scale}; "

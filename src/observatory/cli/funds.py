@@ -32,23 +32,30 @@ app = typer.Typer(help="Guidance-fund metrics and portfolios.", no_args_is_help=
 
 FILE_COLUMNS = ["fund", "committed", "paid_in", "distributed", "nav", "dpi", "tvpi", "irr",
                 "fiscal_leverage_F_over_G", "no_investment_12m", "return_shortfall"]
-FUND_COLUMNS = ["fund", "parent", "vintage", "committed", "G", "P", "called", "distributed",
-                "nav", "dpi", "rvpi", "tvpi", "moic", "irr", "fiscal_leverage_F_over_G",
-                "return_multiple", "return_multiple_required", "deals"]
+FUND_COLUMNS = ["fund", "parent", "vintage", "committed", "G", "P", "called", "paid_in",
+                "distributed", "nav", "dpi", "rvpi", "tvpi", "moic", "irr",
+                "fiscal_leverage_F_over_G", "deployed", "deployment_of_paid_in",
+                "deployment_of_committed", "return_multiple", "return_multiple_required",
+                "deals"]
 POOLED_COLUMNS = ["funds", "declared_size", "committed", "G", "S", "P", "paid_in", "distributed",
                   "nav", "dpi", "rvpi", "tvpi", "irr", "fiscal_leverage_F_over_G",
-                  "private_mobilisation_P_over_G", "invested", "deals"]
+                  "private_mobilisation_P_over_G", "invested", "deployment_of_paid_in",
+                  "deployment_of_committed", "in_region_invested", "return_multiple_committed",
+                  "return_multiple_paid_in", "deals"]
 FLAG_COLUMNS = ["fund", "last_investment", "no_investment_12m", "calls_behind",
                 "return_shortfall", "shortfall_amount"]
 #: How each fund figure reads: money in 亿元 / bn yuan, returns as percentages.
 FUND_KINDS = {**dict.fromkeys(("committed", "G", "S", "P", "called", "distributed", "nav",
                                "paid_in", "declared_size", "invested", "amount",
-                               "shortfall_amount", "size"), Kind.yuan),
-              **dict.fromkeys(("irr", "direct_alpha", "share"), Kind.percent),
+                               "shortfall_amount", "size", "deployed", "in_region_invested",
+                               "g_paid_in", "paid_into_sub_funds"), Kind.yuan),
+              **dict.fromkeys(("irr", "direct_alpha", "share", "deployment_of_paid_in",
+                               "deployment_of_committed"), Kind.percent),
               **dict.fromkeys(("funds", "deals", "investees"), Kind.integer),
               **dict.fromkeys(("dpi", "rvpi", "tvpi", "moic", "fiscal_leverage_F_over_G",
                                "private_mobilisation_P_over_G", "return_multiple",
-                               "return_multiple_required", "ks_pme"), Kind.decimal),
+                               "return_multiple_required", "ks_pme", "return_multiple_committed",
+                               "return_multiple_paid_in"), Kind.decimal),
               "vintage": Kind.text}
 
 
@@ -59,9 +66,9 @@ def fund_columns(keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[Co
             for k in keys if k in present]
 
 
-def _date_option(value: str | None) -> date:
+def _date_option(value: str | None) -> date | None:
     if not value:
-        return date.today()
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -76,7 +83,8 @@ def metrics_cmd(
                                            "(default: read the registry database)."),
     fund: str | None = typer.Option(None, "--fund", help="Only this fund's family (code)."),
     as_of: str | None = typer.Option(None, "--as-of",
-                                     help="Measurement date YYYY-MM-DD (default: today)."),
+                                     help="Measurement date YYYY-MM-DD (default: the date the "
+                                          "fund records run to; files: today)."),
     format: OutputFormat = typer.Option(OutputFormat.table, "--format",
                                         help="table, csv (per fund) or json"),
     benchmark: str | None = typer.Option(
@@ -90,15 +98,17 @@ def metrics_cmd(
     """Per-fund, family and programme metrics, portfolio views and flags."""
     when = _date_option(as_of)
     if input is not None:
-        _metrics_from_files(input, when, format)
+        _metrics_from_files(input, when or date.today(), format)
         return
     from sqlalchemy.exc import SQLAlchemyError
 
     from observatory.db import make_engine
-    from observatory.funds.programme import fund_report
+    from observatory.funds.programme import data_as_of, fund_report
 
     try:
-        report = fund_report(make_engine(database_url), when, fund, benchmark, benchmark_region)
+        engine = make_engine(database_url)
+        report = fund_report(engine, when or data_as_of(engine), fund, benchmark,
+                             benchmark_region)
     except FundDataError as exc:
         fail(exc.message_en, exc.message_zh)
     except SQLAlchemyError as exc:

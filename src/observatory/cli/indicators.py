@@ -251,7 +251,8 @@ RECONCILE_COLUMNS = [Column("indicator"), Column("computed_as"), Column("region"
 @app.command("reconcile")
 def reconcile_cmd(
     region: str = typer.Option(None, "--region", "-r", help="Only this GB/T 2260 code."),
-    period: str = typer.Option(None, "--period", help="Only this period (e.g. 2023)."),
+    period: str = typer.Option(None, "--period", help="Only this period (e.g. 2023; default: "
+                               "every period of the settings' years)."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json"),
     output: Path | None = typer.Option(None, "--output", "-o"),
     database_url: str | None = typer.Option(None, "--database-url", help=DB_HELP),
@@ -261,9 +262,9 @@ def reconcile_cmd(
     from observatory.services.errors import ServiceError
     from observatory.services.reconcile import reconcile
 
-    settings()
+    deployment = settings()
     try:
-        result = reconcile(_engine(database_url), region, period)
+        result = reconcile(_engine(database_url), region, period, deployment.years)
     except ServiceError as exc:
         fail(exc.en, exc.zh)
     rows = [r.model_dump() for r in result.rows]

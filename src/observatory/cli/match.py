@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from observatory.cli.output import Column, OutputFormat, emit, json_text
+from observatory.cli.output import Column, OutputFormat, emit, fail, json_text
 from observatory.market.embedders import EMBEDDER_NAMES, DiskCachedEmbedder, get_embedder
 from observatory.market.engine import MODES, MatchEngine
 from observatory.market.evaluation import EvalFileError, evaluate, load_qrels, load_texts
@@ -165,3 +165,40 @@ def achievement_cmd(
     _registry_matches("achievement", code, k, explain, lang, embedder, mode,
                       "achievement" if similar else None, database_url,
                       OutputFormat.json if as_json else fmt)
+
+
+def _actor() -> str:
+    """Who the audit log names for a command-line change: the operating-system user."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:120]
+    except (KeyError, OSError):
+        return "cli"
+
+
+@app.command("assign")
+def assign_cmd(
+    match: str = typer.Argument(..., help="Match code, e.g. M0000001."),
+    broker: str = typer.Option(..., "--broker", help="Person code of a qualified broker."),
+    database_url: str | None = typer.Option(None, "--database-url",
+                                            help="Database URL (default: settings)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json"),
+) -> None:
+    """Assign (or change) the qualified broker of an open match (audited); the broker then
+    sees and advances it on the board. Unknown or unqualified broker: exit 2."""
+    from sqlalchemy.orm import Session
+
+    from observatory.db import make_engine
+    from observatory.market.workflow import WorkflowError, assign
+
+    try:
+        with Session(make_engine(database_url)) as session, session.begin():
+            row = assign(session, match, broker, actor=_actor())
+            result = {"match": row.code, "status": row.status, "broker": broker}
+    except WorkflowError as exc:
+        fail(exc.en, exc.zh)
+    if fmt is OutputFormat.json:
+        typer.echo(json_text(result))
+    else:
+        typer.echo(f"{result['match']} ({result['status']}): broker {broker} / 经纪人 {broker}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -123,10 +124,26 @@ def _base31(n: int, width: int = 8) -> str:
 LP_TYPES = ["central_soe", "local_soe", "financial_institution", "private", "individual",
             "foreign"]
 LP_SHARES = [0.25, 0.25, 0.2, 0.2, 0.05, 0.05]
+#: Share of a fund's deals in each year after first close (a five-year investment period).
+FUND_PACING = [0.3, 0.3, 0.2, 0.12, 0.08]
 
 
 _Grants = tuple[dict[int, list[int]], dict[int, set[int]]]
 """Certificates granted each year (organisation ids) and the holders valid at each year end."""
+
+
+def _supersede(rows: list[tuple[Any, ...]], first: int) -> None:
+    """A renewed certificate supersedes the one it renews: the old one ends the day before
+    the new one starts, so no organisation holds two overlapping certificates of a type
+    (``observatory check`` reports overlaps). Rows are designation tuples from ``first`` on."""
+    latest: dict[tuple[int, str], int] = {}
+    for i in range(first, len(rows)):
+        org, type_code, start = rows[i][2], rows[i][3], rows[i][6]
+        prev = latest.get((org, type_code))
+        if prev is not None and rows[prev][6] < start and rows[prev][7] is not None \
+                and rows[prev][7] >= start:
+            rows[prev] = (*rows[prev][:7], start - dt.timedelta(days=1), *rows[prev][8:])
+        latest[(org, type_code)] = i
 
 
 @dataclass(frozen=True)
@@ -293,6 +310,7 @@ class CityBuilder:
         else:
             grants, holders = self._cohort_grants(type_code, stock, fresh, validity_years)
         seq = rows.next_id() - 1
+        first = len(rows.rows)
         for year in sorted(grants):
             for org in grants[year]:
                 seq += 1
@@ -305,6 +323,7 @@ class CityBuilder:
                            - dt.timedelta(days=1)) if validity_years else None
                 rows.rows.append((seq, f"{prefix}{year}{seq:07d}", int(org), type_code, level,
                                   issuer, start, end, "granted", self.source_id, None))
+        _supersede(rows.rows, first)
         return holders
 
     @staticmethod
@@ -825,18 +844,25 @@ class CityBuilder:
             self.flush()
 
     def funds(self) -> None:
-        """Guidance funds: mother funds and sub-funds, their LPs, cash flows, NAVs and deals."""
+        """Guidance funds: mother funds and sub-funds, their LPs, deals, cash flows and NAVs.
+
+        Every figure adds up: a fund's calls and fees stay within its commitments, calls
+        follow the deals they pay for, distributions come only from exits of those deals, and
+        a mother fund's flows are its share of its sub-funds' (it invests through them).
+        """
         plan = self._fund_plan()
+        room = {m: int(plan.units[m - 1]) * 10_000_000 * 9 // 10
+                for m in range(1, plan.mothers + 1)}
         for f in range(plan.total):
             fid = f + 1
             is_mother = f < plan.mothers
             vintage = int(plan.vintages[f]) if f < plan.calibrated else 2025
             units = plan.units[f] if f < plan.calibrated else plan.extra_units[f - plan.calibrated]
             size = int(units) * 10_000_000
-            parent = self._fund(fid, is_mother, vintage, size, plan)
-            self._fund_commitments(fid, size, parent, is_mother, vintage)
-            self._fund_cash_flows(fid, size, vintage)
-        self._fund_investments(plan)
+            parent = self._fund(fid, is_mother, vintage, size, plan, room)
+            self._fund_commitments(fid, size, parent, is_mother, vintage, room)
+        deals = self._fund_investments(plan)
+        self._fund_flows(plan, deals)
 
     def _fund_plan(self) -> _FundPlan:
         """How many funds, their sizes (10 m yuan units) and vintages: the calibrated total."""
@@ -857,11 +883,14 @@ class CityBuilder:
                          managers=self.enterprise_ids[-40:],
                          sponsors=getattr(self, "government_ids", self.research_ids[:1]))
 
-    def _fund(self, fid: int, is_mother: bool, vintage: int, size: int, plan: _FundPlan
-              ) -> int | None:
-        """Add one fund; returns its mother fund's id (None for a mother fund)."""
+    def _fund(self, fid: int, is_mother: bool, vintage: int, size: int, plan: _FundPlan,
+              room: dict[int, int]) -> int | None:
+        """Add one fund; returns its mother fund's id (None for a mother fund), drawn in
+        proportion to the commitment each mother has left to give."""
         rng = self.rng
-        parent = None if is_mother else int(rng.integers(1, plan.mothers + 1))
+        left = np.array([max(room[k], 0) for k in sorted(room)], dtype=float)
+        parent = None if is_mother else int(rng.choice(sorted(room), p=left / left.sum())) \
+            if left.sum() > 0 else int(rng.integers(1, plan.mothers + 1))
         kind = "mother" if is_mother else ("sub" if rng.random() < 0.8 else "direct")
         fld_zh, fld_en = texts.FIELD_WORDS[self.pick(FIELDS)]
         name_zh = f"青岛{'科技创新母' if is_mother else fld_zh + '产业'}基金{fid}号"
@@ -874,21 +903,27 @@ class CityBuilder:
         return parent
 
     def _fund_commitments(self, fid: int, size: int, parent: int | None, is_mother: bool,
-                          vintage: int) -> None:
-        """The government side (guidance fund or fiscal) first, then social capital."""
+                          vintage: int, room: dict[int, int]) -> None:
+        """The government side first, then social capital. A sub-fund's guidance money (at
+        most a quarter, the classic cap) comes from its mother while the mother has
+        commitment left (90 % of its size, the rest pays its fees); beyond, from the budget."""
         rng = self.rng
         commits = self.table("fund_commitments")
-        gov_share = 1.0 if is_mother else float(rng.uniform(0.2, 0.35))
-        gov_amount = int(size * gov_share) // 10_000 * 10_000
-        parts = [("fiscal" if is_mother else "guidance_fund", gov_amount)]
-        rest = size - gov_amount
-        if rest > 0:
+        if is_mother:
+            parts: list[tuple[str, int]] = [("fiscal", size)]
+        else:
+            gov_amount = int(size * float(rng.uniform(0.1, 0.25))) // 10_000 * 10_000
+            from_mother = min(gov_amount, room[parent] // 10_000 * 10_000) if parent else 0
+            room[parent or 0] = room.get(parent or 0, 0) - from_mother
+            parts = [("guidance_fund", from_mother)] if from_mother else []
+            if gov_amount > from_mother:
+                parts.append(("fiscal", gov_amount - from_mother))
+            rest = size - gov_amount
             k = int(rng.integers(2, 5))
             split = rng.dirichlet(np.ones(k))
             amounts = [int(rest * s) // 10_000 * 10_000 for s in split]
             amounts[-1] = rest - sum(amounts[:-1])
-            for a in amounts:
-                parts.append((str(rng.choice(LP_TYPES, p=LP_SHARES)), a))
+            parts += [(str(rng.choice(LP_TYPES, p=LP_SHARES)), a) for a in amounts]
         committed = dt.date(vintage, 3, 1)
         for lp_type, amount in parts:
             cid = commits.next_id()
@@ -900,56 +935,128 @@ class CityBuilder:
             commits.rows.append((cid, f"CM{cid:06d}", fid, None, lp_fund, lp_name, lp_type,
                                  amount, committed, self.source_id, None))
 
-    def _fund_cash_flows(self, fid: int, size: int, vintage: int) -> None:
-        """Calls 25 % a year from vintage, fees 2 % a year, distributions from year 4; NAVs."""
-        rng = self.rng
-        flows = self.table("fund_cash_flows")
-        navs = self.table("fund_valuations")
-        called = 0
-        for year in range(vintage, 2026):
-            call = min(size - called, size // 4)
-            if call > 0:
-                called += call
-                flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
-                                   "call", dt.date(year, 6, 30), call, self.source_id, None))
-            flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
-                               "fee", dt.date(year, 12, 20), size // 50, self.source_id,
-                               None))
-            if year - vintage >= 4:
-                dist = int(called * rng.uniform(0.03, 0.12))
-                flows.rows.append((flows.next_id(), f"CF{flows.next_id():07d}", fid,
-                                   "distribution", dt.date(year, 11, 30), dist,
-                                   self.source_id, None))
-            navs.rows.append((navs.next_id(), fid, dt.date(year, 12, 31),
-                              int(called * rng.uniform(0.9, 1.4)), self.source_id, None))
+    def _deal_year(self, vintage: int, last: int) -> int:
+        """Guidance-fund pacing: most deals in the first three years after first close,
+        some in years four and five, none after (the investment period)."""
+        weights = np.array(FUND_PACING[: max(1, min(len(FUND_PACING), last - vintage + 1))])
+        return vintage + int(self.rng.choice(len(weights), p=weights / weights.sum()))
 
-    def _fund_investments(self, plan: _FundPlan) -> None:
+    def _fund_investments(self, plan: _FundPlan) -> dict[int, list[tuple[dt.date, int]]]:
         """Exactly the published number of invested projects by the end of the anchor year at
-        scale 1, more in 2025."""
+        scale 1, more in 2025; each fund invests at most 80 % of its size (the rest pays its
+        fees) within its investment period. Returns each fund's (date, amount) deals."""
         rng = self.rng
         funds = self.table("funds")
         invs = self.table("fund_investments")
         target_2024 = round(self.target("fund_invested_projects"))
-        investable = [f + 1 for f in range(plan.total) if f >= plan.mothers]
         fund_vintage = {row[0]: row[10] for row in funds.rows}
         fund_size = {row[0]: row[11] for row in funds.rows}
+        left = {f + 1: fund_size[f + 1] * 8 // 10 for f in range(plan.mothers, plan.total)}
+        deals: dict[int, list[tuple[dt.date, int]]] = {f: [] for f in fund_vintage}
         count_2025 = self.n(70)
         for i in range(target_2024 + count_2025):
-            if i < target_2024:
-                fid = int(self.pick([f for f in investable if fund_vintage[f] <= ANCHOR_YEAR]))
-                year = int(rng.integers(fund_vintage[fid], ANCHOR_YEAR + 1))
-            else:
-                fid = int(self.pick(investable))
-                year = 2025
+            last = ANCHOR_YEAR if i < target_2024 else 2025
+            open_ = [f for f, v in left.items() if v >= 10_000 and fund_vintage[f] <= last]
+            fid = int(self.pick([f for f in open_ if last == ANCHOR_YEAR
+                                 or last - fund_vintage[f] < len(FUND_PACING)] or open_
+                                or [f for f in left if fund_vintage[f] <= last]))
+            year = self._deal_year(fund_vintage[fid], last) if last == ANCHOR_YEAR else 2025
+            when = _date(year, rng, 4 if year == fund_vintage[fid] else 1)
+            # 4-15 % of the fund's size per deal, in 10,000-yuan units, within what is left
+            amount = max(10_000, min(left[fid], int(fund_size[fid] * rng.uniform(0.04, 0.15))
+                                     // 10_000 * 10_000))
+            left[fid] -= amount
+            deals[fid].append((when, amount))
             in_region = rng.random() < 0.78
             investee = int(self.pick(self.enterprise_ids if in_region else self.external_ids))
             iid = invs.next_id()
-            invs.rows.append((iid, f"IV{iid:06d}", fid, investee, None, _date(year, rng),
-                              self.pick(["seed", "A", "B", "C", "pre-IPO"]),
-                              # 2-12 % of the fund's size per deal, in 10,000-yuan units
-                              max(10_000, int(fund_size[fid] * rng.uniform(0.02, 0.12))
-                                  // 10_000 * 10_000), bool(in_region),
-                              self.source_id, None))
+            invs.rows.append((iid, f"IV{iid:06d}", fid, investee, None, when,
+                              self.pick(["seed", "A", "B", "C", "pre-IPO"]), amount,
+                              bool(in_region), self.source_id, None))
+        return deals
+
+    def _fund_flows(self, plan: _FundPlan, deals: dict[int, list[tuple[dt.date, int]]]) -> None:
+        """Cash flows and year-end NAVs: sub-funds from their deals, then each mother fund
+        as its share of its sub-funds' flows and NAVs plus its own fee."""
+        funds = {row[0]: row for row in self.table("funds").rows}
+        share: dict[int, float] = {}
+        for row in self.table("fund_commitments").rows:
+            if row[4] is not None:  # guidance money from a mother fund
+                share[row[2]] = row[7] / funds[row[2]][11]
+        mother_flows: dict[int, Counter[tuple[str, dt.date]]] = {
+            f: Counter() for f in range(1, plan.mothers + 1)}
+        mother_navs: dict[int, Counter[dt.date]] = {f: Counter() for f in mother_flows}
+        given: dict[int, Counter[int]] = {f: Counter() for f in mother_flows}
+        for row in self.table("fund_commitments").rows:
+            if row[4] in given:
+                given[row[4]][row[8].year] += row[7]
+        for fid in range(plan.mothers + 1, plan.total + 1):
+            flows, navs = self._sub_fund_flows(fid, funds[fid][10], funds[fid][11], deals[fid])
+            self._write_flows(fid, flows, navs)
+            parent = funds[fid][8]
+            if fid in share and parent in mother_flows:
+                for kind, when, amount in flows:
+                    mother_flows[parent][("call" if kind == "fee" else kind, when)] += \
+                        int(amount * share[fid])
+                for when, nav in navs:
+                    mother_navs[parent][when] += int(nav * share[fid])
+        for fid in mother_flows:
+            vintage = funds[fid][10]
+            own = [(k, w, a) for (k, w), a in sorted(mother_flows[fid].items(),
+                                                     key=lambda kv: (kv[0][1], kv[0][0])) if a]
+            # the mother's fee: 0.5 % a year of what it has committed to sub-funds so far
+            own += [("fee", dt.date(y, 12, 20),
+                     sum(a for v, a in given[fid].items() if v <= y) // 200 // 10_000 * 10_000)
+                    for y in range(vintage, 2026)]
+            own = [x for x in own if x[2] > 0]
+            self._write_flows(fid, own, sorted(mother_navs[fid].items()))
+
+    def _sub_fund_flows(self, fid: int, vintage: int, size: int,
+                        deals: list[tuple[dt.date, int]]
+                        ) -> tuple[list[tuple[str, dt.date, int]], list[tuple[dt.date, int]]]:
+        """One fund's calls (a first call at first close, then what each year's deals need),
+        fees (2 % a year in the investment period, 1 % after), distributions (exits of deals
+        held three to seven years; a fifth written off) and year-end NAVs (deals held at a
+        mark, plus cash)."""
+        rng = self.rng
+        flows: list[tuple[str, dt.date, int]] = []
+        exits: list[tuple[dt.date, int, int]] = []  # exit date, cost, proceeds
+        for when, cost in deals:
+            exit_year = when.year + int(rng.integers(3, 8))
+            if exit_year <= 2025 and rng.random() < 0.6:
+                multiple = 0.0 if rng.random() < 0.2 else float(rng.lognormal(0.4, 0.5))
+                exits.append((dt.date(exit_year, 9, 30), cost,
+                              int(cost * multiple) // 10_000 * 10_000))
+        paid = calls = 0  # paid = calls + fees, never above the size
+        navs = []
+        for year in range(vintage, 2026):
+            fee = size * (2 if year - vintage < len(FUND_PACING) else 1) // 100
+            spent = sum(a for d, a in deals if d.year <= year)
+            need = (size // 10 if year == vintage else 0) + spent - calls
+            call = -(-max(0, min(need, size - paid - fee)) // 10_000) * 10_000
+            if 0 < call <= size - paid:
+                paid, calls = paid + call, calls + call
+                flows.append(("call", dt.date(year, 3, 15) if year == vintage
+                              else dt.date(year, 1, 2), call))
+            if 0 < fee <= size - paid:
+                paid += fee
+                flows.append(("fee", dt.date(year, 12, 20), fee))
+            for when, _, proceeds in exits:
+                if when.year == year and proceeds > 0:
+                    flows.append(("distribution", when, proceeds))
+            held = spent - sum(c for w, c, _ in exits if w.year <= year)
+            navs.append((dt.date(year, 12, 31),
+                         int(held * rng.uniform(0.9, 1.4)) + max(calls - spent, 0)))
+        return flows, navs
+
+    def _write_flows(self, fid: int, flows: list[tuple[str, dt.date, int]],
+                     navs: list[tuple[dt.date, int]]) -> None:
+        rows, values = self.table("fund_cash_flows"), self.table("fund_valuations")
+        for kind, when, amount in flows:
+            rows.rows.append((rows.next_id(), f"CF{rows.next_id():07d}", fid, kind, when,
+                              amount, self.source_id, None))
+        for when, nav in navs:
+            values.rows.append((values.next_id(), fid, when, nav, self.source_id, None))
 
     def observations(self) -> None:
         rows = self.table("observations")

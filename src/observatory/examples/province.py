@@ -112,11 +112,13 @@ def nbs_figures() -> dict[tuple[str, int], Decimal]:
 
 
 def _published(figures: dict[tuple[str, int], Decimal], code: str) -> dict[int, Decimal]:
-    """A figure for every year the province covers: published for 2019-2023, later years
-    grown at the published 2019-2023 rate."""
-    known = {y: figures[(code, y)] for y in CALIBRATED_YEARS if (code, y) in figures}
-    first, last = min(known), max(known)
-    rate = (known[last] / known[first]) ** Decimal(1 / (last - first)) if known[first] else 1
+    """A figure for every year the province covers: the published one where there is one,
+    later years grown at the published 2019-2023 rate."""
+    known = {y: figures[(code, y)] for y in YEARS if (code, y) in figures}
+    first, last = min(CALIBRATED_YEARS), max(known)
+    base = known.get(first) or known[min(known)]
+    rate = (known[max(CALIBRATED_YEARS)] / base) ** Decimal(1 / (max(CALIBRATED_YEARS) - first)) \
+        if base else Decimal(1)
     return {y: known.get(y, known[last] * rate ** (y - last)) for y in YEARS}
 
 

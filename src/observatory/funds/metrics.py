@@ -329,23 +329,37 @@ def return_investment(investments: pd.DataFrame, commitments: pd.DataFrame, fund
 
 def flags(funds: pd.DataFrame, cashflows: pd.DataFrame, investments: pd.DataFrame,
           commitments: pd.DataFrame, as_of: date, schedule: pd.DataFrame | None = None,
-          idle_days: int = 365, schedule_tolerance: float = 0.0) -> pd.DataFrame:
-    """Warning flags per fund: idle (no investment in 12 months), calls behind schedule,
-    return-investment shortfall.
+          idle_days: int = 365, schedule_tolerance: float = 0.0,
+          investment_period_years: float | None = 5) -> pd.DataFrame:
+    """Warning flags per fund at ``as_of`` (nothing after that date counts): idle (no
+    investment in the 12 months before ``as_of``), calls behind schedule, return-investment
+    shortfall.
 
-    ``schedule`` (fund, date, amount) gives the planned cumulative called amount; a fund is
-    behind when called-to-date < the latest planned amount on or before ``as_of`` × (1 − tol).
+    A fund's investments are its deals and, for a fund of funds, its commitments to sub-funds
+    (commitments whose ``lp_fund`` is the fund). A fund that has not invested yet is idle once
+    its first close (first contribution, else first commitment) is more than ``idle_days``
+    before ``as_of``; one with neither is idle. Idleness is only flagged within the
+    investment period (``investment_period_years`` after first close; None: always): a fund
+    harvesting its portfolio is not expected to make new deals. ``schedule`` (fund, date,
+    amount) gives the planned cumulative called amount; a fund is behind when called-to-date
+    < the latest planned amount on or before ``as_of`` × (1 − tol).
     """
     cf = check_cashflows(cashflows)
     inv = _require(investments, "investments", ["fund", "date", "amount"])
+    cm = check_commitments(commitments)
+    dated_cm = "date" in cm.columns
+    if dated_cm:
+        cm = cm.assign(date=pd.to_datetime(cm["date"]).dt.date)
     ri = return_investment(investments, commitments, funds, as_of).set_index("fund")
     sched = _require(schedule, "schedule", ["fund", "date", "amount"]) if schedule is not None \
         else None
     rows = []
     for fid in funds["fund"]:
-        mine = inv[(inv["fund"] == fid) & (inv["date"] <= as_of)]
-        last = mine["date"].max() if not mine.empty else None
-        idle = last is None or (as_of - last).days > idle_days
+        last, start = _activity(fid, inv, cf, cm if dated_cm else None, as_of)
+        ref = last if last is not None else start
+        investing = (investment_period_years is None or start is None
+                     or (as_of - start).days <= investment_period_years * 365.25)
+        idle = investing and (ref is None or (as_of - ref).days > idle_days)
         called = float(cf.loc[(cf["fund"] == fid) & (cf["date"] <= as_of)
                               & (cf["kind"] == "call"), "amount"].sum())
         planned = None
@@ -358,6 +372,54 @@ def flags(funds: pd.DataFrame, cashflows: pd.DataFrame, investments: pd.DataFram
                      "return_shortfall": bool(ri.loc[fid, "shortfall"]) if fid in ri.index
                      else False})
     return pd.DataFrame(rows)
+
+
+# -- deployment -----------------------------------------------------------------------------------
+def contributions(cashflows: pd.DataFrame, fund: str, as_of: date) -> float:
+    """Calls and fees of ``fund`` on or before ``as_of`` (its paid-in capital)."""
+    cf = cashflows[(cashflows["fund"] == fund) & (cashflows["date"] <= as_of)]
+    return float(cf.loc[cf["kind"].isin(CONTRIBUTION_KINDS), "amount"].sum())
+
+
+def lp_share(commitments: pd.DataFrame, fund: str, lp_fund: str) -> float:
+    """The share of ``fund``'s commitments held by the programme fund ``lp_fund`` (0 if none).
+
+    >>> cm = pd.DataFrame({"fund": ["S", "S"], "amount": [100.0, 300.0], "lp_fund": ["M", None]})
+    >>> lp_share(cm, "S", "M")
+    0.25
+    """
+    mine = commitments[commitments["fund"] == fund]
+    total = float(mine["amount"].sum())
+    if total <= 0 or "lp_fund" not in mine.columns:
+        return 0.0
+    return float(mine.loc[mine["lp_fund"] == lp_fund, "amount"].sum()) / total
+
+
+def deployment(deployed: float, paid_in: float, committed: float) -> dict[str, float | None]:
+    """Deployment rates: capital put to work ÷ paid-in and ÷ committed (None when a
+    denominator is 0). A fund deploys into companies (invested cost) and, for a fund of
+    funds, into its sub-funds (its pro-rata share of their paid-in).
+
+    >>> deployment(30.0, 60.0, 100.0)
+    {'deployment_of_paid_in': 0.5, 'deployment_of_committed': 0.3}
+    """
+    return {"deployment_of_paid_in": deployed / paid_in if paid_in > 0 else None,
+            "deployment_of_committed": deployed / committed if committed > 0 else None}
+
+
+def _activity(fid: str, inv: pd.DataFrame, cf: pd.DataFrame, cm: pd.DataFrame | None,
+              as_of: date) -> tuple[date | None, date | None]:
+    """The fund's last investment (a deal, or a commitment to a sub-fund) and its first close
+    (first contribution, else first commitment), both on or before ``as_of``."""
+    dates = list(inv.loc[(inv["fund"] == fid) & (inv["date"] <= as_of), "date"])
+    starts = list(cf.loc[(cf["fund"] == fid) & (cf["date"] <= as_of)
+                         & cf["kind"].isin(CONTRIBUTION_KINDS), "date"])
+    if cm is not None:
+        dates += [d for d in cm.loc[cm["lp_fund"] == fid, "date"] if pd.notna(d) and d <= as_of]
+        if not starts:
+            starts = [d for d in cm.loc[cm["fund"] == fid, "date"]
+                      if pd.notna(d) and d <= as_of]
+    return (max(dates) if dates else None), (min(starts) if starts else None)
 
 
 # -- summaries ------------------------------------------------------------------------------------
@@ -382,6 +444,8 @@ def fund_metrics(funds: pd.DataFrame, commitments: pd.DataFrame, cashflows: pd.D
         invested = float(inv.loc[(inv["fund"] == fid) & (inv["date"] <= as_of), "amount"].sum())
         kids = funds.loc[parents == fid, "fund"]
         sub_sizes = float(sizes.reindex(list(kids)).fillna(0).sum()) if len(kids) else None
+        into_subs = sum(contributions(cf, k, as_of) * lp_share(cm, k, fid) for k in kids)
+        deployed = invested + into_subs
         row: dict[str, Any] = {
             "fund": fid, "committed": classes["F"], "G": classes["G"], "S": classes["S"],
             "P": classes["P"],
@@ -391,6 +455,8 @@ def fund_metrics(funds: pd.DataFrame, commitments: pd.DataFrame, cashflows: pd.D
             "invested": invested, "dpi": perf.dpi, "rvpi": perf.rvpi, "tvpi": perf.tvpi,
             "moic": moic(perf.distributed, perf.nav, invested), "irr": perf.irr,
             "paid_in_ratio": perf.paid_in / classes["F"] if classes["F"] > 0 else None,
+            "paid_into_sub_funds": into_subs, "deployed": deployed,
+            **deployment(deployed, perf.paid_in, classes["F"]),
         }
         row.update(leverage(classes, invested, sub_sizes))
         if idx is not None and perf.paid_in > 0:
@@ -441,7 +507,39 @@ def pooled_metrics(funds_in_scope: set[str], commitments: pd.DataFrame, cashflow
                            "tvpi": (dist + nav) / paid_in if paid_in else None,
                            "irr": xirr_or_none(dates, amounts)}
     out.update(leverage(classes, invested))
+    out.update(deployment(invested, paid_in, classes["F"]))
+    out.update(city_return_multiple(funds_in_scope, cm, pooled_cf, inv, as_of, lp_class))
     return out
+
+
+def city_return_multiple(funds_in_scope: set[str], commitments: pd.DataFrame,
+                         cashflows: pd.DataFrame, investments: pd.DataFrame, as_of: date,
+                         lp_class: Mapping[str, str] = DEFAULT_LP_CLASS) -> dict[str, float | None]:
+    """The city's return-investment (返投) multiple over a scope of funds.
+
+    ``in_region_invested`` = Σ in-region investments of every fund in scope up to ``as_of``;
+    ``return_multiple_committed`` = that ÷ the government (G) money committed from outside the
+    scope (``commitments`` already deduplicated: a mother fund's money in its sub-funds is
+    counted once, as the mother's fiscal commitment); ``return_multiple_paid_in`` = that ÷ the
+    G money paid in: each fund's contributions (``cashflows``, already pro-rated to outside
+    LPs) × its G share of outside commitments.
+    """
+    cm = commitments[commitments["fund"].isin(funds_in_scope)]
+    is_g = cm["lp_type"].map(lp_class) == "G"
+    g_committed = float(cm.loc[is_g, "amount"].sum())
+    total = cm.groupby("fund")["amount"].sum()
+    g_by_fund = cm[is_g].groupby("fund")["amount"].sum()
+    cf = cashflows[cashflows["fund"].isin(funds_in_scope) & (cashflows["date"] <= as_of)
+                   & cashflows["kind"].isin(CONTRIBUTION_KINDS)]
+    g_paid = float(sum(a * float(g_by_fund.get(f, 0.0)) / float(total[f])
+                       for f, a in zip(cf["fund"], cf["amount"], strict=True)
+                       if float(total.get(f, 0.0)) > 0))
+    inv = investments[investments["fund"].isin(funds_in_scope) & (investments["date"] <= as_of)]
+    local = (float(inv.loc[inv["in_region"].astype(bool), "amount"].sum())
+             if "in_region" in inv.columns else 0.0)
+    return {"in_region_invested": local, "g_paid_in": g_paid,
+            "return_multiple_committed": local / g_committed if g_committed > 0 else None,
+            "return_multiple_paid_in": local / g_paid if g_paid > 0 else None}
 
 
 def portfolio_breakdown(investments: pd.DataFrame, by: str, as_of: date | None = None,
@@ -467,8 +565,8 @@ def portfolio_breakdown(investments: pd.DataFrame, by: str, as_of: date | None =
 
 __all__ = [
     "DEFAULT_LP_CLASS", "LP_TYPES", "FundDataError", "Performance", "capital_classes",
-    "dedup_commitments", "direct_alpha", "family_members", "flags", "fund_metrics",
-    "index_at", "ks_pme", "leverage", "moic", "nav_at", "net_flows", "outside_shares",
-    "performance",
+    "city_return_multiple", "contributions", "dedup_commitments", "deployment",
+    "direct_alpha", "family_members", "flags", "fund_metrics", "index_at", "ks_pme",
+    "leverage", "lp_share", "moic", "nav_at", "net_flows", "outside_shares", "performance",
     "pooled_metrics", "portfolio_breakdown", "return_investment", "xirr_or_none",
 ]

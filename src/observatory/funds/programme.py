@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
 from observatory.db import session_for
@@ -126,6 +126,20 @@ def load_fund_tables(db: Session | Engine, as_of: date | None = None) -> FundTab
             columns=["fund", "investee", "investee_name", "date", "amount", "in_region",
                      "industry", "field", "stage", "district", "code"])
     return FundTables(funds, commitments, cashflows, valuations, investments)
+
+
+def data_as_of(db: Session | Engine, today: date | None = None) -> date:
+    """The date the fund records run to: the latest cash flow, valuation, deal or commitment
+    (no later than ``today``). Flags such as ``no_investment_12m`` are measured at this date by
+    default, not at today's date, so a register last updated at year end does not turn every
+    fund idle a year later."""
+    today = today or date.today()
+    with session_for(db) as s:
+        latest = [s.scalar(select(func.max(col))) for col in (
+            m.FundCashFlow.flow_on, m.FundValuation.as_of, m.FundInvestment.invested_on,
+            m.FundCommitment.committed_on)]
+    dates = [d for d in latest if d is not None and d <= today]
+    return max(dates) if dates else today
 
 
 # -- benchmark series -----------------------------------------------------------------------------
@@ -301,5 +315,5 @@ def _named(df: pd.DataFrame, view: str, db: Session | Engine) -> pd.DataFrame:
     return df
 
 
-__all__ = ["FundReport", "FundTables", "VIEWS", "fund_report", "load_benchmark",
+__all__ = ["FundReport", "FundTables", "VIEWS", "data_as_of", "fund_report", "load_benchmark",
            "load_fund_tables", "period_end"]

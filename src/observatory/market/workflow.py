@@ -150,6 +150,39 @@ def advance(session: Session, code: str, to_status: str, *, actor: str,
     return match
 
 
+def assign(session: Session, code: str, broker: str, *, actor: str,
+           on: dt.date | None = None) -> m.Match:
+    """Assign (or change) the broker of an open match: a person holding a broker
+    qualification valid on ``on``. A closed match keeps the broker who closed it."""
+    on = on or dt.date.today()
+    match = _one(session, m.Match, "code", code, "匹配")
+    if not TRANSITIONS[match.status]:
+        raise WorkflowError(f"{code} is {match.status}: a closed match keeps its broker",
+                            f"{code} 已{'成交' if match.status == 'contracted' else '拒绝'}，"
+                            "不能更换经纪人")
+    person = _qualified_broker(session, broker, on)
+    if match.broker_person_id == person.id:
+        return match
+    before = _snapshot(match)
+    match.broker_person_id = person.id
+    session.add(m.MatchEvent(match_id=match.id, on=on, actor=actor, from_status=match.status,
+                             to_status=match.status, note=f"broker {broker}"))
+    record_change(session, actor=actor, entity="matches", entity_key=match.code,
+                  action="update", before=before, after=_snapshot(match),
+                  operation="assign broker")
+    session.flush()
+    return match
+
+
+def qualified_brokers(session: Session, on: dt.date) -> list[tuple[str, str, str | None]]:
+    """(code, name_zh, name_en) of every person with a broker qualification valid on ``on``."""
+    q = m.BrokerQualification
+    ids = select(q.person_id).where(qualified_throughout(on, on))
+    return [(c, zh, en) for c, zh, en in session.execute(
+        select(m.Person.code, m.Person.name_zh, m.Person.name_en)
+        .where(m.Person.id.in_(ids)).order_by(m.Person.code))]
+
+
 @dataclass(frozen=True)
 class BrokerStats:
     broker: str

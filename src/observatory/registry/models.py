@@ -677,6 +677,31 @@ class MatchEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class Fair(Base):
+    """A technology fair or matchmaking event (对接会) that groups matched pairs."""
+
+    __tablename__ = "fairs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    held_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class FairMatch(Base):
+    """A match presented at a fair (a pair belongs to a fair at most once)."""
+
+    __tablename__ = "fair_matches"
+    __table_args__ = (UniqueConstraint("fair_id", "match_id", name="fair_match"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fair_id: Mapped[int] = mapped_column(ForeignKey("fairs.id"), index=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id"), index=True)
+    added_on: Mapped[dt.date] = mapped_column(Date)
+    added_by: Mapped[str] = mapped_column(String(120))
+
+
 class ListingVector(Base):
     """A cached embedding of a listing's text for one model; re-embedded when text changes."""
 

@@ -33,6 +33,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "enterprises": STAFF | {"enterprise"},
     "data": STAFF,
     "pipeline": STAFF,
+    "check": STAFF,
+    "fairs": STAFF | {"broker"},
     "review": STAFF,
     "account": ALL - {"anonymous"},
     "users": frozenset({"admin"}),

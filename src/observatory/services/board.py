@@ -85,6 +85,14 @@ class ReasonChoice(BaseModel):
     name_zh: str
 
 
+class BrokerChoice(BaseModel):
+    """A person holding a broker qualification valid today (whom staff may assign)."""
+
+    code: str
+    name_zh: str
+    name_en: str | None
+
+
 class Board(BaseModel):
     broker: str | None
     statuses: list[str]
@@ -92,6 +100,18 @@ class Board(BaseModel):
     statistics: list[Row]
     decline_reasons: list[Row]
     reason_choices: list[ReasonChoice]
+    #: Qualified brokers staff may assign (empty on a broker's own board).
+    broker_choices: list[BrokerChoice] = []
+
+
+class BrokerAssignment(BaseModel):
+    """The qualified broker (person code) to take a match on."""
+
+    broker: str = ""
+
+    @classmethod
+    def from_form(cls, values: Mapping[str, object]) -> BrokerAssignment:
+        return cls(broker=str(values.get("broker") or "").strip())
 
 
 class Problem(BaseModel):
@@ -291,11 +311,37 @@ def broker_board(engine: Engine, person_id: int | None, lang: str = "en",
 
 
 def board_view(engine: Engine, p: Principal, lang: str) -> Board:
-    """The board for ``p``: a broker's own matches, all for staff."""
+    """The board for ``p``: a broker's own matches, all for staff (with the brokers they may
+    assign)."""
     allow(p, "board")
     if role_of(p) != "broker":
-        return broker_board(engine, None, lang, p)
+        out = broker_board(engine, None, lang, p)
+        return out.model_copy(update={"broker_choices": broker_choices(engine)})
     return broker_board(engine, p.person_id if p.person_id is not None else -1, lang)
+
+
+def broker_choices(engine: Engine, on: dt.date | None = None) -> list[BrokerChoice]:
+    """Everyone holding a broker qualification valid on ``on`` (today)."""
+    with Session(engine) as session:
+        rows = workflow.qualified_brokers(session, on or dt.date.today())
+    return [BrokerChoice(code=c, name_zh=zh, name_en=en) for c, zh, en in rows]
+
+
+def assign(engine: Engine, p: Principal, code: str, given: BrokerAssignment) -> MatchRecord:
+    """Staff assign (or change) the qualified broker of an open match; the broker then sees
+    and advances it. A broker cannot hand a match to someone else (403)."""
+    allow(p, "propose")
+    if role_of(p) == "broker":
+        raise Denied(403)
+    if not given.broker:
+        raise WorkflowRefused("name the broker (person code) to assign",
+                              "请指定要分派的经纪人（人员代码）")
+    try:
+        with Session(engine) as session, session.begin():
+            match = workflow.assign(session, code, given.broker, actor=p.username)
+            return match_record(session, match)
+    except workflow.WorkflowError as exc:
+        raise WorkflowRefused(exc.en, exc.zh) from None
 
 
 def _broker_code(engine: Engine, person_id: int | None) -> str | None:

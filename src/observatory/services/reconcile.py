@@ -21,10 +21,10 @@ beyond it.
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from observatory import indicators
@@ -82,7 +82,9 @@ def _printed_factor(note: str | None) -> Decimal:
 def published_tolerance(value: Decimal, note: str | None) -> Decimal:
     """Half a unit of the last digit the figure was printed with, in stored units."""
     factor = _printed_factor(note)
-    printed = (value / factor).normalize()
+    # at most 15 significant digits: a figure SQLite stored as a double reads back with
+    # binary noise in the last places, which is no precision the publication had
+    printed = Context(prec=15).create_decimal(value / factor).normalize()
     exponent = printed.as_tuple().exponent
     assert isinstance(exponent, int)
     return Decimal(5).scaleb(min(exponent, 0) - 1) * factor
@@ -123,7 +125,8 @@ def counterpart(cat: Catalogue, code: str) -> tuple[str | None, str | None]:
     return code, None
 
 
-def _published(engine: Engine, region: str | None, period: str | None
+def _published(engine: Engine, region: str | None, period: str | None,
+               years: range | None = None
                ) -> list[tuple[m.Observation, m.Source | None, m.Region | None]]:
     query = (select(m.Observation, m.Source, m.Region)
              .join(m.Source, m.Observation.source_id == m.Source.id)
@@ -133,6 +136,8 @@ def _published(engine: Engine, region: str | None, period: str | None
         query = query.where(m.Observation.region_code == region)
     if period:
         query = query.where(m.Observation.period == period)
+    elif years is not None:  # the years the deployment covers, and their sub-year periods
+        query = query.where(or_(*(m.Observation.period.like(f"{y}%") for y in years)))
     query = query.order_by(m.Observation.indicator_code, m.Observation.region_code,
                            m.Observation.period)
     with Session(engine) as session:
@@ -164,15 +169,16 @@ def _year(period: str) -> int | None:
     return int(period) if period.isdigit() and len(period) == 4 else None
 
 
-def reconcile(engine: Engine, region: str | None = None, period: str | None = None
-              ) -> Reconciliation:
-    """Every published observation (optionally one region's or one period's) beside the
-    catalogue's value for the same indicator, region and year."""
+def reconcile(engine: Engine, region: str | None = None, period: str | None = None,
+              years: range | None = None) -> Reconciliation:
+    """Every published observation (optionally one region's, one period's, or those of the
+    ``years`` a deployment covers) beside the catalogue's value for the same indicator, region
+    and year."""
     if region is not None and not region.isdigit():
         raise Invalid(f"region {region!r} is not a GB/T 2260 code",
                       f"地区 {region!r} 不是 GB/T 2260 代码")
     cat = load_catalogue()
-    published = _published(engine, region, period)
+    published = _published(engine, region, period, years)
     wanted: dict[str, set[tuple[str, int]]] = defaultdict(set)
     for obs, _, _ in published:
         year, twin = _year(obs.period), counterpart(cat, obs.indicator_code)[0]

@@ -29,9 +29,11 @@ from observatory.web.routers import (
     account,
     admin,
     board,
+    check,
     data,
     eligibility,
     enterprises,
+    fairs,
     funds,
     index,
     indicators,
@@ -42,8 +44,8 @@ from observatory.web.routers import (
 from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-ROUTERS = (account, overview, indicators, index, market, board, funds, enterprises, eligibility,
-           data, admin, review)
+ROUTERS = (account, overview, indicators, index, market, board, fairs, funds, enterprises,
+           eligibility, data, check, admin, review)
 
 
 def create_app_from_settings() -> FastAPI:

@@ -49,9 +49,11 @@ def api_match_record(dep: Dep, p: User, code: str) -> board.MatchRecord:
 def _board_page(request: Request, dep: Dep, p: Principal, lang: str,
                 error: Mapping[str, str | None] | None = None, status: int = 200,
                 done: str | None = None) -> HTMLResponse:
+    q = request.query_params  # a pair handed over from a match list, to propose with a broker
+    pair = {k: q.get(k, "")[:60] for k in ("demand", "achievement", "score")}
     return render(request, "board.html", p,
-                  {"b": board.board_view(dep.engine, p, lang), "error": error, "done": done},
-                  "/api/market/board", status=status)
+                  {"b": board.board_view(dep.engine, p, lang), "error": error, "done": done,
+                   "pair": pair}, "/api/market/board", status=status)
 
 
 @router.post("/market/matches", include_in_schema=False)
@@ -114,6 +116,34 @@ async def api_advance(request: Request, dep: Dep, p: User, code: str
         return board.advance(dep.engine, p, code, step)
     except board.WorkflowRefused as exc:
         return JSONResponse({"detail": _refusal(exc, code)}, 422)
+
+
+@router.post("/market/matches/{code}/broker", include_in_schema=False)
+async def form_assign(request: Request, dep: Dep, p: User, lang: Lang, code: str) -> Response:
+    """Staff assign (or change) a match's qualified broker from the board."""
+    allow(p, "propose")
+    form = await form_of(request)
+    await check_csrf(request, p, form)
+    try:
+        board.assign(dep.engine, p, code, board.BrokerAssignment.from_form(form))
+    except board.WorkflowRefused as exc:
+        return _board_page(request, dep, p, lang, _refusal(exc, code), 409)
+    return _done(code)
+
+
+@router.post("/api/market/matches/{code}/broker", tags=["market"],
+             response_model=board.MatchRecord, responses=REFUSED)
+async def api_assign(request: Request, dep: Dep, p: User, code: str
+                     ) -> Response | board.MatchRecord:
+    """Assign (or change) the qualified broker of an open match: ``{"broker": "P0000135"}``;
+    an unknown or unqualified broker, or a closed match, is a 409 with the reason."""
+    allow(p, "propose")
+    await check_csrf(request, p, {})
+    try:
+        given = board.BrokerAssignment.from_form(await json_of(request))
+        return board.assign(dep.engine, p, code, given)
+    except board.WorkflowRefused as exc:
+        return JSONResponse({"detail": _refusal(exc, code)}, 409)
 
 
 def _contract_page(request: Request, dep: Dep, p: Principal, code: str,

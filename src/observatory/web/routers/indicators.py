@@ -40,7 +40,8 @@ def api_reconcile(dep: Dep, p: User, region: str | None = None, period: str | No
                   ) -> reconcile.Reconciliation:
     """Every published figure beside the value the registry's records give."""
     allow(p, "indicators")
-    return dep.cache.get("reconcile", lambda: reconcile.reconcile(dep.engine, region, period),
+    return dep.cache.get("reconcile", lambda: reconcile.reconcile(dep.engine, region, period,
+                                                           dep.settings.years),
                          region, period)
 
 
@@ -48,7 +49,8 @@ def api_reconcile(dep: Dep, p: User, region: str | None = None, period: str | No
 def reconcile_page(request: Request, dep: Dep, p: User, region: str | None = None,
                    period: str | None = None) -> HTMLResponse:
     allow(p, "indicators")
-    data = dep.cache.get("reconcile", lambda: reconcile.reconcile(dep.engine, region, period),
+    data = dep.cache.get("reconcile", lambda: reconcile.reconcile(dep.engine, region, period,
+                                                           dep.settings.years),
                          region, period)
     query = urlencode({k: v for k, v in (("region", region), ("period", period)) if v})
     return render(request, "reconcile.html", p, {"rec": data},
