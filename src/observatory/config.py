@@ -40,7 +40,7 @@ SETTINGS_FILE = "observatory.toml"
 LANGUAGES = ("zh", "en")
 #: Keys a deployment writes in ``observatory.toml`` (the connection keys may be there too).
 DEPLOYMENT_KEYS = ("region", "first_year", "last_year", "default_period", "key_plan", "languages",
-                   "data_as_of")
+                   "data_as_of", "eligibility_packs", "default_pack")
 
 
 class SettingsError(ValueError):
@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     #: it are refused; a period it cuts through is provisional.
     data_as_of: dt.date | None = None
     languages: Annotated[tuple[str, ...], NoDecode] = LANGUAGES
+    #: The designation rule packs this deployment offers (bundled pack codes), in the order
+    #: forms list them; none: every bundled pack. A city leaves out other places' local packs.
+    eligibility_packs: Annotated[tuple[str, ...], NoDecode] = ()
+    #: The pack the self-assessment form and the cultivation pipeline start with; none: the
+    #: first of ``eligibility_packs``, else the first bundled national pack.
+    default_pack: str | None = None
     #: Addresses of the reverse proxies whose ``X-Forwarded-For`` names the real client (the
     #: login limiter counts per client); none by default, so no peer can claim another address.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
@@ -124,6 +130,22 @@ class Settings(BaseSettings):
             )
         return tuple(value)
 
+    @field_validator("eligibility_packs", mode="before")
+    @classmethod
+    def _packs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        value = tuple(value)
+        _check_packs(value, "eligibility_packs")
+        return value
+
+    @field_validator("default_pack")
+    @classmethod
+    def _default_pack(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_packs((value,), "default_pack")
+        return value
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: Any) -> Any:
@@ -145,6 +167,13 @@ class Settings(BaseSettings):
                 f"default_period {self.default_period} is outside {self.first_year}-"
                 f"{self.last_year} / 默认期 {self.default_period} 不在 {self.first_year}-"
                 f"{self.last_year} 之内"
+            )
+        if (self.default_pack and self.eligibility_packs
+                and self.default_pack not in self.eligibility_packs):
+            raise ValueError(
+                f"default_pack {self.default_pack!r} is not in eligibility_packs "
+                f"{list(self.eligibility_packs)} / 默认规则包 {self.default_pack!r} 不在 "
+                f"eligibility_packs 之中"
             )
         return self
 
@@ -177,6 +206,18 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.sqlite_path}"
+
+
+def _check_packs(codes: tuple[str, ...], key: str) -> None:
+    """Refuse pack codes that are not bundled rule packs (a typo would offer nothing)."""
+    folder = Path(__file__).resolve().parent / "eligibility" / "rulepacks"  # no engine import
+    known = sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+    bad = [c for c in codes if c not in known]
+    if bad:
+        raise ValueError(
+            f"{key}: no bundled rule pack {', '.join(map(repr, bad))}; known: "
+            f"{', '.join(known)} / {key}：没有规则包 {'、'.join(bad)}"
+        )
 
 
 def _read_settings_file(path: Path) -> dict[str, Any]:

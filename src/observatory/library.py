@@ -122,8 +122,8 @@ class Eligibility:
         self._dep = dep
 
     def packs(self) -> list[eligibility_service.PackChoice]:
-        """The bundled rule packs."""
-        return eligibility_service.eligibility_packs()
+        """The deployment's rule packs (settings ``eligibility_packs``), its default first."""
+        return eligibility_service.eligibility_packs(self._dep.settings)
 
     def assess(self, organisation_id: int, pack: str, as_of: dt.date | None = None,
                lang: str | None = None) -> eligibility_service.RegistryAssessment:

@@ -32,7 +32,7 @@ def _assert_secure(r, path: str) -> None:
     assert csp["script-src"] == ["'self'"], path
     assert csp["frame-ancestors"] == ["'none'"], path
     assert csp["base-uri"] == ["'self'"] and csp["form-action"] == ["'self'"], path
-    assert csp["object-src"] == ["'none'"] and csp["img-src"] == ["'self'", "data:"], path
+    assert csp["object-src"] == ["'none'"] and csp["img-src"] == ["'self'", "data:", "blob:"], path
 
 
 def test_headers_on_a_page_an_api_route_a_static_file_and_an_error(shared_client) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from observatory.cli.output import (
     FORMAT_HELP,
     Column,
+    ExportFormat,
     Kind,
     OutputFormat,
     emit,
@@ -26,7 +27,10 @@ from observatory.cli.output import (
     infer_columns,
     json_text,
     print_table,
+    settings,
     table_of,
+    write_text,
+    write_workbook,
 )
 from observatory.eligibility.evaluator import Assessment, CriterionResult, Evaluator, Lang
 from observatory.eligibility.files import EnterpriseFileError, read_enterprise
@@ -34,6 +38,10 @@ from observatory.eligibility.packs import Pack, PackError, get_pack, load_pack_f
 from observatory.eligibility.pipeline import PipelineResult
 from observatory.i18n import fmt_measure as fmt
 from observatory.registry.cells import neutralise
+from observatory.services.workbook import SheetColumn
+
+if TYPE_CHECKING:
+    from observatory.services import eligibility as service_types
 
 app = typer.Typer(
     help="Designation eligibility: assess an enterprise, list the cultivation pipeline.",
@@ -203,8 +211,11 @@ def assess_cmd(
 
 @app.command("pipeline")
 def pipeline_cmd(
-    pack: str = typer.Option(..., "--pack", help="Pack code (hte, tsme, ...) or a pack YAML file."),
-    top: int = typer.Option(100, "--top", min=1, help="How many nearest enterprises to list."),
+    pack: str = typer.Option(None, "--pack", help="Pack code (hte, tsme, ...) or a pack YAML "
+                             "file (default: the deployment's default pack)."),
+    top: int = typer.Option(100, "--top", min=1,
+                            help="How many nearest enterprises to list (per district and kind "
+                                 "with --by-district)."),
     as_of: str | None = typer.Option(None, "--as-of", help="Assessment date (default: today)."),
     renewals_within: int = typer.Option(90, "--renewals-within", min=0,
                                         help="List certificates expiring within N days."),
@@ -214,9 +225,18 @@ def pipeline_cmd(
                                         help="At most this summed relative shortfall."),
     include_holders: bool = typer.Option(False, "--include-holders",
                                          help="Also list current holders of the designation."),
+    by_district: bool = typer.Option(
+        False, "--by-district", help="The cultivation list by district: first-time candidates "
+        "and renewals apart, each firm with every condition it does not meet."),
+    district: str | None = typer.Option(None, "--district",
+                                        help="With --by-district: one district (code or name)."),
+    kind: str = typer.Option("all", "--kind",
+                             help="With --by-district: all, candidate or renewal."),
     lang: LangOption = typer.Option(LangOption.zh, "--lang"),
-    format: OutputFormat = typer.Option(OutputFormat.table, "--format",
-                                        help="table, csv (near-threshold rows) or json"),
+    format: ExportFormat = typer.Option(
+        ExportFormat.table, "--format", help="table, csv (near-threshold rows; one row per firm "
+        "with --by-district), json, or xlsx (needs --out)"),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file."),
     database_url: str | None = typer.Option(None, "--database-url",
                                             help="Database URL (default: settings)."),
 ) -> None:
@@ -224,25 +244,101 @@ def pipeline_cmd(
     from sqlalchemy.exc import SQLAlchemyError
 
     from observatory.eligibility.inputs import registry_pipeline
+    from observatory.services.eligibility import default_pack
 
-    rule_pack = _pack(pack)
+    rule_pack = _pack(pack or default_pack(settings()))
     when = _date_option(as_of) or date.today()
+    if format is ExportFormat.xlsx and out is None:
+        fail("--format xlsx writes a workbook: give --out FILE.xlsx",
+             "--format xlsx 输出工作簿：请用 --out 指定文件（.xlsx）")
     try:
+        if by_district:
+            _by_district(rule_pack, when, district, kind, top, renewals_within, _lang(lang),
+                         format, out, database_url)
+            return
         res = registry_pipeline(_engine(database_url), rule_pack, when, top=top,
                                 within_days=renewals_within, max_failed=max_failed,
                                 max_shortfall=max_shortfall, include_holders=include_holders)
     except SQLAlchemyError as exc:
         _db_error(exc)
-    if format is OutputFormat.csv:
-        typer.echo(res.near.map(neutralise).to_csv(index=False), nl=False)
-    elif format is OutputFormat.json:
-        typer.echo(json_text({
+    if format is ExportFormat.csv:
+        write_text(res.near.map(neutralise).to_csv(index=False), out)
+    elif format is ExportFormat.json:
+        write_text(json_text({
             "pack": res.pack, "as_of": res.as_of, "assessed": res.assessed,
             "holders_excluded": res.holders_excluded, "status_counts": res.status_counts,
             "missing": res.missing, "near": res.near, "by_criterion": res.by_criterion,
-            "renewals": res.renewals}))
+            "renewals": res.renewals}) + "\n", out)
+    elif format is ExportFormat.xlsx:
+        tables = [(name, frame_rows(frame), infer_columns(frame_rows(frame))) for name, frame in
+                  (("near", res.near), ("by criterion", res.by_criterion),
+                   ("renewals", res.renewals))]
+        write_workbook(tables, out)
     else:
         render_pipeline(res, lang.value, Console(soft_wrap=True))
+
+
+def _by_district(rule_pack: Pack, when: date, district: str | None, kind: str, top: int,
+                 within: int, lang: Lang, fmt: ExportFormat, out: Path | None,
+                 database_url: str | None) -> None:
+    """The cultivation list by district, from the service the pipeline page shows."""
+    from observatory.services import eligibility as service
+    from observatory.services.errors import ServiceError
+
+    try:
+        data = service.cultivation_list(_engine(database_url), settings(), rule_pack,
+                                        district=district, kind=kind, top=top, as_of=when,
+                                        within_days=within, lang=lang)
+    except ServiceError as exc:
+        fail(exc.en, exc.zh or exc.en)
+    if fmt is ExportFormat.json:
+        write_text(json_text(data.model_dump()) + "\n", out)
+        return
+    if fmt is ExportFormat.xlsx and out is not None:
+        out.write_bytes(service.cultivation_workbook(data))
+        Console(stderr=True).print(f"wrote {out}", markup=False, highlight=False)
+        return
+    firms, _ = service.cultivation_rows(data)
+    if fmt is ExportFormat.csv:
+        emit(firms, fmt, [_column(c) for c in service.FIRM_COLUMNS], output=out)
+        return
+    handle = out.open("w", encoding="utf-8") if out is not None else None
+    try:
+        render_districts(data, lang, Console(soft_wrap=True, file=handle))
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def _column(c: SheetColumn) -> Column:
+    return Column(c.key, Kind(c.kind) if c.kind != "number" else Kind.number, c.header)
+
+
+DISTRICT_COLUMNS = [Column("rank", Kind.text), Column("enterprise_id", header="USCC"),
+                    Column("name"), Column("status"), Column("renewal"), Column("valid_to"),
+                    Column("open", header="conditions not met / 未满足的条件")]
+
+
+def render_districts(data: service_types.CultivationList, lang: Lang, console: Console
+                     ) -> None:
+    """Each district: its candidates, then its renewals, each firm with its open conditions."""
+    en = lang == "en"
+    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(data.status_counts.items()))
+    console.print(f"{data.pack} — {'as of' if en else '评价日'} {data.filters.as_of}: "
+                  f"{data.assessed:,} {'assessed' if en else '家已评价'} ({counts}); "
+                  f"{data.holders_excluded:,} "
+                  f"{'holders not yet due left out' if en else '家未到期持证企业未列入'}",
+                  markup=False, highlight=False)
+    for group in data.districts:
+        name = (group.name_en if en else group.name_zh) or group.district
+        for label, firms in (("first-time candidates / 首次申报", group.candidates),
+                             ("renewals / 重新认定", group.renewals)):
+            rows = [{**f.model_dump(), "open": "\n".join(
+                f"{c.criterion} [{c.status}]" + (f" {', '.join(c.missing)}" if c.missing
+                                                 else "") + (f" → {c.gap}" if c.gap else "")
+                for c in f.conditions)} for f in firms]
+            print_table(table_of(rows, DISTRICT_COLUMNS, f"{name} ({group.district}) — {label}",
+                                 lang), console)
 
 
 def render_pipeline(res: PipelineResult, lang: str, console: Console) -> None:

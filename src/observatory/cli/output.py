@@ -1,9 +1,11 @@
-"""What every command prints: one list of rows as a table, CSV or JSON, and bilingual errors.
+"""What every command prints: one list of rows as a table, CSV, JSON or XLSX, and bilingual errors.
 
 Why one helper: a command's rows leave it in the same three forms everywhere. Tables format
 numbers as the web pages do (through :mod:`observatory.i18n`: thousands separators, 亿元 /
 bn yuan, percentages), never in scientific notation; CSV and JSON keep the raw numbers, so a
-script reads exactly what the engine computed. A table written to a pipe or file is as wide as
+script reads exactly what the engine computed, written out in full (``15815.3``, never
+``1.582e+04``). XLSX keeps numbers as numbers with the web's formats (``services.workbook``).
+A table written to a pipe or file is as wide as
 its content instead of being cut with "…" at 80 columns.
 """
 
@@ -21,6 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import NoReturn
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console, RenderableType
@@ -30,6 +33,7 @@ from rich.text import Text
 from observatory import i18n
 from observatory.config import Settings, SettingsError, get_settings
 from observatory.registry.cells import neutralise
+from observatory.services.workbook import Sheet, SheetColumn, workbook_bytes
 
 Row = Mapping[str, object]
 
@@ -42,7 +46,17 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class ExportFormat(StrEnum):
+    """The forms of a command that can also write a workbook (it has ``--out FILE``)."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
 FORMAT_HELP = "table (formatted), csv or json (raw numbers)"
+EXPORT_HELP = "table (formatted), csv or json (raw numbers), xlsx (a workbook; needs --out)"
 
 
 class Kind(StrEnum):
@@ -202,8 +216,21 @@ def csv_text(rows: Sequence[Row], keys: Sequence[str]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(keys)
     for row in rows:
-        writer.writerow(["" if (v := raw(row.get(k))) is None else neutralise(v) for k in keys])
+        writer.writerow(["" if (v := raw(row.get(k))) is None else neutralise(positional(v))
+                         for k in keys])
     return buffer.getvalue()
+
+
+def positional(value: object) -> object:
+    """A float written out in full (``0.00001``, ``1e+16`` as digits): no scientific notation
+    reaches a spreadsheet or a reader; other values unchanged.
+
+    >>> positional(1.582e-05), positional(2.5e16), positional(15815.0), positional("x")
+    ('0.00001582', '25000000000000000', 15815.0, 'x')
+    """
+    if isinstance(value, float) and math.isfinite(value) and "e" in repr(value):
+        return np.format_float_positional(value, trim="-")
+    return value
 
 
 def json_text(data: object) -> str:
@@ -221,12 +248,16 @@ def _json_ready(data: object) -> object:
     return raw(data)
 
 
-def emit(rows: Sequence[Row], fmt: OutputFormat | str, columns: Sequence[Column] | None = None,
-         title: str | None = None, lang: str | None = None, output: Path | None = None) -> None:
-    """Print (or write to ``output``) rows as a table, CSV or JSON."""
-    fmt = OutputFormat(fmt)
+def emit(rows: Sequence[Row], fmt: OutputFormat | ExportFormat | str,
+         columns: Sequence[Column] | None = None, title: str | None = None,
+         lang: str | None = None, output: Path | None = None) -> None:
+    """Print (or write to ``output``) rows as a table, CSV, JSON or an XLSX workbook."""
+    fmt = ExportFormat(fmt)
     columns = list(columns) if columns is not None else infer_columns(rows)
-    if fmt is OutputFormat.table:
+    if fmt is ExportFormat.xlsx:
+        write_workbook([(title or "table", rows, columns)], output)
+        return
+    if fmt is ExportFormat.table:
         table = table_of(rows, columns, title, lang or language())
         if output is None:
             print_table(table)
@@ -235,11 +266,33 @@ def emit(rows: Sequence[Row], fmt: OutputFormat | str, columns: Sequence[Column]
                 print_table(table, Console(file=handle))
         return
     keys = [c.key for c in columns]
-    if fmt is OutputFormat.csv:
+    if fmt is ExportFormat.csv:
         text = csv_text(rows, keys)
     else:
         text = json_text([{k: row.get(k) for k in keys} for row in rows]) + "\n"
     write_text(text, output)
+
+
+def sheet_of(title: str, rows: Sequence[Row], columns: Sequence[Column]) -> Sheet:
+    """Rows as one sheet of a workbook: the columns' headers and number kinds."""
+    return Sheet(title, [SheetColumn(c.key, c.title, c.kind.value if c.numeric else "text")
+                         for c in columns], rows)
+
+
+def write_workbook(tables: Sequence[tuple[str, Sequence[Row], Sequence[Column]]],
+                   output: Path | None) -> None:
+    """Tables as the sheets of one XLSX file at ``output`` (a workbook is binary: a file is
+    required; the command stops with exit code 2 without one)."""
+    if output is None:
+        fail("--format xlsx writes a workbook: give --out FILE.xlsx",
+             "--format xlsx 输出工作簿：请用 --out 指定文件（.xlsx）")
+    data = workbook_bytes([sheet_of(title, rows, columns) for title, rows, columns in tables])
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        fail(f"--out {output}: cannot write ({exc.strerror})",
+             f"--out {output}：无法写入（{exc.strerror}）")
+    Console(stderr=True).print(f"wrote {output}", markup=False, highlight=False)
 
 
 def write_text(text: str, output: Path | None) -> None:

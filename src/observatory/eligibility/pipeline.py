@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 
-from observatory.eligibility.evaluator import Assessment, Evaluator
+from observatory.eligibility.evaluator import Assessment, CriterionResult, Evaluator
 from observatory.eligibility.model import Enterprise
 from observatory.eligibility.packs import Pack
 
@@ -198,3 +198,148 @@ def run_pipeline(pack: Pack, enterprises: list[Enterprise], designations: pd.Dat
                    {pack.code: pack.validity_years} if pack.validity_years else None)
     return PipelineResult(pack.code, as_of, sum(counts.values()), holders, dict(counts), near,
                           by_criterion, due, dict(sorted(missing.items())))
+
+
+# -- the cultivation list by district -------------------------------------------------------------
+#: How a condition that is not met reads: it fails, is undecided (the result depends on
+#: self-graded items whose range straddles the threshold) or lacks data.
+OPEN_STATUS = {"failed": "failed", "borderline": "undecided", "insufficient_data": "missing"}
+KINDS = ("candidate", "renewal")
+
+
+def open_conditions(a: Assessment) -> list[dict[str, Any]]:
+    """Every condition of ``a`` that is not met, deepest first: failed, undecided or lacking
+    data, with the fields it lacks (self-graded score items as ``self_grades.<item>``).
+
+    A passed condition is skipped with everything under it (one passed route of an any-of is
+    enough), so what is listed is exactly what stands between the firm and the designation.
+    """
+    out: list[dict[str, Any]] = []
+
+    def walk(c: CriterionResult) -> None:
+        if c.status == "passed":
+            return
+        if c.children:
+            for child in c.children:
+                walk(child)
+            return
+        missing = sorted(dict.fromkeys(c.missing))
+        out.append({"criterion": c.id, "name_en": c.name_en, "name_zh": c.name_zh,
+                    "status": OPEN_STATUS[c.status], "value": c.value,
+                    "threshold": c.threshold, "missing": missing,
+                    "self_graded": [f.split(".", 1)[1].split(" ")[0] for f in missing
+                                    if f.startswith("self_grades.")],
+                    "sentence_en": c.sentence_en, "sentence_zh": c.sentence_zh,
+                    "gap_en": c.gap.sentence_en if c.gap else "",
+                    "gap_zh": c.gap.sentence_zh if c.gap else "", "shortfall": c.shortfall})
+    for criterion in a.criteria:
+        walk(criterion)
+    return out
+
+
+def _expiry(valid_from: date | None, valid_to: date | None, years: int | None) -> date | None:
+    """The last valid day: ``valid_to``, else ``valid_from`` plus the pack's validity."""
+    if valid_to is not None:
+        return valid_to
+    if valid_from is None or years is None:
+        return None
+    try:
+        end = valid_from.replace(year=valid_from.year + years)
+    except ValueError:  # 29 February
+        end = valid_from.replace(year=valid_from.year + years, day=28)
+    return end - timedelta(days=1)
+
+
+def holder_kind(ent: Enterprise, pack: Pack, as_of: date, within_days: int
+                ) -> tuple[str | None, date | None]:
+    """``("candidate", None)`` for a firm that never held the pack's designation,
+    ``("renewal", valid_to)`` for one whose certificate lapsed or expires within
+    ``within_days``, ``(None, valid_to)`` for a holder not yet due."""
+    held = [(h.valid_from, _expiry(h.valid_from, h.valid_to, pack.validity_years))
+            for h in ent.designations if h.code == pack.code]
+    if not held:
+        return "candidate", None
+    current = [end for start, end in held if (start is None or start <= as_of)
+               and (end is None or end >= as_of)]
+    if current:
+        if any(end is None for end in current):
+            return None, None
+        last = max(e for e in current if e is not None)
+        due = last <= as_of + timedelta(days=within_days)
+        return ("renewal" if due else None), last
+    ends = [end for _, end in held if end is not None]
+    return "renewal", max(ends) if ends else None
+
+
+@dataclass
+class DistrictPipeline:
+    """The cultivation list: per district, first-time candidates and renewals apart."""
+
+    pack: str
+    as_of: date
+    assessed: int
+    holders_excluded: int
+    status_counts: dict[str, int]
+    firms: list[dict[str, Any]]
+
+
+def _firm(a: Assessment, ent: Enterprise, district: str, kind: str, valid_to: date | None,
+          renewal: str | None) -> dict[str, Any]:
+    conditions = open_conditions(a)
+    counts = {s: sum(1 for c in conditions if c["status"] == s) for s in OPEN_STATUS.values()}
+    return {"district": district, "kind": kind, "renewal": renewal, "valid_to": valid_to,
+            "enterprise_id": a.enterprise_id, "name": a.enterprise_name, "status": a.status,
+            "n_failed": counts["failed"], "n_undecided": counts["undecided"],
+            "n_missing": counts["missing"], "shortfall": a.shortfall,
+            "conditions": conditions, "_ent": ent}
+
+
+def district_pipeline(pack: Pack, enterprises: list[Enterprise], districts: Mapping[str, str],
+                      as_of: date, *, top: int = 20, within_days: int = 90,
+                      max_failed: int = 2, max_shortfall: float = 0.25,
+                      district: str | None = None, kind: str | None = None
+                      ) -> DistrictPipeline:
+    """The ``top`` firms nearest the pack's thresholds in each district, first-time candidates
+    and renewals (lapsed or expiring holders) ranked apart, each with every condition it does
+    not meet (:func:`open_conditions`).
+
+    ``districts`` maps an enterprise id to its district code; ``district`` and ``kind`` keep
+    one district or one kind. A firm is listed when at most ``max_failed`` conditions fail and
+    their summed relative shortfall is at most ``max_shortfall`` (a firm where nothing fails
+    but data is missing is listed first: it may qualify once the data is in). Ranking: fewer
+    failed conditions, smaller shortfall, fewer undecided or missing ones, then id. Holders not
+    yet due are left out. Gaps (what would close a failed condition) are solved only for the
+    listed firms.
+    """
+    ev = Evaluator(pack)
+    counts: dict[str, int] = defaultdict(int)
+    pools: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    holders = 0
+    for ent in enterprises:
+        where = districts.get(str(ent.id), "")
+        if district is not None and where != district:
+            continue
+        which, valid_to = holder_kind(ent, pack, as_of, within_days)
+        if which is None:
+            holders += 1
+            continue
+        if kind is not None and which != kind:
+            continue
+        a = ev.assess(ent, as_of, gaps=False)
+        counts[a.status] += 1
+        failing = a.failing()
+        if len(failing) > max_failed or a.shortfall > max_shortfall:
+            continue
+        renewal = None if which == "candidate" else (
+            "lapsed" if valid_to is not None and valid_to < as_of else "expiring")
+        pools[(where, which)].append(_firm(a, ent, where, which, valid_to, renewal))
+    firms: list[dict[str, Any]] = []
+    for _key, pool in sorted(pools.items(), key=lambda item: item[0]):
+        pool.sort(key=lambda f: (f["n_failed"], f["shortfall"],
+                                 f["n_undecided"] + f["n_missing"], str(f["enterprise_id"])))
+        for rank, firm in enumerate(pool[:top], start=1):
+            ent = firm.pop("_ent")
+            if firm["n_failed"]:  # what would close each failed condition
+                firm["conditions"] = open_conditions(ev.assess(ent, as_of, gaps=True))
+            firms.append({"rank": rank, **firm})
+    return DistrictPipeline(pack.code, as_of, sum(counts.values()), holders, dict(counts), firms)

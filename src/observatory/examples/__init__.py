@@ -13,6 +13,11 @@ EXAMPLE_CITY_SETTINGS: dict[str, Any] = {
     "default_period": 2024,
     "key_plan": "DOUBLE5-2028",
     "languages": ["zh", "en"],
+    # the national and provincial packs and the municipal placeholder; not the gazelle or
+    # unicorn packs, which encode Guangzhou Huangpu's local rules
+    "eligibility_packs": ["hte", "tsme", "innovative_sme", "zjtx_sme", "little_giant",
+                          "hidden_champion"],
+    "default_pack": "hte",
     # The generator fills whole years up to last_year: its data runs to that year's end.
     "data_as_of": "2025-12-31",
 }

@@ -32,6 +32,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "funds": STAFF | {"fund_manager"},
     "enterprises": STAFF | {"enterprise"},
     "data": STAFF,
+    "pipeline": STAFF,
     "check": STAFF,
     "fairs": STAFF | {"broker"},
     "review": STAFF,

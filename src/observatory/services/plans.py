@@ -8,9 +8,11 @@ the report calls the same functions with the assessment cut at the report year.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel
+import pandas as pd
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -20,13 +22,39 @@ from observatory.services.cache import figure_tables
 from observatory.services.context import Deployment
 from observatory.services.records import as_int, as_number
 from observatory.services.series import indicator_unit, series_provider, target_series
-from observatory.targets.plans import PlanStatus, TargetStatus, TaskStatus, plan_statuses
+from observatory.targets.plans import (
+    PlanStatus,
+    TargetStatus,
+    TaskStatus,
+    plan_statuses,
+    registry_providers,
+)
 from observatory.targets.rollup import LAGGING, worst_status
 
 #: (year, value) of a yearly series.
 Point = tuple[int, float]
 #: (year, p10, p50, p90) of a forecast.
 FanPoint = tuple[int, float | None, float | None, float | None]
+
+
+#: Region code -> (name_zh, name_en), from the regions table.
+RegionNames = Mapping[str, tuple[str | None, str | None]]
+
+
+class DistrictPace(BaseModel):
+    """The yearly growth one district has shown and the growth it needs to reach its share of
+    a target (the target's multiple or reduction applied to the district's own base)."""
+
+    region: str
+    name_zh: str | None
+    name_en: str | None
+    current_year: int | None
+    current_value: float | None
+    target_value: float | None
+    observed_rate: float | None = Field(description="observed yearly growth (0.1 = 10 %)")
+    required_rate: float | None = Field(description="yearly growth needed from now on")
+    acceleration: float | None = Field(description="required minus observed")
+    met: bool | None
 
 
 class TargetView(BaseModel):
@@ -56,6 +84,9 @@ class TargetView(BaseModel):
     history: list[Point]
     fan: list[FanPoint]
     note: str
+    district_pace: list[DistrictPace] = Field(
+        default_factory=list, description="each district's pace, where the target breaks down "
+        "by district; the largest acceleration needed first")
 
 
 class PlanSummaryView(BaseModel):
@@ -132,7 +163,36 @@ class Overview(BaseModel):
     """True while newer data exists and the overview is being rebuilt in the background."""
 
 
-def target_view(ts: TargetStatus, origin: str, unit: str | None = None) -> TargetView:
+def region_names(engine: Engine) -> dict[str, tuple[str | None, str | None]]:
+    """Every region's names (Chinese, English) by code: districts read by name, not code."""
+    with Session(engine) as session:
+        return {code: (zh, en) for code, zh, en in session.execute(
+            select(m.Region.code, m.Region.name_zh, m.Region.name_en))}
+
+
+def district_pace(frame: pd.DataFrame | None, names: RegionNames) -> list[DistrictPace]:
+    """The engine's per-district pace table (``pace_by_district``) with the districts' names."""
+    if frame is None or frame.empty:
+        return []
+    out = []
+    for rec in frame.to_dict("records"):
+        zh, en = names.get(str(rec["region"]), (None, None))
+        met = rec.get("met")
+        out.append(DistrictPace(
+            region=str(rec["region"]), name_zh=zh, name_en=en,
+            current_year=as_int(rec.get("current_year"))
+            if as_number(rec.get("current_year")) is not None else None,
+            current_value=as_number(rec.get("current_value")),
+            target_value=as_number(rec.get("target_value")),
+            observed_rate=as_number(rec.get("observed_rate")),
+            required_rate=as_number(rec.get("required_rate")),
+            acceleration=as_number(rec.get("acceleration")),
+            met=None if met is None or pd.isna(met) else bool(met)))
+    return out
+
+
+def target_view(ts: TargetStatus, origin: str, unit: str | None = None,
+                names: RegionNames | None = None) -> TargetView:
     """A ``targets.plans.TargetStatus`` as the pages and the report show it."""
     d: dict[str, Any] = ts.as_dict()
     fan = [(int(rec.get("year", rec.get("index"))), as_number(rec.get("p10")),
@@ -147,7 +207,8 @@ def target_view(ts: TargetStatus, origin: str, unit: str | None = None) -> Targe
         required_rate=as_number(d.get("required_rate")),
         observed_rate=as_number(d.get("observed_rate")), series_source=origin,
         history=[(int(y), float(v)) for y, v in sorted(d["history"].items())], fan=fan,
-        note=d["error"] or d["note"] or ("" if d["history"] else "no series for this indicator"))
+        note=d["error"] or d["note"] or ("" if d["history"] else "no series for this indicator"),
+        district_pace=district_pace(ts.pace_by_district, names or {}))
 
 
 def _plan_view(ps: PlanStatus, targets: list[TargetView], items: dict[str, m.PlanItem]
@@ -172,29 +233,47 @@ def _plan_view(ps: PlanStatus, targets: list[TargetView], items: dict[str, m.Pla
                                 not_assessed=ps.summary.not_assessed, total=ps.summary.total))
 
 
+def _providers(engine: Engine, years: range) -> tuple[
+        Callable[[str, str], pd.Series], Callable[[str, str], pd.DataFrame], dict[str, str]]:
+    """The series and district tables targets are assessed on, and where each series came
+    from: the indicator engine's, computed for every plan indicator and district in one call
+    per target region, else the recorded observations (``services.series``)."""
+    computed, districts_for = registry_providers(engine, years)
+    fallback = series_provider(engine, years)
+    origins: dict[str, str] = {}
+
+    def series_for(code: str, region: str) -> pd.Series:
+        found = computed(code, region)
+        if len(found.dropna()):
+            origins.setdefault(code, "indicators")
+            return found
+        origins.setdefault(code, target_series(engine, code, region, years)[1])
+        return fallback(code, region)
+    return series_for, districts_for, origins
+
+
 def plans_tree(engine: Engine, settings: Settings, assessment_year: int | None = None
                ) -> PlansTree:
-    """Every plan assessed with data up to ``assessment_year`` (all data when None)."""
-    years = settings.years
+    """Every plan assessed with data up to ``assessment_year`` (all data when None), with each
+    district's pace where a target breaks down by district."""
+    series_for, districts_for, origins = _providers(engine, settings.years)
+    names = region_names(engine)
     with Session(engine) as session:
-        statuses = plan_statuses(session, series_provider(engine, years),
-                                 assessment_year=assessment_year, seed=0)
+        statuses = plan_statuses(session, series_for, assessment_year=assessment_year, seed=0,
+                                 districts_for=districts_for)
         order = {c: i for i, c in enumerate(session.scalars(select(m.Plan.code)
                                                             .order_by(m.Plan.id)))}
         items = {i.code: i for i in session.scalars(select(m.PlanItem))}
-    origins: dict[str | None, str] = {}
     units: dict[str | None, str | None] = {}
     plans = []
     for ps in sorted(statuses, key=lambda p: order.get(p.code, 0)):
         targets = []
         for ts in ps.targets:
             key = ts.indicator
-            if key not in origins:
-                origins[key] = target_series(engine, key, ts.region or "", years)[1] \
-                    if key else "none"
             if key not in units:
                 units[key] = indicator_unit(engine, key)
-            targets.append(target_view(ts, origins[key], units[key]))
+            origin = origins.get(key, "none") if key else "none"
+            targets.append(target_view(ts, origin, units[key], names))
         plans.append(_plan_view(ps, targets, items))
     return PlansTree(assessment_year=assessment_year, plans=plans)
 

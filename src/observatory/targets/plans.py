@@ -230,6 +230,8 @@ def assess_target(row: m.Target, series: pd.Series, *, plan_code: str, item_code
     pace = _pace(series, assessment, form, direction)
     by_district = None
     if districts is not None:
+        if assessment_year is not None:  # the districts see no more than the city does
+            districts = districts[districts["year"].astype(int) <= assessment_year]
         by_district = _district_pace(row, form, districts, direction)
     return TargetStatus(**common, assessment=assessment, pace=pace, pace_by_district=by_district)
 

@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 #: Best to worst.
@@ -100,8 +101,9 @@ def assess_every_year(
         symbol = "sun" if moving >= 0 else "sun_cloud"
     else:
         symbol = "cloud" if moving > 0 else "thunderstorm"
+    shown = np.format_float_positional(bound, trim="-")  # never 1.582e+04
     return WeatherResult(symbol, int(s.index[-1]), float(s.iloc[-1]), slope,
-                         reason=f"threshold {comparator} {bound:g} {'met' if met else 'missed'}")
+                         reason=f"threshold {comparator} {shown} {'met' if met else 'missed'}")
 
 
 def assess_level(

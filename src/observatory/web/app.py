@@ -31,6 +31,7 @@ from observatory.web.routers import (
     board,
     check,
     data,
+    eligibility,
     enterprises,
     fairs,
     funds,
@@ -43,8 +44,8 @@ from observatory.web.routers import (
 from observatory.web.security import SecureApp
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-ROUTERS = (account, overview, indicators, index, market, board, fairs, funds, enterprises, data,
-           check, admin, review)
+ROUTERS = (account, overview, indicators, index, market, board, fairs, funds, enterprises,
+           eligibility, data, check, admin, review)
 
 
 def create_app_from_settings() -> FastAPI:

@@ -33,9 +33,11 @@ from observatory.services import auth
 from observatory.services.access import ACCESS, role_of
 from observatory.services.context import Deployment
 from observatory.services.errors import Denied, ServiceError
+from observatory.services.workbook import XLSX_MEDIA_TYPE
 from observatory.web import charts
 from observatory.web.markup import marked
 from observatory.web.security import came_over_https
+from observatory.web.tables import page_workbook
 
 logger = logging.getLogger("observatory.web")
 HERE = Path(__file__).resolve().parent
@@ -168,10 +170,31 @@ def render(request: Request, template: str, p: auth.Principal, data: Mapping[str
                "access": ACCESS, "period": deployment(request).settings.period,
                **{k: _plain(v) for k, v in data.items()}}
     response = templates.TemplateResponse(request, template, context, status_code=status)
+    if request.query_params.get("format") == "xlsx" and status == 200:
+        return tables_download(request, bytes(response.body))
     if not p.authenticated and not request.cookies.get(auth.PRE_CSRF_COOKIE):
         response.set_cookie(auth.PRE_CSRF_COOKIE, csrf, httponly=True, samesite="lax",
                             secure=secure(request))
     return response
+
+
+def tables_download(request: Request, html: bytes) -> HTMLResponse:
+    """The page's tables as XLSX (``?format=xlsx``, ``&table=N`` for one): see ``web.tables``.
+    A page without that table answers 404 with the reason in both languages."""
+    raw = request.query_params.get("table")
+    index = int(raw) if raw is not None and raw.isdigit() else None
+    if raw is not None and index is None:
+        raise HTTPException(422, f"table {raw!r}: expected a number from 0 / "
+                                 f"table {raw!r}：应为从 0 起的序号")
+    data = page_workbook(html.decode("utf-8"), index)
+    if data is None:
+        raise HTTPException(404, "no such table on this page / 本页没有该表格")
+    name = "-".join(part for part in request.url.path.split("/") if part) or "page"
+    name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    suffix = f"-table{index}" if index is not None else ""
+    # an HTMLResponse by type only, so every page route keeps its one return type
+    return HTMLResponse(data, media_type=XLSX_MEDIA_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="{name}{suffix}.xlsx"'})
 
 
 def wants_html(request: Request) -> bool:

@@ -36,23 +36,26 @@ def api_enterprise(dep: Dep, p: User, org_id: int) -> enterprises.EnterpriseProf
 @router.get("/api/enterprises/{org_id}/eligibility", tags=["enterprises"],
             response_model=eligibility.RegistryAssessment)
 def api_enterprise_registry_assessment(dep: Dep, p: User, lang: Lang, org_id: int,
-                                       pack: str = "hte", as_of: str | None = None
+                                       pack: str | None = None, as_of: str | None = None
                                        ) -> eligibility.RegistryAssessment:
-    """The enterprise assessed from the registry's records (figures, IP, dated facts)."""
+    """The enterprise assessed from the registry's records (figures, IP, dated facts); the
+    pack defaults to the deployment's (settings ``default_pack``)."""
+    pack = pack or eligibility.default_pack(dep.settings)
     return eligibility.registry_assessment(dep.engine, p, org_id, pack, as_of, lang)
 
 
 @router.get("/enterprises/{org_id}", include_in_schema=False)
 def enterprise_html(request: Request, dep: Dep, p: User, lang: Lang, org_id: int,
-                    pack: str = "hte", as_of: str | None = None) -> HTMLResponse:
+                    pack: str | None = None, as_of: str | None = None) -> HTMLResponse:
     data = enterprises.enterprise_profile(dep.engine, p, org_id)
+    pack = pack or eligibility.default_pack(dep.settings)
     registry: eligibility.RegistryAssessment | dict[str, str]
     try:
         registry = eligibility.registry_assessment(dep.engine, p, org_id, pack, as_of, lang)
     except ServiceError as exc:  # the profile still shows; the assessment says why not
         registry = {"error": str(exc), "as_of": as_of or ""}
     return render(request, "enterprise.html", p,
-                  {"e": data, "packs": eligibility.eligibility_packs(), "result": None,
+                  {"e": data, "packs": eligibility.eligibility_packs(dep.settings), "result": None,
                    "form": {}, "registry": registry, "pack": pack},
                   f"/api/enterprises/{org_id}")
 
@@ -63,10 +66,12 @@ async def enterprise_assess(request: Request, dep: Dep, p: User, lang: Lang, org
     data = enterprises.enterprise_profile(dep.engine, p, org_id)
     form = await form_of(request)
     await check_csrf(request, p, form)
-    result = eligibility.self_assess(eligibility.SelfAssessmentInput.from_form(form), lang)
+    given = eligibility.SelfAssessmentInput.from_form(
+        form, eligibility.default_pack(dep.settings))
+    result = eligibility.self_assess(given, lang)
     return render(request, "enterprise.html", p,
-                  {"e": data, "packs": eligibility.eligibility_packs(), "result": result,
-                   "form": form, "registry": None, "pack": None})
+                  {"e": data, "packs": eligibility.eligibility_packs(dep.settings),
+                   "result": result, "form": form, "registry": None, "pack": None})
 
 
 @router.post("/api/enterprises/{org_id}/eligibility", tags=["enterprises"],
@@ -75,5 +80,6 @@ async def api_enterprise_assess(request: Request, dep: Dep, p: User, lang: Lang,
                                 ) -> eligibility.SelfAssessment:
     enterprises.enterprise_profile(dep.engine, p, org_id)
     await check_csrf(request, p, {})
-    given = eligibility.SelfAssessmentInput.from_form(await json_of(request))
+    given = eligibility.SelfAssessmentInput.from_form(await json_of(request),
+                                                      eligibility.default_pack(dep.settings))
     return eligibility.self_assess(given, lang)
