@@ -23,6 +23,9 @@ LOCALES = {"zh": "zh_CN", "en": "en_GB"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app_title": {"en": "Innovation Observatory", "zh": "科技创新监测平台"},
+    "size_yuan": {"en": "Fund size", "zh": "基金规模"},
+    "sev_error": {"en": "error", "zh": "错误"},
+    "sev_warning": {"en": "warning", "zh": "提醒"},
     "rv_pending": {"en": "pending", "zh": "待复核"},
     "rv_accepted": {"en": "accepted", "zh": "已接受"},
     "rv_rejected": {"en": "rejected", "zh": "已拒绝"},
@@ -580,6 +583,9 @@ ENTITIES: dict[str, dict[str, str]] = {
     "observations": {"en": "statistics", "zh": "统计数据"},
     "organisation_facts": {"en": "organisation facts", "zh": "机构事实信息"},
     "organisation_names": {"en": "former names of organisations", "zh": "机构曾用名"},
+    "fairs": {"en": "fairs", "zh": "对接会"},
+    "fair_matches": {"en": "pairs at fairs", "zh": "对接会配对"},
+    "name_reviews": {"en": "names to review", "zh": "待复核名称"},
     "organisation_years": {"en": "organisation yearly figures", "zh": "机构年度数据"},
     "organisations": {"en": "organisations", "zh": "机构"},
     "persons": {"en": "persons", "zh": "人员"},

@@ -40,6 +40,7 @@ def test_every_key_used_in_templates_exists() -> None:
                 "run_": ("invalid", "validated", "committed", "discarded"),  # import runs
                 "ps_": PLAN_ITEM_STATUSES, "ds_": ("applied", "granted", "revoked", "expired"),
                 "el_": get_args(EligibilityStatus), "rc_": (*RECONCILE_STATUSES, *BOUNDS),
+                "sev_": ("error", "warning"),
                 "rv_": ("pending", "accepted", "rejected", "all", "auto", "review", "none")}
     for prefix in {k for k in used if k.endswith("_") and k not in i18n.CATALOGUE}:
         assert prefix in families, prefix

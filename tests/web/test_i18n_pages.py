@@ -43,6 +43,7 @@ def _examples(engine) -> dict[str, list[str]]:
         match = session.scalars(select(m.Match.code).where(
             m.Match.status == "negotiating").order_by(m.Match.id)).first()
         run = session.scalars(select(ImportRun.id).order_by(ImportRun.id)).first()
+        fair = session.scalars(select(m.Fair.code).order_by(m.Fair.id)).first()
     year = CITY.period
     return {
         "/report/annual": [f"/report/annual?year={year}"],
@@ -57,6 +58,7 @@ def _examples(engine) -> dict[str, list[str]]:
         "/funds/{code}": [f"/funds/{fund}"],
         "/enterprises/{org_id}": [f"/enterprises/{org}"],
         "/data/imports/{run_id}": [f"/data/imports/{run}"] if run else [],
+        "/fairs/{code}": [f"/fairs/{fair}"] if fair else [],
         "/no/such/page": ["/no/such/page"],  # the 404 page
         "errors": ERROR_PAGES,
     }
@@ -113,7 +115,14 @@ def _problems(text: str, lang: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def pages(shared_engine) -> list[str]:
+def pages(shared_engine, shared_client, tokens) -> list[str]:
+    with Session(shared_engine) as session:
+        fairs = session.scalar(select(m.Fair.id).limit(1))
+    if fairs is None:  # the example city holds no fair: one, so the fair page is checked too
+        r = shared_client.post("/api/fairs", headers=bearer(tokens, "admin"), json={
+            "name_zh": "海洋技术对接会", "name_en": "Marine technology fair",
+            "held_on": "2026-09-18", "place": "崂山"})
+        assert r.status_code == 201, r.text
     return _pages(shared_engine)
 
 

@@ -39,7 +39,8 @@ class Check:
     name_zh: str
     severity: str
     threshold: float
-    about: str
+    about_en: str
+    about_zh: str
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def _validated(raw: Mapping[str, Any], where: str) -> Check:
         raise CheckDefinitionError(f"{where}: threshold {threshold!r} must be a number ≥ 0",
                                    f"{where}：阈值 {threshold!r} 须为不小于0的数")
     return Check(str(raw["code"]), str(raw["name_en"]), str(raw["name_zh"]),
-                 str(raw["severity"]), float(threshold), str(raw.get("about", "")))
+                 str(raw["severity"]), float(threshold), str(raw.get("about_en", "")),
+                 str(raw.get("about_zh", "")))
 
 
 def load_checks(text: str | None = None) -> list[Check]:

@@ -27,7 +27,8 @@ class CheckDefinition(BaseModel):
     name_zh: str
     severity: str
     threshold: float
-    about: str
+    about_en: str
+    about_zh: str
     findings: int
 
 
@@ -85,7 +86,8 @@ def check_report(engine: Engine, thresholds: Mapping[str, float] | None = None,
     counts = {c.code: sum(f.check == c.code for f in found) for c in checks}
     return CheckReport(clean=not findings, findings=findings, checks=[
         CheckDefinition(code=c.code, name_en=c.name_en, name_zh=c.name_zh, severity=c.severity,
-                        threshold=c.threshold, about=c.about, findings=counts[c.code])
+                        threshold=c.threshold, about_en=c.about_en, about_zh=c.about_zh,
+                        findings=counts[c.code])
         for c in checks])
 
 
