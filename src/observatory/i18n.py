@@ -23,6 +23,8 @@ LOCALES = {"zh": "zh_CN", "en": "en_GB"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app_title": {"en": "Innovation Observatory", "zh": "科技创新监测平台"},
+    "index_left_out": {"en": "Left out of the index because no district has data for them",
+                       "zh": "因各区（市）均无数据而未纳入指数的指标"},
     "size_yuan": {"en": "Fund size", "zh": "基金规模"},
     "sev_error": {"en": "error", "zh": "错误"},
     "sev_warning": {"en": "warning", "zh": "提醒"},

@@ -59,6 +59,8 @@ def test_every_write_route_refuses_a_body_it_cannot_read(shared_client, tokens) 
                 assert r.status_code < 500, where
                 if who and body:
                     assert r.status_code == 422, where
+                elif who:  # an empty body is readable: the route may then find no record 1
+                    assert r.status_code in (303, 401, 403, 404, 409, 422), where
                 else:
                     assert r.status_code in (303, 401, 403, 422), where
 
@@ -129,7 +131,8 @@ def test_the_cli_exits_2_when_the_lock_is_held_too_long(short_lock_wait: Engine,
         holder.rollback()
         holder.close()
     assert result.exit_code == 2, result.output
-    assert "busy" in result.output and "数据库正被另一项写入占用" in result.output
+    # the importer names its own case (another import holds the lock) in both languages
+    assert "busy" in result.output and "数据库正被另一" in result.output
     assert "Traceback" not in result.output
 
 
@@ -158,4 +161,4 @@ def test_a_key_conflict_in_a_command_exits_2(sqlite_engine: Engine, tmp_path: Pa
         "import", str(path), "--entity", "organisations", "--database-url",
         sqlite_engine.url.render_as_string()])
     assert result.exit_code == 2, result.output
-    assert "conflicts" in result.output and "冲突" in result.output
+    assert "same keys" in result.output and "相同键" in result.output

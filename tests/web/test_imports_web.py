@@ -38,7 +38,7 @@ def test_upload_previews_the_mapping_then_confirms(city_engine, tmp_path) -> Non
     path = tmp_path / "名单.xlsx"
     source = write_bureau_workbook(path, 4)
     page = _upload(client, token, "名单.xlsx", path.read_bytes(), "organisations")
-    assert page.status_code == 200 and 'id="run-status">validated' in page.text
+    assert page.status_code == 200 and 'data-status="validated"' in page.text
     assert '<span class="header-row">3–4</span>' in page.text
     assert '<span class="unmapped">序号</span>' in page.text
     assert "青岛测试科技有限公司0" in page.text  # first rows
@@ -53,7 +53,7 @@ def test_upload_previews_the_mapping_then_confirms(city_engine, tmp_path) -> Non
         assert session.scalar(select(m.Organisation).where(
             m.Organisation.uscc == source[0]["uscc"])) is None
     done = client.post(page.url.path, data={"csrf": token, "action": "confirm"})
-    assert 'id="run-status">committed' in done.text
+    assert 'data-status="committed"' in done.text
     with Session(city_engine) as session:
         org = session.scalars(select(m.Organisation).where(
             m.Organisation.uscc == source[1]["uscc"])).one()
@@ -67,9 +67,9 @@ def test_sheet_and_mapping_file_are_used_on_validate_and_confirm(city_engine) ->
     mapping = "header_row: 2\ncolumns:\n  企业全称: name_zh\n".encode()
     page = _upload(client, token, "o.csv", text.encode(), "organisations",
                    mapping=("m.yaml", mapping, "text/yaml"))
-    assert 'id="run-status">validated' in page.text, page.text
+    assert 'data-status="validated"' in page.text, page.text
     done = client.post(page.url.path, data={"csrf": token, "action": "confirm"})
-    assert 'id="run-status">committed' in done.text
+    assert 'data-status="committed"' in done.text
     with Session(city_engine) as session:
         assert session.scalar(select(m.Organisation.name_zh).where(
             m.Organisation.uscc == rows[0]["uscc"])) == rows[0]["name_zh"]
@@ -111,9 +111,9 @@ def test_a_region_with_its_parent_in_the_database_imports_through_the_web(city_e
     data = ("code,name_en,name_zh,level,parent_code\n"
             "370298,Web District,网页区,district,370200\n").encode()
     page = _upload(client, token, "r.csv", data, "regions")
-    assert 'id="run-status">validated' in page.text
+    assert 'data-status="validated"' in page.text
     done = client.post(page.url.path, data={"csrf": token, "action": "confirm"})
-    assert done.status_code == 200 and 'id="run-status">committed' in done.text
+    assert done.status_code == 200 and 'data-status="committed"' in done.text
 
 
 def test_the_run_json_twin_documents_the_preview(city_engine) -> None:
@@ -129,7 +129,7 @@ def test_a_concurrent_import_of_the_same_keys_answers_409(city_engine, tmp_path)
     client, token = _client(city_engine)
     rows = org_rows(3, start=700)
     page = _upload(client, token, "o.csv", to_csv(rows).encode(), "organisations")
-    assert 'id="run-status">validated' in page.text
+    assert 'data-status="validated"' in page.text
     path = tmp_path / "o.csv"
     path.write_text(to_csv(rows), encoding="utf-8")
     answer: dict[str, object] = {}

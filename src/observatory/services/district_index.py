@@ -12,7 +12,7 @@ returning scores, nominal ranks and 5-95 % rank intervals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -28,6 +28,7 @@ from observatory.index.meta import IndexInputError
 from observatory.index.pipeline import Pipeline
 from observatory.index.spec import parse_spec, uncertainty_spec
 from observatory.index.uncertainty import rank_stats, run_scores, sample_runs
+from observatory.indicators.catalogue import DerivedDef
 from observatory.registry import models as m
 
 
@@ -124,31 +125,54 @@ def _year_and_region(structure: Structure) -> tuple[int, str]:
 def district_data(engine: Engine, structure: Structure) -> pd.DataFrame:
     """Units (districts) x indicators for the index year, from the indicator engine.
 
-    A count or sum with no contributing records in a district is zero; a derived ratio with no
-    records stays missing and is imputed by the structure's method.
+    A count or sum with no contributing records in a district is zero, and so is a rate of one
+    (per resident, per GDP) where the district's denominator is known; any other missing value
+    stays missing and is imputed by the structure's method.
     """
     from observatory import indicators
 
     year, region = _year_and_region(structure)
+    catalogue = indicators.load_catalogue()
     codes = [mem.code for mem in structure.indicators]
-    frame = indicators.compute(engine, codes, periods=[year], region=region, by=("region",))
+    rates: dict[str, DerivedDef] = {c: d for c in codes
+                                    if isinstance(d := catalogue[c], DerivedDef)
+                                    and _zero_when_none(catalogue, d)}
+    inputs = sorted({i.code for d in rates.values() for i in d.inputs} - set(codes))
     with Session(engine) as session:
         districts = session.execute(select(m.Region.code, m.Region.name_en, m.Region.name_zh)
                                     .where(m.Region.parent_code == region)
                                     .order_by(m.Region.code)).all()
+    if not districts:
+        raise IndexInputError(f"{structure.code}.yaml", "region", region,
+                              "the region has no districts to compare",
+                              "该地区没有可比较的下级行政区")
+    frame = indicators.compute(engine, codes + inputs, periods=[year], region=region,
+                               by=("region",))
     table = frame[frame["region"].isin([d[0] for d in districts])].pivot_table(
         index="region", columns="indicator", values="value", aggfunc="first")
-    catalogue = indicators.load_catalogue()
     data = pd.DataFrame({"uCode": [d[0] for d in districts],
                          "uName": [d[1] for d in districts],
                          "uName_zh": [d[2] for d in districts]})
-    for code in codes:
+
+    def column(code: str) -> pd.Series:
         values = table[code] if code in table.columns else pd.Series(dtype=float)
-        column = data["uCode"].map(values).astype(float)
+        return data["uCode"].map(values).astype(float)
+
+    for code in codes:
+        values = column(code)
         if catalogue[code].kind in ("count", "sum"):
-            column = column.fillna(0.0)
-        data[code] = column
+            values = values.fillna(0.0)
+        elif code in rates:  # no records over a known denominator: a rate of zero
+            denominator = column(rates[code].inputs[1].code)
+            values = values.mask(values.isna() & denominator.notna(), 0.0)
+        data[code] = values
     return data
+
+
+def _zero_when_none(catalogue: Any, ind: DerivedDef) -> bool:
+    """A per-resident or per-GDP rate of a count or sum: zero when nothing was recorded."""
+    return (ind.op in ("per_capita", "per_gdp")
+            and catalogue[ind.inputs[0].code].kind in ("count", "sum"))
 
 
 @dataclass
@@ -158,6 +182,7 @@ class DistrictIndex:
     pipeline: Pipeline
     results: pd.DataFrame  # per district: score, rank, pillar scores, rank interval
     runs: int
+    left_out: list[str] = field(default_factory=list)  # indicators without any data
 
     def as_records(self) -> list[dict[str, Any]]:
         return [{k: (None if isinstance(v, float) and np.isnan(v) else v)
@@ -176,6 +201,15 @@ def district_index(engine: Engine, runs: int | None = None, structure: Structure
     update = {k: v for k, v in (("year", year), ("region", region)) if v is not None}
     structure = structure.model_copy(update=update)
     data = district_data(engine, structure)
+    empty = [mem.code for mem in structure.indicators if data[mem.code].isna().all()]
+    if len(empty) == len(structure.indicators):
+        raise IndexInputError(f"{structure.code}.yaml", "indicators", None,
+                              "no indicator has data for these districts",
+                              "这些区（市）没有任何指标数据")
+    if empty:  # an indicator nobody has data for cannot be normalised: left out, and said so
+        structure = structure.model_copy(update={"indicators": [
+            mem for mem in structure.indicators if mem.code not in empty]})
+        data = data.drop(columns=empty)
     meta = _meta(structure)
     spec = {k: v for k, v in structure.spec.items() if k != "uncertainty"}
     pipeline = build_index(data.drop(columns=["uName_zh"]), meta, spec, time_col=None)
@@ -197,4 +231,4 @@ def district_index(engine: Engine, runs: int | None = None, structure: Structure
         out["rank_q5"] = stats["Q5"]
         out["rank_q95"] = stats["Q95"]
     out.index.name = "region"
-    return DistrictIndex(structure, data, pipeline, out.sort_values("rank"), runs)
+    return DistrictIndex(structure, data, pipeline, out.sort_values("rank"), runs, empty)

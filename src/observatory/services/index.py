@@ -9,9 +9,16 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 
 from observatory.config import Settings
+from observatory.index.meta import IndexInputError
 from observatory.services.cache import figure_tables
 from observatory.services.context import Deployment
-from observatory.services.district_index import DistrictIndex, Pillar, Structure, district_index
+from observatory.services.district_index import (
+    DistrictIndex,
+    Pillar,
+    Structure,
+    district_index,
+    load_structure,
+)
 from observatory.services.errors import Invalid
 from observatory.services.records import Row, json_records
 from observatory.services.series import observation_series
@@ -67,6 +74,8 @@ class IndexPage(BaseModel):
     structure: IndexStructure
     district_index: list[Row]
     values: list[IndicatorValue]
+    left_out: list[str] = []  # indicators no district has data for, left out of the index
+    unavailable_reason: str | None = None
 
 
 class WhatIfScore(BaseModel):
@@ -125,12 +134,22 @@ def district_result(engine: Engine, settings: Settings) -> DistrictIndex:
 def index_page(engine: Engine, settings: Settings, result: DistrictIndex | None = None
                ) -> IndexPage:
     """The home region's GII rank history (published) and the district index with rank
-    intervals, its indicators, weights, and raw and normalised values."""
+    intervals, its indicators, weights, and raw and normalised values; a deployment whose
+    districts have no data yet gets the page without the index, saying so."""
     s = observation_series(engine, "gii_rank", settings.region)
-    result = result or district_result(engine, settings)
+    gii = [(int(y), float(v)) for y, v in s.items()]
+    try:
+        result = result or district_result(engine, settings)
+    except IndexInputError as exc:
+        structure = load_structure()
+        return IndexPage(gii_rank=gii, district_index_available=False, structure=IndexStructure(
+            code=structure.code, name_en=structure.name_en, name_zh=structure.name_zh,
+            year=settings.period, pillars=structure.pillars,
+            indicators=_indicators(structure), method=METHOD), district_index=[], values=[],
+            unavailable_reason=str(exc))
     structure = result.structure
     return IndexPage(
-        gii_rank=[(int(y), float(v)) for y, v in s.items()], district_index_available=True,
+        gii_rank=gii, district_index_available=True, left_out=result.left_out,
         structure=IndexStructure(code=structure.code, name_en=structure.name_en,
                                  name_zh=structure.name_zh, year=structure.year,
                                  pillars=structure.pillars, indicators=_indicators(structure),
@@ -199,10 +218,20 @@ def cached_result(dep: Deployment) -> DistrictIndex:
 def cached_index(dep: Deployment) -> IndexPage:
     """The index page, cached while the figures' tables are unchanged (stale while one
     rebuild runs after a write)."""
-    return dep.cache.get("index", lambda: index_page(dep.engine, dep.settings,
-                                                      cached_result(dep)),
-                         depends=figure_tables(), stale_ok=True)
+    def build() -> IndexPage:
+        try:
+            result = cached_result(dep)
+        except IndexInputError:
+            result = None
+        return index_page(dep.engine, dep.settings, result)
+
+    return dep.cache.get("index", build, depends=figure_tables(), stale_ok=True)
 
 
 def cached_what_if(dep: Deployment, weights: dict[str, float]) -> WhatIf:
-    return what_if(cached_result(dep), weights)
+    try:
+        result = cached_result(dep)
+    except IndexInputError as exc:
+        raise Invalid(f"no district index to reweigh: {exc}", f"尚无可调整权重的区（市）指数：{exc}"
+                      ) from exc
+    return what_if(result, weights)

@@ -137,9 +137,12 @@ async def json_of(request: Request) -> dict[str, object]:
 async def check_csrf(request: Request, p: auth.Principal,
                      form: Mapping[str, object] | None = None) -> None:
     """The synchronizer token (form field or ``X-CSRF-Token``); bearer requests need none.
-    A form route that passes no form has its body checked here all the same (form_of)."""
+    A form route that passes no form has its body checked here all the same (form_of); an API
+    route that passes an empty one has any body checked to be a JSON object (json_of)."""
     if form is None:
         form = await form_of(request)
+    elif not form and await request.body():
+        await json_of(request)  # an API route's body, if any, must be a JSON object
     if p.via_token:
         return  # bearer requests carry no cookie; CSRF cannot ride on them
     given = request.headers.get("x-csrf-token")
