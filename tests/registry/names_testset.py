@@ -46,6 +46,9 @@ class Builder:
         self.names = RegionNames((r.code, r.name_zh, r.name_en, r.level, r.parent_code)
                                  for r in self.regions.values())
         self.cores = {self.names.normalise(n).core for _, n, _ in self.orgs}
+        self.core_regions: dict[str, set[str]] = {}
+        for _, n, region in self.orgs:
+            self.core_regions.setdefault(self.names.normalise(n).core, set()).add(region)
         used = {c for core in self.cores for c in core}
         self.pool = [c for c in POOL if c not in used]
         assert len(self.pool) > 30
@@ -161,7 +164,18 @@ class Builder:
         core = self.names.normalise(made).core
         if core in self.cores and kind != "same_name_other_province":
             return None
+        if kind == "same_name_other_province" and self._firm_in(made, core):
+            return None  # a registry firm of that name lies in that province: not a negative
         return Case(made, None, kind)
+
+    def _firm_in(self, made: str, core: str) -> bool:
+        """Whether a registry firm with this core lies in the province ``made`` names."""
+        province = next((r.code for r in self.regions.values()
+                         if r.level == "province" and made.startswith(r.name_zh)), None)
+        return any(province in {c.code for c in self.chain(region)}
+                   for region in self.core_regions.get(self.names.normalise(made[
+                       len(self.regions[province].name_zh):] if province else made).core,
+                       set()) | self.core_regions.get(core, set()))
 
 
 def build(session: Session, seed: int = 2026, positives: int = 1500, formers: int = 200,

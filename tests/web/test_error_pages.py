@@ -59,3 +59,11 @@ def test_a_crash_is_a_500_page_without_a_traceback(shared_engine: Engine) -> Non
     r = client.get("/api/boom")
     assert r.status_code == 500 and "secret" not in r.text
     assert r.json() == {"detail": "internal error / 服务器内部错误"}
+
+
+def test_a_bad_parameter_on_a_chinese_page_is_explained_in_chinese(shared_client) -> None:
+    r = shared_client.get("/enterprises/abc?lang=zh")
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
+    assert "应为整数" in r.text and "Input should be" not in r.text
+    en = shared_client.get("/enterprises/abc?lang=en")
+    assert "Input should be a valid integer" in en.text

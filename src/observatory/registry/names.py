@@ -43,7 +43,7 @@ HINT_AGREES = 75.0
 """A USCC hint's organisation whose names score below this against the name contradicts it."""
 MIN_CORE = 2
 """A prefix or suffix is not stripped if fewer characters than this would remain."""
-SHOWN = 5
+SHOWN = 12
 """Candidates kept for a person to choose from."""
 POOL_GRAMS = 4
 """Blocking: candidates are the names that share at least two of the query's four rarest

@@ -226,12 +226,26 @@ def _in_language(en: str, zh: str, lang: str) -> str:
     return (zh or en) if lang == "zh" else en
 
 
+#: Chinese for pydantic's error types (a page in Chinese must not show its English messages)
+ZH_REASONS = {
+    "missing": "缺少此项", "int_parsing": "应为整数", "int_type": "应为整数",
+    "float_parsing": "应为数字", "float_type": "应为数字", "bool_parsing": "应为是或否",
+    "date_parsing": "应为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
+    "datetime_parsing": "应为日期时间", "literal_error": "不在允许的取值之中",
+    "enum": "不在允许的取值之中", "string_too_long": "过长", "string_too_short": "过短",
+    "greater_than": "过小", "greater_than_equal": "过小", "less_than": "过大",
+    "less_than_equal": "过大", "string_pattern_mismatch": "格式不符", "int_from_float": "应为整数",
+}
+
+
 def _validation_problems(exc: RequestValidationError, lang: str) -> list[dict[str, str]]:
     rows = []
     for err in exc.errors():
         where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body"))
         given = err.get("input")
-        reason = str(err.get("msg", ""))
+        reason = (ZH_REASONS.get(str(err.get("type")), "取值无效") if lang == "zh"
+                  else str(err.get("msg", "")))
         if given is not None and not isinstance(given, dict | list):
             reason = f"{reason} ({'取值' if lang == 'zh' else 'given'}: {given!s:.80})"
         rows.append({"field": where or "-", "reason": reason})

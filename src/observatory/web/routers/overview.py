@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from observatory.reports.annual import render_docx, render_html, render_pdf
 from observatory.services import index, plans
 from observatory.services.access import allow
+from observatory.services.cache import figure_tables
 from observatory.web.deps import Dep, Lang, User, render
 
 router = APIRouter()
@@ -24,7 +25,7 @@ def api_overview(dep: Dep, p: User) -> plans.Overview:
 def overview_page(request: Request, dep: Dep, p: User) -> HTMLResponse:
     allow(p, "overview")
     return render(request, "overview.html", p, {"o": plans.cached_overview(dep),
-                                                "ix": index.cached_index(dep)},
+                                                "ix": index.cached_scores(dep)},
                   "/api/overview")
 
 
@@ -48,14 +49,18 @@ def annual_report(dep: Dep, p: User, lang: Lang, year: int | None = None,
     """The annual monitoring report for ``year`` (default: the deployment's period)."""
     allow(p, "report")
     year = year if year is not None else dep.settings.period
+    renderers = {"pdf": render_pdf, "docx": render_docx, "html": render_html}
+    if format not in renderers:
+        raise HTTPException(422, "format must be html, pdf or docx / format 须为 html、pdf 或 docx")
+    # One rendering per year, language and format while the figures' tables are unchanged:
+    # the report is public, and rendering it takes seconds.
+    body = dep.cache.get("report", lambda: renderers[format](dep.engine, year, lang,
+                                                             dep.settings),
+                         year, lang, format, depends=figure_tables())
     if format == "pdf":
-        pdf = render_pdf(dep.engine, year, lang, dep.settings)
-        return Response(pdf, media_type="application/pdf", headers={
+        return Response(body, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="report-{year}-{lang}.pdf"'})
     if format == "docx":
-        return Response(render_docx(dep.engine, year, lang, dep.settings), media_type=DOCX,
-                        headers={"Content-Disposition":
-                                 f'attachment; filename="report-{year}-{lang}.docx"'})
-    if format != "html":
-        raise HTTPException(422, "format must be html, pdf or docx / format 须为 html、pdf 或 docx")
-    return HTMLResponse(render_html(dep.engine, year, lang, dep.settings))
+        return Response(body, media_type=DOCX, headers={
+            "Content-Disposition": f'attachment; filename="report-{year}-{lang}.docx"'})
+    return HTMLResponse(body)
