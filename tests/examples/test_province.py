@@ -71,3 +71,12 @@ def test_unknown_province_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["generate", "--province", "atlantis", "--database-url",
                                       f"sqlite:///{tmp_path / 'x.db'}"])
     assert result.exit_code == 2 and "shandong-example" in result.output
+
+
+@pytest.mark.slow
+def test_the_cities_are_compared_on_the_size_adjusted_index(province: Engine) -> None:
+    from observatory.services.district_index import district_index
+
+    result = district_index(province, runs=0, region=PROVINCE, year=2023)
+    assert result.left_out == [] and len(result.results) == 16
+    assert result.results["score"].nunique() > 8  # the cities differ, not ties of imputed means

@@ -203,6 +203,22 @@ class ProvinceBuilder:
                                           1 + oid % 28), "source_ref": f"province-org-{oid}"})
                 self.orgs.append((oid, district["code"]))
 
+    def denominators(self) -> None:
+        """Resident population and GDP of the fifteen cities for every year (synthetic)."""
+        spec = yaml.safe_load(resources.files("observatory.examples").joinpath(
+            "shandong_denominators.yaml").read_text(encoding="utf-8"))
+        for year in YEARS:
+            people = (1 + spec["population_growth"]) ** (year - spec["base_year"])
+            output = (1 + spec["gdp_growth"]) ** (year - spec["base_year"])
+            for city, d in spec["cities"].items():
+                for code, value, unit in (
+                        ("resident_population", round(d["population_10k"] * 10_000 * people),
+                         "persons"),
+                        ("gdp", round(d["gdp_100m"] * output) * 100_000_000, "yuan")):
+                    self.add("observations", {"indicator_code": code, "region_code": city,
+                                              "period": str(year), "value": value,
+                                              "unit": unit, "note": "synthetic denominator"})
+
     def rd(self, targets: dict[int, int]) -> None:
         """R&D spending per firm and year adding up to each year's target exactly."""
         performers = self.orgs[: max(1, len(self.orgs) // 4)]
@@ -297,7 +313,8 @@ def _insert_regions(engine: Engine, regions: list[dict[str, Any]], actor: str) -
 def _context(engine: Engine) -> tuple[dict[str, int], int, list[tuple[int, str]]]:
     """Next ids of the tables the builder fills, the synthetic source, firms elsewhere."""
     ids = {"organisations": m.Organisation.id, "rd_expenditures": m.RdExpenditure.id,
-           "technology_contracts": m.TechnologyContract.id, "designations": m.Designation.id}
+           "technology_contracts": m.TechnologyContract.id, "designations": m.Designation.id,
+           "observations": m.Observation.id}
     with Session(engine) as s:
         first = {name: int(s.scalar(select(func.max(column))) or 0) + 1
                  for name, column in ids.items()}
@@ -346,6 +363,7 @@ def generate_province(engine: Engine, seed: int = 42, scale: float = 1.0,
     grants = [targets.hte[y] for y in sorted(targets.hte)]
     needed = max(sum(grants[i:i + 3]) for i in range(len(grants))) * 6 // 5
     builder.organisations(regions, needed)
+    builder.denominators()
     builder.rd(targets.rd)
     builder.contracts(targets)
     builder.certificates(targets.hte)

@@ -207,8 +207,11 @@ def district_index(engine: Engine, runs: int | None = None, structure: Structure
                               "no indicator has data for these districts",
                               "这些区（市）没有任何指标数据")
     if empty:  # an indicator nobody has data for cannot be normalised: left out, and said so
-        structure = structure.model_copy(update={"indicators": [
-            mem for mem in structure.indicators if mem.code not in empty]})
+        members = [mem for mem in structure.indicators if mem.code not in empty]
+        structure = structure.model_copy(update={
+            "indicators": members,
+            "pillars": [p for p in structure.pillars if any(mem.pillar == p.code
+                                                            for mem in members)]})
         data = data.drop(columns=empty)
     meta = _meta(structure)
     spec = {k: v for k, v in structure.spec.items() if k != "uncertainty"}
