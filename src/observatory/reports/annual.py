@@ -124,7 +124,10 @@ def _index(engine: Engine, settings: Settings, year: int, lang: str) -> dict[str
         result = district_index(engine, runs=INDEX_RUNS, region=settings.region, year=year)
     except (LookupError, ValueError):
         return {}
-    rows: list[dict[str, Any]] = json_records(result.results.reset_index())
+    rows: list[dict[str, Any]] = [r for r in json_records(result.results.reset_index())
+                                  if r.get("score") is not None]  # no data, no place
+    if not rows:
+        return {}
     areas = [maps.MapArea(code=str(r["region"]), name_zh=r.get("name_zh"),
                           name_en=r.get("name_en"), value=round(float(r["score"]), 1))
              for r in rows]
@@ -132,7 +135,8 @@ def _index(engine: Engine, settings: Settings, year: int, lang: str) -> dict[str
     return {**block, "table": [
         {"rank": int(r["rank"]), "name": i18n.pick(lang, r.get("name_zh"), r.get("name_en")),
          "score": f"{float(r['score']):.1f}",
-         "interval": f"{int(r['rank_q5'])}–{int(r['rank_q95'])}"} for r in rows]}
+         "interval": "—" if r.get("rank_q5") is None or r.get("rank_q95") is None
+         else f"{int(r['rank_q5'])}–{int(r['rank_q95'])}"} for r in rows]}
 
 
 def report_data(engine: Engine, year: int, lang: str, settings: Settings | None = None

@@ -218,6 +218,10 @@ def district_index(engine: Engine, runs: int | None = None, structure: Structure
     pipeline = build_index(data.drop(columns=["uName_zh"]), meta, spec, time_col=None)
     results = pipeline.results()
     score = results[structure.code]
+    if score.isna().all():
+        raise IndexInputError(f"{structure.code}.yaml", "indicators", None,
+                              "the districts have no comparable data",
+                              "各区（市）没有可比较的数据")
     out = pd.DataFrame({"name_en": data.set_index("uCode")["uName"],
                         "name_zh": data.set_index("uCode")["uName_zh"]})
     out["score"] = score
