@@ -4,6 +4,7 @@ index with its rank intervals."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
@@ -131,15 +132,16 @@ def district_result(engine: Engine, settings: Settings) -> DistrictIndex:
     return district_index(engine, region=settings.region, year=settings.period)
 
 
-def index_page(engine: Engine, settings: Settings, result: DistrictIndex | None = None
-               ) -> IndexPage:
-    """The home region's GII rank history (published) and the district index with rank
-    intervals, its indicators, weights, and raw and normalised values; a deployment whose
-    districts have no data yet gets the page without the index, saying so."""
+def index_page(engine: Engine, settings: Settings,
+               build: Callable[[], DistrictIndex] | None = None) -> IndexPage:
+    """The home region's GII rank history (published) and the district index ``build`` gives
+    (default: :func:`district_result`) with its indicators, weights, and raw and normalised
+    values; a deployment whose districts have no data yet gets the page without the index,
+    saying so (the index is attempted once)."""
     s = observation_series(engine, "gii_rank", settings.region)
     gii = [(int(y), float(v)) for y, v in s.items()]
     try:
-        result = result or district_result(engine, settings)
+        result = build() if build is not None else district_result(engine, settings)
     except IndexInputError as exc:
         structure = load_structure()
         return IndexPage(gii_rank=gii, district_index_available=False, structure=IndexStructure(
@@ -218,28 +220,20 @@ def cached_result(dep: Deployment) -> DistrictIndex:
 def cached_index(dep: Deployment) -> IndexPage:
     """The index page, cached while the figures' tables are unchanged (stale while one
     rebuild runs after a write)."""
-    def build() -> IndexPage:
-        try:
-            result = cached_result(dep)
-        except IndexInputError:
-            result = None
-        return index_page(dep.engine, dep.settings, result)
-
-    return dep.cache.get("index", build, depends=figure_tables(), stale_ok=True)
+    return dep.cache.get("index", lambda: index_page(dep.engine, dep.settings,
+                                                      lambda: cached_result(dep)),
+                         depends=figure_tables(), stale_ok=True)
 
 
 def cached_scores(dep: Deployment) -> IndexPage:
     """The district index's scores and ranks without the Monte Carlo rank intervals: what the
     overview's map shows, built in a fraction of the index page's time (no runs)."""
-    def build() -> IndexPage:
-        try:
-            result = district_index(dep.engine, runs=0, region=dep.settings.region,
-                                    year=dep.settings.period)
-        except IndexInputError:
-            result = None
-        return index_page(dep.engine, dep.settings, result)
+    def scores() -> DistrictIndex:
+        return district_index(dep.engine, runs=0, region=dep.settings.region,
+                              year=dep.settings.period)
 
-    return dep.cache.get("index_scores", build, depends=figure_tables(), stale_ok=True)
+    return dep.cache.get("index_scores", lambda: index_page(dep.engine, dep.settings, scores),
+                         depends=figure_tables(), stale_ok=True)
 
 
 def cached_what_if(dep: Deployment, weights: dict[str, float]) -> WhatIf:
