@@ -168,3 +168,14 @@ def copy_example_city(example_city_path: Path, folder: Path) -> Engine:
     path = folder / "city.db"
     shutil.copy(example_city_path, path)
     return make_engine(f"sqlite:///{path}")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session for the whole run (PySpark comes with the ``spark`` extra that
+    ``make test`` installs; starting it costs about 5 s)."""
+    from observatory.spark import spark_session
+
+    session = spark_session("local[2]", app_name="observatory-tests")
+    yield session
+    session.stop()

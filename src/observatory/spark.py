@@ -68,6 +68,7 @@ def spark_session(master: str | None = None, app_name: str = "observatory") -> S
     url = master_url(master)
     builder = (SparkSession.builder.master(url).appName(app_name)
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.driver.memory",

@@ -31,9 +31,11 @@ from observatory.indicators.catalogue import CatalogueError, load_catalogue
 from observatory.indicators.engine import IndicatorError, compute, explain, records
 from observatory.indicators.export import to_csv_with_metadata, to_sdmx_csv
 from observatory.indicators.periods import PeriodError, Window, parse_period
+from observatory.indicators.spark import LakeError
 from observatory.indicators.stats import import_province_stats
 from observatory.registry.cells import neutralise
 from observatory.registry.errors import ImportFailed
+from observatory.spark import SparkUnavailable
 
 app = typer.Typer(help="Indicator catalogue: list, compute, explain, drill down.",
                   no_args_is_help=True)
@@ -141,7 +143,11 @@ def compute_cmd(
                                      help="GB/T 2260 code (default: the settings' region)."),
     by: list[str] = typer.Option(None, "--by", help="region, industry, field, "
                                  "designation_type, lp_type, contract_type... (repeatable)"),
-    backend: str | None = typer.Option(None, "--backend", help="sqlite, postgres or duckdb"),
+    backend: str | None = typer.Option(None, "--backend", help="sqlite, postgres, duckdb or "
+                                       "spark (default: the database's own engine)"),
+    lake: Path | None = typer.Option(None, "--lake", help="spark: a Parquet folder `export "
+                                     "--format parquet` wrote (default: a temporary export of "
+                                     "the tables needed)."),
     fmt: str = typer.Option("table", "--format", help="table, csv, json or sdmx-csv"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
     database_url: str | None = typer.Option(None, "--database-url", help=DB_HELP),
@@ -159,9 +165,11 @@ def compute_cmd(
     try:
         frame = compute(engine, indicator or None, periods,
                         regions if len(regions) > 1 else regions[0], tuple(by or ()), backend,
-                        window=window)
+                        window=window, lake=lake)
     except (IndicatorError, KeyError, CatalogueError) as exc:
         _refuse(exc)
+    except (LakeError, SparkUnavailable) as exc:
+        _bad_input(exc)
     frame = _labelled(frame, window, check)
     as_of = f"; data as of / 数据截至 {check.as_of.isoformat()}" if check.as_of else ""
     if fmt == "csv":

@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -51,8 +52,11 @@ from observatory.indicators.entities import (
     table,
 )
 from observatory.indicators.periods import FULL_YEAR, Window
+from observatory.indicators.spark import SparkLake
 
-BACKENDS = ("sqlite", "postgres", "duckdb")
+BACKENDS = ("sqlite", "postgres", "duckdb", "spark")
+#: Backends that read copies of the registry rather than the database itself.
+COPYING_BACKENDS = ("duckdb", "spark")
 
 
 class IndicatorError(ValueError):
@@ -107,9 +111,9 @@ def used_columns() -> dict[str, list[str]]:
             rel = f.rel.parent if isinstance(f.rel, ops.JoinReference) else f.rel
             if isinstance(rel, ops.UnboundTable):
                 used.setdefault(rel.name, set()).add(f.name)
-    used.setdefault("observations", set()).update(
-        ["indicator_code", "region_code", "period", "value", "unit", "note", "source_id", "id"])
-    used.setdefault("sources", set()).update(["id", "code"])
+    # Observations and their sources are read whole (drill-down joins them; both are small).
+    for name in ("observations", "sources"):
+        used.setdefault(name, set()).update(table(name).schema())
     order = {t: list(table(t).schema()) for t in used}
     return {t: [c for c in order[t] if c in cols] for t, cols in used.items()}
 
@@ -118,20 +122,27 @@ class Runner:
     """Runs compiled expressions for one database on one backend.
 
     ``backend`` None means the database's own engine (SQLite or PostgreSQL); ``duckdb`` copies
-    the tables it needs into an in-memory DuckDB the first time they are used.
+    the tables it needs into an in-memory DuckDB the first time they are used; ``spark``
+    reads them from a Parquet lake (``lake``: a folder ``export --format parquet`` wrote) or,
+    without one, from a Parquet copy of the tables it needs written to a temporary folder
+    (see :mod:`observatory.indicators.spark`).
     """
 
-    def __init__(self, engine: Engine, backend: str | None = None) -> None:
+    def __init__(self, engine: Engine, backend: str | None = None,
+                 lake: Path | None = None) -> None:
         dialect = engine.dialect.name
         native = "postgres" if dialect == "postgresql" else dialect
         backend = backend or native
         if backend not in BACKENDS:
             raise IndicatorError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}"
                                  f" / 未知的计算后端 {backend!r}")
-        if backend != "duckdb" and backend != native:
+        if backend not in COPYING_BACKENDS and backend != native:
             raise IndicatorError(f"backend {backend} cannot run on a {dialect} database; use "
-                                 f"{native} or duckdb / "
-                                 f"{dialect} 数据库只能用 {native} 或 duckdb 计算")
+                                 f"{native}, duckdb or spark / "
+                                 f"{dialect} 数据库只能用 {native}、duckdb 或 spark 计算")
+        if lake is not None and backend != "spark":
+            raise IndicatorError("a Parquet lake is read by the spark backend only / "
+                                 "只有 spark 后端读取 Parquet 数据湖")
         self.engine = engine
         self.backend = backend
         self._con: Any = None
@@ -139,6 +150,7 @@ class Runner:
         self.regions = read_regions(engine)
         self.copy_seconds = 0.0
         self._context: tuple[Any, ...] | None = None
+        self._lake = SparkLake(engine, lake) if backend == "spark" else None
 
     @property
     def con(self) -> Any:
@@ -151,13 +163,17 @@ class Runner:
 
                 uri = url.set(drivername="postgresql").render_as_string(hide_password=False)
                 self._con = ibis.postgres.from_connection(psycopg.connect(uri, autocommit=True))
+            elif self.backend == "spark":
+                assert self._lake is not None
+                self._con = ibis.pyspark.connect(self._lake.session)
             else:
                 self._con = ibis.duckdb.connect()
         return self._con
 
     def prepare(self, tables: Iterable[str]) -> None:
-        """DuckDB only: copy the registry tables (the columns the engine reads) once."""
-        if self.backend != "duckdb":
+        """DuckDB: copy the registry tables (the columns the engine reads) once; Spark: make
+        them views over their Parquet files."""
+        if self.backend not in COPYING_BACKENDS:
             return
         import time
 
@@ -166,6 +182,12 @@ class Runner:
             return
         started = time.perf_counter()
         columns = used_columns()
+        if self._lake is not None:
+            self._lake.register({name: columns.get(name, list(table(name).schema()))
+                                 for name in todo})
+            self._copied.update(todo)
+            self.copy_seconds += time.perf_counter() - started
+            return
         for name in todo:
             cols = columns.get(name, list(table(name).schema()))
             self._copy(name, cols)
@@ -225,6 +247,8 @@ class Runner:
                 raw.executemany(f'INSERT INTO temp."{name}" VALUES (?, ?)', rows)
             if raw.in_transaction:
                 raw.commit()
+        elif self._lake is not None:
+            self._lake.context(CLOSURE, pairs, PERIOD_ENDS, list(zip(periods, ends, strict=True)))
         elif self.backend == "duckdb":
             raw = self.con.con
             frames = (
@@ -250,7 +274,9 @@ class Runner:
         """Run compiled SQL text (cached per request shape) and return a DataFrame.
 
         ``exact_decimals``: DuckDB hands decimals over as Python Decimals (through Arrow, as
-        Ibis does) instead of converting them to floats itself."""
+        Ibis does) instead of converting them to floats itself (Spark always does)."""
+        if self._lake is not None:
+            return self._lake.query(sql)
         if self.backend == "duckdb":
             if exact_decimals:
                 table = self.con.con.sql(sql).to_arrow_table()
@@ -270,6 +296,8 @@ class Runner:
         self._con = None
         self._copied.clear()
         self._context = None
+        if self._lake is not None:
+            self._lake.close()
 
 
 # -- compiling -----------------------------------------------------------------------------
@@ -817,15 +845,16 @@ def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[
 
 def compute(engine: Engine, codes: Sequence[str] | None, periods: Iterable[int],
             region: str | Sequence[str], by: Sequence[str] = (), backend: str | None = None,
-            catalogue: Catalogue | None = None, window: Window = FULL_YEAR) -> pd.DataFrame:
+            catalogue: Catalogue | None = None, window: Window = FULL_YEAR,
+            lake: Path | None = None) -> pd.DataFrame:
     """Compute indicators as a tidy table (see the package docstring).
 
     ``codes`` None means the whole catalogue; the periods and regions are always the caller's
     (the deployment settings' years and home region, usually), never a built-in city's.
     ``window`` narrows every year to a quarter, month or year-to-date (:mod:`.periods`); the
-    ``period`` column stays the year.
+    ``period`` column stays the year. ``lake``: the Parquet folder the spark backend reads.
     """
-    runner = Runner(engine, backend)
+    runner = Runner(engine, backend, lake)
     try:
         return compute_with(runner, codes, periods, region, by, catalogue, window)
     finally:
@@ -874,7 +903,7 @@ def records(engine: Engine, code: str, region: str, period: int, backend: str | 
     return pd.concat(parts, ignore_index=True)
 
 
-DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "duckdb": "duckdb"}
+DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "duckdb": "duckdb", "spark": "pyspark"}
 
 
 def compiled_sql(code: str, periods: Sequence[int], backend: str = "sqlite",
