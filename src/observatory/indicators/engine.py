@@ -55,6 +55,7 @@ from observatory.indicators.periods import FULL_YEAR, Window
 from observatory.indicators.spark import SparkLake
 
 BACKENDS = ("sqlite", "postgres", "duckdb", "spark")
+SPARK_CONCURRENT_QUERIES = 4
 #: Backends that read copies of the registry rather than the database itself.
 COPYING_BACKENDS = ("duckdb", "spark")
 
@@ -151,6 +152,8 @@ class Runner:
         self.copy_seconds = 0.0
         self._context: tuple[Any, ...] | None = None
         self._lake = SparkLake(engine, lake) if backend == "spark" else None
+        #: group queries in flight at once (Spark's scheduler runs concurrent jobs)
+        self.concurrent_queries = SPARK_CONCURRENT_QUERIES if backend == "spark" else 1
 
     @property
     def con(self) -> Any:
@@ -769,6 +772,29 @@ def pinned_at(cat: Catalogue, needed: Sequence[str]) -> set[str]:
     return out
 
 
+def _run_groups(runner: Runner, groups: list[list[CountDef]], need: dict[str, set[int]],
+                cat: Catalogue, dims: list[str], window: Window) -> dict[str, pd.DataFrame]:
+    """Every group's query; on Spark several at once (Spark runs concurrent jobs), so that
+    one query's planning and task start-up overlap another's work. Results are the same
+    whatever the order they finish in."""
+    def one_group(members: list[CountDef]) -> dict[str, pd.DataFrame]:
+        wanted = sorted({p for ind in members for p in need[ind.code]})
+        return run_group(runner, members, cat, list(range(wanted[0], wanted[-1] + 1)), dims,
+                         window)
+
+    frames: dict[str, pd.DataFrame] = {}
+    if runner.concurrent_queries > 1 and len(groups) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(runner.concurrent_queries) as pool:
+            for found in pool.map(one_group, groups):
+                frames.update(found)
+    else:
+        for members in groups:
+            frames.update(one_group(members))
+    return frames
+
+
 def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[int],
                  region: str | Sequence[str], by: Sequence[str] = (),
                  catalogue: Catalogue | None = None, window: Window = FULL_YEAR
@@ -810,10 +836,7 @@ def compute_with(runner: Runner, codes: Sequence[str] | None, periods: Iterable[
         context = sorted({p for ind in base for p in need[ind.code]})
         runner.set_context(runner.regions.closure(counted),
                            list(range(context[0], context[-1] + 1)), window)
-    for members in groups.values():
-        wanted = sorted({p for ind in members for p in need[ind.code]})
-        frames.update(run_group(runner, members, cat, list(range(wanted[0], wanted[-1] + 1)),
-                                dims, window))
+    frames.update(_run_groups(runner, list(groups.values()), need, cat, dims, window))
     observed = [ind for ind in defs if isinstance(ind, ObservedDef)]
     if observed:
         wanted = sorted({p for ind in observed for p in need[ind.code]})
