@@ -15,6 +15,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -24,6 +25,9 @@ from sqlalchemy.exc import OperationalError
 from observatory.db import make_engine
 from observatory.registry.setup import init_database
 from tests import no_shared_reads
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 no_shared_reads.install()
 
@@ -168,3 +172,14 @@ def copy_example_city(example_city_path: Path, folder: Path) -> Engine:
     path = folder / "city.db"
     shutil.copy(example_city_path, path)
     return make_engine(f"sqlite:///{path}")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """One local Spark session for the whole run (start-up costs about 5 s); PySpark comes
+    with the ``spark`` extra that ``make test`` installs."""
+    from observatory.spark import spark_session
+
+    session = spark_session()
+    yield session
+    session.stop()
