@@ -15,6 +15,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -24,6 +25,9 @@ from sqlalchemy.exc import OperationalError
 from observatory.db import make_engine
 from observatory.registry.setup import init_database
 from tests import no_shared_reads
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 no_shared_reads.install()
 
@@ -171,9 +175,9 @@ def copy_example_city(example_city_path: Path, folder: Path) -> Engine:
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[object]:
-    """One local Spark session for the whole run (PySpark comes with the ``spark`` extra that
-    ``make test`` installs; starting it costs about 5 s)."""
+def spark() -> Iterator[SparkSession]:
+    """One local Spark session for the whole run (start-up costs about 5 s); PySpark comes
+    with the ``spark`` extra that ``make test`` installs."""
     from observatory.spark import spark_session
 
     session = spark_session("local[2]", app_name="observatory-tests")

@@ -54,6 +54,11 @@ class LangOption(StrEnum):
     en = "en"
 
 
+class Backend(StrEnum):
+    inprocess = "inprocess"
+    spark = "spark"
+
+
 def _lang(option: LangOption) -> Lang:
     return "en" if option is LangOption.en else "zh"
 
@@ -232,6 +237,9 @@ def pipeline_cmd(
                                         help="With --by-district: one district (code or name)."),
     kind: str = typer.Option("all", "--kind",
                              help="With --by-district: all, candidate or renewal."),
+    backend: Backend = typer.Option(
+        Backend.inprocess, "--backend", help="inprocess, or spark: the same pipeline as a Spark "
+        "batch (local[2], or OBSERVATORY_SPARK_MASTER); not with --by-district."),
     lang: LangOption = typer.Option(LangOption.zh, "--lang"),
     format: ExportFormat = typer.Option(
         ExportFormat.table, "--format", help="table, csv (near-threshold rows; one row per firm "
@@ -243,24 +251,29 @@ def pipeline_cmd(
     """Registry enterprises nearest a designation's thresholds, and re-certification reminders."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from observatory.eligibility.inputs import registry_pipeline
-    from observatory.services.eligibility import default_pack
+    from observatory.services.eligibility import default_pack, pipeline_result
+    from observatory.services.errors import ServiceError
 
     rule_pack = _pack(pack or default_pack(settings()))
     when = _date_option(as_of) or date.today()
     if format is ExportFormat.xlsx and out is None:
         fail("--format xlsx writes a workbook: give --out FILE.xlsx",
              "--format xlsx 输出工作簿：请用 --out 指定文件（.xlsx）")
+    if by_district and backend is Backend.spark:
+        fail("--backend spark runs the pipeline without --by-district",
+             "--backend spark 不支持 --by-district（按区列表）")
     try:
         if by_district:
             _by_district(rule_pack, when, district, kind, top, renewals_within, _lang(lang),
                          format, out, database_url)
             return
-        res = registry_pipeline(_engine(database_url), rule_pack, when, top=top,
-                                within_days=renewals_within, max_failed=max_failed,
-                                max_shortfall=max_shortfall, include_holders=include_holders)
+        res = pipeline_result(_engine(database_url), rule_pack, when, backend=backend.value,
+                              top=top, within_days=renewals_within, max_failed=max_failed,
+                              max_shortfall=max_shortfall, include_holders=include_holders)
     except SQLAlchemyError as exc:
         _db_error(exc)
+    except ServiceError as exc:
+        fail(exc.en, exc.zh or exc.en)
     if format is ExportFormat.csv:
         write_text(res.near.map(neutralise).to_csv(index=False), out)
     elif format is ExportFormat.json:

@@ -39,24 +39,27 @@ def _is_na(v: Any) -> bool:
     return not isinstance(v, list | dict | tuple) and bool(pd.isna(v))
 
 
+def summary_row(a: Assessment) -> dict[str, Any]:
+    """One assessment as a row of :data:`ASSESS_COLUMNS` (the Spark batch builds the same)."""
+    failing = a.failing()
+    leaves = [leaf for c in a.criteria for leaf in c.leaves()]
+    first_score = next(iter(a.scores.values()), None)
+    return {
+        "enterprise_id": a.enterprise_id, "name": a.enterprise_name, "pack": a.pack,
+        "status": a.status, "n_failed": len(failing), "shortfall": a.shortfall,
+        "score_min": first_score.points[0] if first_score else None,
+        "score_max": first_score.points[1] if first_score else None,
+        "failing": [c.id for c in failing],
+        "missing": sorted({m for leaf in leaves for m in leaf.missing}),
+    }
+
+
 def assess_many(pack: Pack, enterprises: Iterable[Enterprise | Mapping[str, Any]] | pd.DataFrame,
                 as_of: date | None = None) -> tuple[pd.DataFrame, list[Assessment]]:
     """Assess every enterprise; one summary row each plus the full assessments."""
     ev = Evaluator(pack)
     assessments = [ev.assess(e, as_of) for e in _enterprises(enterprises)]
-    rows = []
-    for a in assessments:
-        failing = a.failing()
-        leaves = [leaf for c in a.criteria for leaf in c.leaves()]
-        first_score = next(iter(a.scores.values()), None)
-        rows.append({
-            "enterprise_id": a.enterprise_id, "name": a.enterprise_name, "pack": a.pack,
-            "status": a.status, "n_failed": len(failing), "shortfall": a.shortfall,
-            "score_min": first_score.points[0] if first_score else None,
-            "score_max": first_score.points[1] if first_score else None,
-            "failing": [c.id for c in failing],
-            "missing": sorted({m for leaf in leaves for m in leaf.missing}),
-        })
+    rows = [summary_row(a) for a in assessments]
     return pd.DataFrame(rows, columns=ASSESS_COLUMNS), assessments
 
 
@@ -142,6 +145,68 @@ class PipelineResult:
     missing: dict[str, int]
 
 
+def is_holder(ent: Enterprise, pack: Pack, as_of: date) -> bool:
+    """Whether ``ent`` holds a designation of the pack's type valid at ``as_of``."""
+    return any(h.code == pack.code and (h.valid_from is None or h.valid_from <= as_of)
+               and (h.valid_to is None or h.valid_to >= as_of) for h in ent.designations)
+
+
+def missing_names(a: Assessment) -> list[str]:
+    """The registry fields ``a`` lacks, by bare name (``years[2024].rd_expense`` ->
+    ``rd_expense``): what :attr:`PipelineResult.missing` counts, once per enterprise."""
+    leaves = [leaf for c in a.criteria for leaf in c.leaves()]
+    return sorted({f.split("].")[-1].split(".")[-1] for leaf in leaves for f in leaf.missing})
+
+
+def screen(a: Assessment, max_failed: int, max_shortfall: float
+           ) -> tuple[int, float, list[str]] | None:
+    """``(failed count, summed shortfall, failed ids)`` when the gap-free assessment ``a`` may
+    qualify for :func:`near_threshold`, else None (nothing here depends on the gaps)."""
+    failing = a.failing()
+    total = sum(c.shortfall for c in failing)
+    if a.status == "failed" and 0 < len(failing) <= max_failed and total <= max_shortfall:
+        return len(failing), total, [c.id for c in failing]
+    return None
+
+
+#: A near-threshold candidate: failed count, summed shortfall, id, the enterprise, failed ids.
+Candidate: TypeAlias = tuple[int, float, str, Enterprise, list[str]]
+
+
+def rank_candidates(pack: Pack, candidates: list[Candidate], as_of: date, top: int,
+                    max_failed: int, max_shortfall: float) -> pd.DataFrame:
+    """The near-threshold list: candidates in :func:`near_threshold`'s order, handed to it only
+    as many at a time as the ``top`` ranks still need (it drops those no lever can close)."""
+    candidates = sorted(candidates, key=lambda t: t[:3])
+    parts, ranked, start = [], 0, 0
+    while ranked < top and start < len(candidates):
+        batch = [c[3] for c in candidates[start:start + top - ranked]]
+        start += len(batch)
+        part = near_threshold(pack, batch, as_of, max_failed, max_shortfall)
+        part["rank"] += ranked
+        ranked += part["rank"].nunique()
+        parts.append(part)
+    return (pd.concat(parts, ignore_index=True) if parts
+            else near_threshold(pack, [], as_of, max_failed, max_shortfall))
+
+
+def criterion_counts(candidates: Iterable[tuple[float, list[str]]]) -> pd.DataFrame:
+    """Per criterion, how many candidates fail it and their median summed shortfall."""
+    per = pd.DataFrame([(cid, total) for total, ids in candidates for cid in ids],
+                       columns=["criterion", "shortfall"])
+    return (per.groupby("criterion").agg(enterprises=("shortfall", "size"),
+                                         median_shortfall=("shortfall", "median"))
+            .reset_index().sort_values(["enterprises", "criterion"],
+                                       ascending=[False, True]).reset_index(drop=True))
+
+
+def pack_renewals(pack: Pack, designations: pd.DataFrame, as_of: date,
+                  within_days: int) -> pd.DataFrame:
+    """:func:`renewals` with the pack's validity for designations without an end date."""
+    return renewals(designations, as_of, within_days,
+                    {pack.code: pack.validity_years} if pack.validity_years else None)
+
+
 def run_pipeline(pack: Pack, enterprises: list[Enterprise], designations: pd.DataFrame,
                  as_of: date, top: int = 100, within_days: int = 90, max_failed: int = 2,
                  max_shortfall: float = 0.25, include_holders: bool = False) -> PipelineResult:
@@ -155,49 +220,29 @@ def run_pipeline(pack: Pack, enterprises: list[Enterprise], designations: pd.Dat
     solved for about ``top`` enterprises, not thousands. ``by_criterion`` counts, per criterion,
     every such candidate failing it (not only the top). Holders of a valid designation of the
     pack's type are left out unless ``include_holders`` (they are in the renewal list instead).
+    The Spark batch (:mod:`observatory.eligibility.spark`) runs the same steps.
     """
     ev = Evaluator(pack)
     counts: dict[str, int] = defaultdict(int)
     missing: dict[str, int] = defaultdict(int)
-    candidates: list[tuple[int, float, str, Enterprise, list[str]]] = []
+    candidates: list[Candidate] = []
     holders = 0
     for ent in enterprises:
-        if not include_holders and any(
-                h.code == pack.code and (h.valid_from is None or h.valid_from <= as_of)
-                and (h.valid_to is None or h.valid_to >= as_of) for h in ent.designations):
+        if not include_holders and is_holder(ent, pack, as_of):
             holders += 1
             continue
         a = ev.assess(ent, as_of, gaps=False)
         counts[a.status] += 1
-        leaves = [leaf for c in a.criteria for leaf in c.leaves()]
-        for name in {f.split("].")[-1].split(".")[-1] for leaf in leaves for f in leaf.missing}:
+        for name in missing_names(a):
             missing[name] += 1
-        failing = a.failing()
-        total = sum(c.shortfall for c in failing)
-        if a.status == "failed" and 0 < len(failing) <= max_failed and total <= max_shortfall:
-            candidates.append((len(failing), total, str(a.enterprise_id), ent,
-                               [c.id for c in failing]))
-    candidates.sort(key=lambda t: t[:3])
-    parts, ranked, start = [], 0, 0
-    while ranked < top and start < len(candidates):
-        batch = [c[3] for c in candidates[start:start + top - ranked]]
-        start += len(batch)
-        part = near_threshold(pack, batch, as_of, max_failed, max_shortfall)
-        part["rank"] += ranked
-        ranked += part["rank"].nunique()
-        parts.append(part)
-    near = (pd.concat(parts, ignore_index=True) if parts
-            else near_threshold(pack, [], as_of, max_failed, max_shortfall))
-    per = pd.DataFrame([(cid, total) for _, total, _, _, ids in candidates for cid in ids],
-                       columns=["criterion", "shortfall"])
-    by_criterion = (per.groupby("criterion").agg(enterprises=("shortfall", "size"),
-                                                 median_shortfall=("shortfall", "median"))
-                    .reset_index().sort_values(["enterprises", "criterion"],
-                                               ascending=[False, True]).reset_index(drop=True))
-    due = renewals(designations, as_of, within_days,
-                   {pack.code: pack.validity_years} if pack.validity_years else None)
-    return PipelineResult(pack.code, as_of, sum(counts.values()), holders, dict(counts), near,
-                          by_criterion, due, dict(sorted(missing.items())))
+        near = screen(a, max_failed, max_shortfall)
+        if near is not None:
+            candidates.append((near[0], near[1], str(a.enterprise_id), ent, near[2]))
+    near_list = rank_candidates(pack, candidates, as_of, top, max_failed, max_shortfall)
+    by_criterion = criterion_counts((c[1], c[4]) for c in candidates)
+    due = pack_renewals(pack, designations, as_of, within_days)
+    return PipelineResult(pack.code, as_of, sum(counts.values()), holders, dict(counts),
+                          near_list, by_criterion, due, dict(sorted(missing.items())))
 
 
 # -- the cultivation list by district -------------------------------------------------------------

@@ -15,15 +15,21 @@ from sqlalchemy.orm import Session
 from observatory.config import Settings
 from observatory.eligibility.evaluator import CriterionResult, Evaluator
 from observatory.eligibility.evaluator import assess as assess_pack
-from observatory.eligibility.inputs import RegistryInputError, load_enterprise, load_enterprises
+from observatory.eligibility.inputs import (
+    RegistryInputError,
+    load_designations,
+    load_enterprise,
+    load_enterprises,
+    registry_pipeline,
+)
 from observatory.eligibility.packs import Pack, get_pack, load_packs, pack_files
-from observatory.eligibility.pipeline import KINDS, district_pipeline
+from observatory.eligibility.pipeline import KINDS, PipelineResult, district_pipeline
 from observatory.i18n import pick
 from observatory.registry import models as m
 from observatory.services.access import in_scope
 from observatory.services.auth import Principal
 from observatory.services.enterprises import check_enterprise_access
-from observatory.services.errors import Invalid, NotFound
+from observatory.services.errors import Invalid, NotFound, ServiceError
 from observatory.services.records import as_number, iso
 from observatory.services.workbook import Sheet, SheetColumn, workbook_bytes
 
@@ -191,6 +197,55 @@ def registry_assessment(engine: Engine, p: Principal, org_id: int, pack_code: st
         missing=missing, unverified=list(result.unverified),
         failing=[criterion_text(c, lang) for c in result.failing()],
         criteria=[criterion_text(c, lang) for c in result.criteria])
+
+
+# ----- the pipeline, in process or as a Spark batch -----------------------------------------------
+#: Where the pipeline runs: in this process, or as a Spark batch (the same result).
+PIPELINE_BACKENDS = ("inprocess", "spark")
+
+
+def pipeline_result(engine: Engine, pack: Pack, as_of: dt.date, *, backend: str = "inprocess",
+                    **options: Any) -> PipelineResult:
+    """The pipeline over every registry enterprise with yearly figures (``run_pipeline``'s
+    options): in this process, or with ``backend="spark"`` as a Spark batch on the session of
+    :func:`observatory.spark.spark_session` (``OBSERVATORY_SPARK_MASTER`` picks a cluster).
+    Both give the same result. Invalid for an unknown backend; a ServiceError saying what to
+    install when PySpark or Java is missing, or why the Spark job failed."""
+    if backend not in PIPELINE_BACKENDS:
+        raise Invalid(f"backend {backend!r}: use one of {', '.join(PIPELINE_BACKENDS)}",
+                      f"运行方式 {backend!r}：只能取 {'、'.join(PIPELINE_BACKENDS)}")
+    if backend == "inprocess":
+        return registry_pipeline(engine, pack, as_of, **options)
+    return _spark_pipeline(engine, pack, as_of, **options)
+
+
+def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, **options: Any
+                    ) -> PipelineResult:
+    """The registry's enterprises loaded once, then assessed on Spark's workers."""
+    from observatory.spark import SparkUnavailable, spark_session
+
+    try:
+        spark = spark_session()
+    except SparkUnavailable as exc:
+        en, _, zh = str(exc).partition(" / ")
+        raise ServiceError(en, zh) from None
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    from observatory.eligibility.spark import enterprises_frame, run_pipeline_spark
+
+    with Session(engine) as session:
+        enterprises = load_enterprises(session, as_of)
+        designations = load_designations(session, pack.code)
+    try:
+        run = run_pipeline_spark(pack, enterprises_frame(spark, enterprises), designations,
+                                 as_of, **options)
+    except (PySparkException, Py4JError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ServiceError(f"the Spark job failed: {first}",
+                           f"Spark 批处理失败：{first}") from None
+    run.release()
+    return run.result
 
 
 # ----- the cultivation list by district ----------------------------------------------------------

@@ -1,0 +1,159 @@
+"""The pipeline as a Spark batch equals the in-process run on a small example city: every
+assessment row, the status and missing-data counts, the near-threshold list, the per-criterion
+counts and the renewals; and ``observatory eligibility pipeline --backend spark`` prints what
+the default backend prints."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import fields
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from observatory.cli import app
+from observatory.db import make_engine
+from observatory.eligibility.inputs import load_designations, load_enterprises
+from observatory.eligibility.model import Enterprise
+from observatory.eligibility.packs import get_pack
+from observatory.eligibility.pipeline import PipelineResult, assess_many, run_pipeline
+from observatory.eligibility.spark import (
+    assessment_rows,
+    enterprises_frame,
+    frame_enterprises,
+    read_enterprises_parquet,
+    run_pipeline_spark,
+    write_enterprises_parquet,
+)
+from observatory.examples.generator import generate_city
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+AS_OF = date(2025, 6, 30)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def city_url(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("spark_city") / "city.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    generate_city(engine, seed=7, scale=0.05)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def enterprises(city_url: str) -> list[Enterprise]:
+    engine = make_engine(city_url)
+    try:
+        return load_enterprises(engine, AS_OF)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def frame(spark: SparkSession, enterprises: list[Enterprise]) -> DataFrame:
+    return enterprises_frame(spark, enterprises, partitions=3).cache()
+
+
+def _designations(city_url: str, code: str) -> pd.DataFrame:
+    engine = make_engine(city_url)
+    try:
+        return load_designations(engine, code)
+    finally:
+        engine.dispose()
+
+
+def _assert_same(got: PipelineResult, want: PipelineResult) -> None:
+    for f in fields(PipelineResult):
+        a, b = getattr(got, f.name), getattr(want, f.name)
+        if isinstance(b, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f.name)
+        else:
+            assert a == b, f.name
+    assert list(got.status_counts) == list(want.status_counts)  # the JSON's order too
+
+
+def test_enterprises_round_trip(spark: SparkSession, enterprises: list[Enterprise],
+                                frame: DataFrame, tmp_path: Path) -> None:
+    assert len(enterprises) > 500
+    write_enterprises_parquet(frame, tmp_path / "enterprises.parquet")
+    again = read_enterprises_parquet(spark, tmp_path / "enterprises.parquet")
+    assert frame_enterprises(again) == enterprises  # every field, nested lists and dicts
+
+
+#: pack, options, whether the designations come as a Spark DataFrame
+CASES: list[tuple[str, dict[str, Any], bool]] = [
+    ("hte", {}, False),
+    ("hte", {"include_holders": True, "top": 7}, True),
+    ("little_giant", {"max_failed": 3, "max_shortfall": 1.0, "within_days": 1200}, False),
+]
+
+
+@pytest.mark.parametrize(("code", "options", "spark_designations"), CASES,
+                         ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(CASES)])
+def test_spark_equals_in_process(spark: SparkSession, city_url: str,
+                                 enterprises: list[Enterprise], frame: DataFrame, code: str,
+                                 options: dict[str, Any], spark_designations: bool) -> None:
+    pack = get_pack(code)
+    designations = _designations(city_url, code)
+    want = run_pipeline(pack, enterprises, designations, AS_OF, **options)
+    given = spark.createDataFrame(designations) if spark_designations else designations
+    run = run_pipeline_spark(pack, frame, given, AS_OF, **options)
+    try:
+        _assert_same(run.result, want)
+        rows = assessment_rows(run.assessments)
+        summary, _ = assess_many(pack, enterprises, AS_OF)
+        pd.testing.assert_frame_equal(rows, summary, check_exact=True)
+        flagged = {r["enterprise_id"] for r in run.assessments.where("holder").collect()}
+        assert flagged == {e.id for e in enterprises if any(  # a valid designation of the pack
+            h.code == code and (h.valid_from or AS_OF) <= AS_OF <= (h.valid_to or AS_OF)
+            for h in e.designations)}
+    finally:
+        run.release()
+    # the comparison is not vacuous: something in each list
+    assert want.assessed > 0 and want.status_counts
+    assert len(want.near) and len(want.renewals) and len(want.by_criterion)
+
+
+def _pipeline(url: str, *args: str) -> str:
+    res = runner.invoke(app, ["eligibility", "pipeline", "--pack", "hte", "--as-of",
+                              AS_OF.isoformat(), "--top", "20", "--database-url", url, *args])
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_cli_spark_backend_prints_the_same(spark: SparkSession, city_url: str, fmt: str) -> None:
+    default = _pipeline(city_url, "--format", fmt, "--lang", "en")
+    assert default.strip()
+    assert _pipeline(city_url, "--format", fmt, "--lang", "en", "--backend", "spark") == default
+
+
+def test_cli_spark_missing_is_a_bilingual_error(city_url: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from observatory import spark as spark_module
+
+    def missing() -> None:
+        raise spark_module.SparkUnavailable(
+            "PySpark is not installed: pip install '.[spark]' / 未安装 PySpark")
+    monkeypatch.setattr(spark_module, "check_available", missing)
+    res = runner.invoke(app, ["eligibility", "pipeline", "--pack", "hte", "--as-of",
+                              AS_OF.isoformat(), "--database-url", city_url,
+                              "--backend", "spark"])
+    assert res.exit_code == 2
+    assert "PySpark is not installed" in res.stderr and "未安装 PySpark" in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_cli_spark_backend_refuses_by_district(city_url: str) -> None:
+    res = runner.invoke(app, ["eligibility", "pipeline", "--by-district", "--pack", "hte",
+                              "--database-url", city_url, "--backend", "spark"])
+    assert res.exit_code == 2
+    assert "--by-district" in res.stderr and "按区" in res.stderr
