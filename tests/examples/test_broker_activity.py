@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from observatory.db import make_engine
+from observatory.examples import broker_activity
 from observatory.examples.broker_activity import (
     STATUS_SHARES,
     TOP_K,
@@ -20,8 +22,17 @@ from observatory.examples.broker_activity import (
     target_matches,
 )
 from observatory.examples.generator import ANCHOR_DATE, SYNTHETIC_SOURCE, generate_city
-from observatory.market.database import load_listings, match_listing
+from observatory.market.database import (
+    apply_broker_feedback,
+    listing_from_row,
+    load_listings,
+    match_listing,
+    registry_engine,
+)
+from observatory.market.embedders import HashingEmbedder
 from observatory.market.engine import MatchEngine
+from observatory.market.store import InMemoryVectorStore
+from observatory.market.text import _tokenise_cached, tokenise
 from observatory.market.workflow import DECLINE_REASONS, STATUSES, TRANSITIONS, broker_statistics
 from observatory.registry import models as m
 
@@ -202,3 +213,78 @@ def test_pairs_and_scores_are_the_match_engines(small_city: Engine) -> None:
         assert explanation["rank"] == hits[ach].rank
         assert explanation["model"] == "bm25" and explanation["synthetic"] is True
         assert explanation["matched_terms"] == list(hits[ach].explanation.matched_terms)
+
+
+def _bare_city(template: Path, folder: Path, seed: int, scale: float) -> Engine:
+    """The city's records without the broker activity (the generator's second transaction)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template, folder / "city.db")
+    engine = make_engine(f"sqlite:///{folder / 'city.db'}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(broker_activity, "seed_broker_activity",
+                      lambda *a, **k: broker_activity.BrokerActivityReport(0, 0, 0, {}))
+        generate_city(engine, seed=seed, scale=scale)
+    return engine
+
+
+def _plain_engine(engine: Engine, mode: str, today: dt.date) -> MatchEngine:
+    """The match engine built the straightforward way: every published row loaded at once,
+    vectors kept in memory, broker feedback replayed (the reference for the lean build)."""
+    assert mode == "bm25"
+    matcher = MatchEngine(HashingEmbedder(), store=InMemoryVectorStore(), mode=mode, today=today)
+    with Session(engine) as session:
+        owners = {oid: uscc for oid, uscc in
+                  session.execute(select(m.Organisation.id, m.Organisation.uscc))}
+        rows: list[m.Achievement | m.Demand] = [
+            *session.scalars(select(m.Achievement).where(m.Achievement.status == "published")
+                             .order_by(m.Achievement.id)).all(),
+            *session.scalars(select(m.Demand).where(m.Demand.status == "published")
+                             .order_by(m.Demand.id)).all()]
+        matcher.add([listing_from_row(r, owners.get(r.owner_organisation_id)) for r in rows])
+        apply_broker_feedback(session, matcher)
+    return matcher
+
+
+def test_activity_is_the_one_a_plainly_built_engine_gives(
+        small_city: Engine, sqlite_template: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory-lean engine build (rows streamed, no vector cache read, interned tokens)
+    gives exactly the matches, events and contracts of an engine built the plain way."""
+    bare = _bare_city(sqlite_template, tmp_path / "bare", seed=5, scale=SMALL)
+    with Session(bare) as session:
+        source_id = session.scalar(select(m.Source.id).where(m.Source.code == SYNTHETIC_SOURCE))
+    assert source_id is not None
+    monkeypatch.setattr(broker_activity, "registry_engine", _plain_engine)
+    broker_activity.seed_broker_activity(bare, seed=5, scale=SMALL, anchor=ANCHOR_DATE,
+                                         source_id=source_id)
+    reference = _activity(bare)
+    assert reference["matches"] and reference["contracts"]
+    assert _activity(small_city) == reference
+    bare.dispose()
+
+
+def test_the_lexical_engine_over_the_city_stays_small(sqlite_template: Path,
+                                                      tmp_path: Path) -> None:
+    """Building the broker step's BM25 engine peaks under 120 bytes per token occurrence.
+
+    What it needs per occurrence: a pointer in the index's token tuple and one in the
+    tokeniser's cache (8 bytes each) and bm25s' score and row index (8 bytes per distinct
+    term of a listing), plus the listings' text. Token strings made afresh for every
+    occurrence (about 70 bytes each) took it to about 160 bytes, which this bound refuses.
+    """
+    engine = _bare_city(sqlite_template, tmp_path / "city", seed=5, scale=0.2)
+    with Session(engine) as session:
+        texts = [listing.text() for listing in load_listings(session)]
+    occurrences = sum(len(tokenise(t)) for t in texts)
+    _tokenise_cached.cache_clear()  # measure the tokens made, not ones cached above
+    tracemalloc.start()
+    try:
+        matcher = registry_engine(engine, mode="bm25", today=ANCHOR_DATE)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(matcher.listings) == len(texts) > 500
+    assert peak < 120 * occurrences, f"{peak / occurrences:.0f} bytes per token"
+    with Session(engine) as session:  # the lexical mode embeds nothing and caches no vector
+        assert session.scalar(select(func.count()).select_from(m.ListingVector)) == 0
+    engine.dispose()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +17,17 @@ def test_tokenise_mixes_words_bigrams_and_english() -> None:
     assert "#腐涂" in toks  # a CJK bigram jieba would not produce
     assert "marine" in toks and "anti-corrosion" in toks  # lower-cased English
     assert "的" not in tokenise("海洋的防腐")
+
+
+def test_tokens_are_interned_so_a_corpus_stores_each_once() -> None:
+    """Two listings sharing words share the token objects (the lexical index's memory)."""
+    first = tokenise("海洋防腐涂层 marine coating 海洋防腐涂层")
+    second = tokenise("新型海洋防腐涂层材料 marine coating")
+    assert all(t is sys.intern(t) for t in first + second)
+    shared = set(first) & set(second)
+    assert {"#防腐", "marine", "coating"} <= shared
+    by_value = {t: t for t in first}
+    assert all(by_value[t] is t for t in second if t in by_value)
 
 
 def test_text_hash_changes_with_text() -> None:

@@ -185,6 +185,7 @@ def seed_broker_activity(engine: Engine, *, seed: int, scale: float, anchor: dt.
     pool, weights = _broker_pool(rng, brokers, scale)
     ranked, takes = _ranked_candidates(rng, matcher, demands, achievements, pool, weights,
                                        anchor, wanted)
+    del matcher, achievements  # the index over every listing is done: free it before writing
     pairs = _take(ranked, takes, wanted)
     statuses = _final_statuses(rng, len(pairs))
     pairs.sort(key=lambda p: (p.proposed_on, p.demand, p.achievement))

@@ -39,6 +39,7 @@ from observatory.registry.schema import insert_order, table_columns
 YEARS = list(range(2019, 2026))
 ANCHOR_YEAR = 2024
 ANCHOR_DATE = dt.date(ANCHOR_YEAR, 12, 31)  # stocks are calibrated at this year-end
+FLUSH_ORGS = 10_000  # organisations per write in the per-organisation loops (memory)
 CITY = "370200"
 DISTRICTS = ["370202", "370203", "370211", "370212", "370213", "370214", "370215", "370281",
              "370283", "370285"]
@@ -208,6 +209,13 @@ class CityBuilder:
                 self.sink(rows)
                 rows.written += len(rows.rows)
                 rows.rows = []
+
+    def _flush_every(self, i: int) -> None:
+        """Inside a long loop over organisations: write the rows every ``FLUSH_ORGS`` of them,
+        so the yearly figures and facts (millions of rows at scale 10) are never all in memory.
+        Ids are counted from the rows written, so the rows are the same either way."""
+        if (i + 1) % FLUSH_ORGS == 0:
+            self.flush()
 
     def build(self) -> dict[str, Rows]:
         """Run every step; with a sink, rows are written after each step, not kept."""
@@ -445,6 +453,7 @@ class CityBuilder:
                 rd_id += 1
                 rd.rows.append((rd_id, int(org), year, "enterprise", amount, self.source_id, None))
                 self.rd_total[year] = self.rd_total.get(year, 0) + amount
+            self._flush_every(i)
         self.organisation_facts(active, profiles)
         # Universities and institutes: sized so that industry's share is about 64 % each year.
         share_target = 0.64
@@ -488,6 +497,7 @@ class CityBuilder:
                                    and not isinstance(value, bool) else None,
                                    value if isinstance(value, str) else None,
                                    self.source_id, None))
+            self._flush_every(i)
 
     def platforms(self) -> None:
         rng = self.rng
@@ -1142,10 +1152,13 @@ def generate_city(engine: Engine, seed: int = 42, scale: float = 1.0, baseline_y
             actor=actor, operation=f"generate qingdao-example seed={seed} scale={scale}")
     # Broker activity goes through the workflow (its own audit records and match events), so it
     # runs on the committed city in a second transaction: the match engine reads the registry.
+    # The builder's per-organisation lists are freed first: the match engine needs the room.
     from observatory.examples.broker_activity import seed_broker_activity
 
+    source_id = builder.source_id
+    del builder, tables
     activity = seed_broker_activity(engine, seed=seed, scale=scale, anchor=ANCHOR_DATE,
-                                    source_id=builder.source_id, actor=actor, progress=progress)
+                                    source_id=source_id, actor=actor, progress=progress)
     counts["matches"] = activity.matches
     counts["match_events"] = activity.events
     counts["technology_contracts"] += activity.contracts

@@ -10,8 +10,9 @@ engine (an incremental update, no rebuild) and raises alerts for the saved deman
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from itertools import chain
 from typing import TypeVar, cast
 
 import numpy as np
@@ -70,17 +71,18 @@ def load_listings(session: Session, statuses: Sequence[str] = ("published",)) ->
     owners: dict[int | None, str] = {
         oid: uscc for oid, uscc in session.execute(select(m.Organisation.id, m.Organisation.uscc))
     }
-    rows: list[m.Achievement | m.Demand] = [
-        *_rows_with_status(session, m.Achievement, statuses),
-        *_rows_with_status(session, m.Demand, statuses),
-    ]
+    rows: Iterator[m.Achievement | m.Demand] = chain(
+        _rows_with_status(session, m.Achievement, statuses),
+        _rows_with_status(session, m.Demand, statuses))
     return [listing_from_row(r, owners.get(r.owner_organisation_id)) for r in rows]
 
 
 def _rows_with_status(session: Session, model: type[_Row], statuses: Sequence[str]
-                      ) -> list[_Row]:
-    return list(session.scalars(select(model).where(model.status.in_(statuses))
-                                .order_by(model.id)))
+                      ) -> Iterator[_Row]:
+    """The rows in batches: each becomes a listing and is dropped (the session's identity map
+    holds rows weakly), so a large registry never has every ORM row in memory at once."""
+    yield from session.scalars(select(model).where(model.status.in_(statuses))
+                               .order_by(model.id).execution_options(yield_per=1000))
 
 
 class DatabaseVectorStore:
@@ -212,7 +214,8 @@ def registry_engine(engine: Engine, embedder: Embedder | None = None,
     if not is_mode(mode):
         raise ValueError(f"mode must be one of {MODES}")
     embedder = embedder or HashingEmbedder()
-    store = _BulkStore(engine, embedder)
+    # The lexical mode reads no vectors: it skips the bulk read of the whole vector cache.
+    store = DatabaseVectorStore(engine) if mode == "bm25" else _BulkStore(engine, embedder)
     matcher = MatchEngine(embedder, store=store, today=today, mode=mode)
     with Session(engine) as session:
         matcher.add(load_listings(session))

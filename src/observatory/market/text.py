@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Iterable
@@ -128,6 +129,9 @@ def cjk_bigrams(run: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def _tokenise_cached(text: str) -> tuple[str, ...]:
+    """Tokens interned: a corpus repeats a small vocabulary, so each token is stored once
+    (un-interned, the token strings of every listing took about half of the lexical index's
+    memory; see docs/benchmarks.md)."""
     _ensure_jieba()
     norm = normalise(text)
     out: list[str] = []
@@ -140,7 +144,7 @@ def _tokenise_cached(text: str) -> tuple[str, ...]:
     for run in _CJK_RUN.findall(norm):
         out.extend("#" + bg for bg in cjk_bigrams(run) if len(bg) == 2)
     out.extend(tok for tok in _LATIN.findall(norm) if tok not in STOPWORDS)
-    return tuple(out)
+    return tuple(map(sys.intern, out))
 
 
 def tokenise(text: str) -> list[str]:
