@@ -294,7 +294,9 @@ class Runner:
             cursor.close()
 
     def close(self) -> None:
-        if self._con is not None and hasattr(self._con, "disconnect"):
+        # Ibis' PySpark backend stops the whole Spark session on disconnect: the session is
+        # the process's, shared with other runners and the eligibility batch, so it stays.
+        if self._con is not None and self._lake is None and hasattr(self._con, "disconnect"):
             self._con.disconnect()
         self._con = None
         self._copied.clear()
