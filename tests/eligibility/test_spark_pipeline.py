@@ -17,7 +17,12 @@ from typer.testing import CliRunner
 
 from observatory.cli import app
 from observatory.db import make_engine
-from observatory.eligibility.inputs import load_designations, load_enterprises
+from observatory.eligibility.inputs import (
+    iter_enterprises,
+    load_designations,
+    load_enterprises,
+    registry_pipeline,
+)
 from observatory.eligibility.model import Enterprise
 from observatory.eligibility.packs import get_pack
 from observatory.eligibility.pipeline import PipelineResult, assess_many, run_pipeline
@@ -27,6 +32,7 @@ from observatory.eligibility.spark import (
     frame_enterprises,
     read_enterprises_parquet,
     run_pipeline_spark,
+    write_enterprise_files,
     write_enterprises_parquet,
 )
 from observatory.examples.generator import generate_city
@@ -157,3 +163,36 @@ def test_cli_spark_backend_refuses_by_district(city_url: str) -> None:
                               "--database-url", city_url, "--backend", "spark"])
     assert res.exit_code == 2
     assert "--by-district" in res.stderr and "按区" in res.stderr
+
+
+def test_enterprises_stream_in_batches_as_they_load_at_once(city_url: str,
+                                                            enterprises: list[Enterprise],
+                                                            spark: SparkSession,
+                                                            tmp_path: Path) -> None:
+    """A nation's enterprises are streamed: loaded 37 organisation ids at a time they are the
+    same models in the same order, and written 100 to a file Spark reads them back so."""
+    engine = make_engine(city_url)
+    try:
+        streamed = list(iter_enterprises(engine, AS_OF, batch=37))
+        assert streamed == enterprises
+        assert len(enterprises) > 300
+        written = write_enterprise_files(iter_enterprises(engine, AS_OF, batch=37),
+                                         tmp_path / "ents", batch=100)
+    finally:
+        engine.dispose()
+    assert written == len(enterprises)
+    assert len(list((tmp_path / "ents").glob("*.parquet"))) == -(-written // 100)
+    back = frame_enterprises(read_enterprises_parquet(spark, tmp_path / "ents"))
+    assert back == enterprises
+
+
+def test_the_registry_pipeline_streams_to_the_in_process_result(city_url: str,
+                                                                enterprises: list[Enterprise]
+                                                                ) -> None:
+    pack = get_pack("hte")
+    want = run_pipeline(pack, enterprises, _designations(city_url, "hte"), AS_OF)
+    engine = make_engine(city_url)
+    try:
+        _assert_same(registry_pipeline(engine, pack, AS_OF), want)
+    finally:
+        engine.dispose()

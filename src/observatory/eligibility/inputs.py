@@ -11,6 +11,7 @@ registry").
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -85,8 +86,11 @@ def _num(v: Any) -> float | None:
 
 
 def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None = None,
-                     with_years_only: bool = True) -> list[Enterprise]:
-    """Enterprises as of ``as_of`` from five bulk queries.
+                     with_years_only: bool = True, id_range: tuple[int, int] | None = None
+                     ) -> list[Enterprise]:
+    """Enterprises as of ``as_of`` from five bulk queries, in organisation id order
+    (``id_range``: only organisations with ids in it, both ends included; what
+    :func:`iter_enterprises` loads a batch at a time).
 
     Only enterprises founded on or before ``as_of``; with ``with_years_only``, only those with
     at least one year of figures (the others can only be insufficient data). Fiscal years before
@@ -103,11 +107,16 @@ def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None 
         q = select(o.id, o.uscc, o.name_zh, o.founded_on).where(
             o.founded_on.is_not(None), o.founded_on <= as_of)
         q = q.where(o.uscc.in_(usccs)) if usccs is not None else q.where(o.kind == "enterprise")
+        if id_range is not None:
+            q = q.where(o.id.between(*id_range))
         if with_years_only:
             q = q.where(o.id.in_(select(oy.organisation_id).where(oy.year < as_of.year)))
-        orgs = {oid: (uscc, name, founded) for oid, uscc, name, founded in s.execute(q)}
+        orgs = {oid: (uscc, name, founded)
+                for oid, uscc, name, founded in s.execute(q.order_by(o.id))}
 
         def scoped(q: Any, col: Any) -> Any:
+            if id_range is not None:
+                q = q.where(col.between(*id_range))
             return q.where(col.in_(select(o.id).where(o.uscc.in_(usccs)))) if usccs else q
 
         years: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
@@ -154,6 +163,24 @@ def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None 
         for oid, (uscc, name, founded) in orgs.items()]
 
 
+#: Organisations per batch of :func:`iter_enterprises` (about 70 MB of models at a time).
+ENTERPRISE_BATCH = 20_000
+
+
+def iter_enterprises(db: Session | Engine, as_of: date, batch: int = ENTERPRISE_BATCH
+                     ) -> Iterator[Enterprise]:
+    """:func:`load_enterprises`' enterprises, in the same order, loaded ``batch`` organisation
+    ids at a time: a nation's million enterprises never sit in memory at once (about 20 KB
+    each as models)."""
+    o = m.Organisation
+    with session_for(db) as s:
+        low, high = s.execute(select(func.min(o.id), func.max(o.id))).one()
+        if low is None:
+            return
+        for start in range(low, high + 1, batch):
+            yield from load_enterprises(s, as_of, id_range=(start, start + batch - 1))
+
+
 def load_enterprise(db: Session | Engine, uscc: str, as_of: date) -> Enterprise:
     """One organisation by USCC (same queries as the batch), or a precise error."""
     problem = uscc_problem(uscc)
@@ -191,13 +218,13 @@ def load_designations(db: Session | Engine, pack_code: str) -> pd.DataFrame:
 
 def registry_pipeline(db: Session | Engine, pack: Pack, as_of: date, **options: Any
                       ) -> PipelineResult:
-    """:func:`run_pipeline` over every enterprise in the registry with yearly figures."""
+    """:func:`run_pipeline` over every enterprise in the registry with yearly figures, loaded
+    a batch at a time as the pipeline goes (:func:`iter_enterprises`)."""
     with session_for(db) as s:
-        enterprises = load_enterprises(s, as_of)
         designations = load_designations(s, pack.code)
-    return run_pipeline(pack, enterprises, designations, as_of, **options)
+        return run_pipeline(pack, iter_enterprises(s, as_of), designations, as_of, **options)
 
 
 __all__ = ["DESIGNATION_PACKS", "IP_COLUMNS", "YEAR_COLUMNS",
-           "RegistryInputError", "designation_type", "load_designations", "load_enterprise",
-           "load_enterprises", "registry_pipeline"]
+           "RegistryInputError", "designation_type", "iter_enterprises", "load_designations",
+           "load_enterprise", "load_enterprises", "registry_pipeline"]

@@ -207,7 +207,7 @@ def pack_renewals(pack: Pack, designations: pd.DataFrame, as_of: date,
                     {pack.code: pack.validity_years} if pack.validity_years else None)
 
 
-def run_pipeline(pack: Pack, enterprises: list[Enterprise], designations: pd.DataFrame,
+def run_pipeline(pack: Pack, enterprises: Iterable[Enterprise], designations: pd.DataFrame,
                  as_of: date, top: int = 100, within_days: int = 90, max_failed: int = 2,
                  max_shortfall: float = 0.25, include_holders: bool = False) -> PipelineResult:
     """Batch assessment, the ``top`` enterprises nearest the pack's thresholds, renewals.

@@ -90,6 +90,40 @@ def enterprises_frame(spark: SparkSession, enterprises: Iterable[Enterprise],
     return frame.repartition(partitions) if partitions else frame
 
 
+def write_enterprise_files(enterprises: Iterable[Enterprise], folder: Path,
+                           batch: int = 20_000) -> int:
+    """Enterprises (a stream: :func:`~observatory.eligibility.inputs.iter_enterprises`) as
+    Parquet files of :data:`ENTERPRISE_SCHEMA`, ``batch`` rows a file, written by this process
+    without Spark: the driver holds one batch, not a nation's enterprises, and Spark reads the
+    folder in parallel (:func:`read_enterprises_parquet`). Returns how many were written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("ordinal", pa.int64()), ("enterprise_id", pa.string()),
+                        ("enterprise", pa.string())])
+    folder.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[int, str | None, str]] = []
+    written = files = 0
+
+    def flush() -> None:
+        nonlocal files
+        columns: list[list[Any]] = [[r[i] for r in rows] for i in range(3)]
+        table = pa.Table.from_arrays([pa.array(c, type=t) for c, t in
+                                      zip(columns, schema.types, strict=True)], schema=schema)
+        pq.write_table(table, folder / f"part-{files:05d}.parquet")
+        files += 1
+        rows.clear()
+
+    for ordinal, ent in enumerate(enterprises):
+        rows.append((ordinal, ent.id, ent.model_dump_json()))
+        written += 1
+        if len(rows) == batch:
+            flush()
+    if rows or files == 0:
+        flush()
+    return written
+
+
 def write_enterprises_parquet(frame: DataFrame, path: str | Path) -> None:
     """Save an enterprises frame as Parquet (a cluster reads it back without the registry)."""
     frame.write.mode("overwrite").parquet(str(path))

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -17,6 +19,7 @@ from observatory.eligibility.evaluator import CriterionResult, Evaluator
 from observatory.eligibility.evaluator import assess as assess_pack
 from observatory.eligibility.inputs import (
     RegistryInputError,
+    iter_enterprises,
     load_designations,
     load_enterprise,
     load_enterprises,
@@ -221,7 +224,8 @@ def pipeline_result(engine: Engine, pack: Pack, as_of: dt.date, *, backend: str 
 
 def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, **options: Any
                     ) -> PipelineResult:
-    """The registry's enterprises loaded once, then assessed on Spark's workers."""
+    """The registry's enterprises streamed a batch at a time into Parquet files, then
+    assessed on Spark's workers from there (the driver never holds them all)."""
     from observatory.spark import SparkUnavailable, spark_session
 
     try:
@@ -232,19 +236,24 @@ def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, **options: Any
     from py4j.protocol import Py4JError
     from pyspark.errors import PySparkException
 
-    from observatory.eligibility.spark import enterprises_frame, run_pipeline_spark
+    from observatory.eligibility.spark import (
+        read_enterprises_parquet,
+        run_pipeline_spark,
+        write_enterprise_files,
+    )
 
-    with Session(engine) as session:
-        enterprises = load_enterprises(session, as_of)
+    with Session(engine) as session, tempfile.TemporaryDirectory(
+            prefix="observatory-enterprises-") as folder:
+        write_enterprise_files(iter_enterprises(session, as_of), Path(folder))
         designations = load_designations(session, pack.code)
-    try:
-        run = run_pipeline_spark(pack, enterprises_frame(spark, enterprises), designations,
-                                 as_of, **options)
-    except (PySparkException, Py4JError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ServiceError(f"the Spark job failed: {first}",
-                           f"Spark 批处理失败：{first}") from None
-    run.release()
+        try:
+            run = run_pipeline_spark(pack, read_enterprises_parquet(spark, folder),
+                                     designations, as_of, **options)
+        except (PySparkException, Py4JError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ServiceError(f"the Spark job failed: {first}",
+                               f"Spark 批处理失败：{first}") from None
+        run.release()  # before the files it was read from go
     return run.result
 
 
