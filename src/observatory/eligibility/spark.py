@@ -216,4 +216,5 @@ def run_pipeline_spark(pack: Pack, enterprises: DataFrame, designations: pd.Data
 
 __all__ = ["ASSESSED_SCHEMA", "ENTERPRISE_SCHEMA", "SparkPipeline", "assess_frame",
            "assessment_rows", "enterprises_frame", "frame_enterprises",
-           "read_enterprises_parquet", "run_pipeline_spark", "write_enterprises_parquet"]
+           "read_enterprises_parquet", "run_pipeline_spark", "write_enterprise_files",
+           "write_enterprises_parquet"]
