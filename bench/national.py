@@ -403,6 +403,21 @@ def projection(small: dict[str, Any], large: dict[str, Any], nodes: int = 10,
         lines.append(f"projection to {nodes} nodes x {cores} cores: about {projected:.1f} s for "
                      f"this size, about {fixed + per_row * rows_l * 10 * here / slots:.1f} s "
                      f"for ten times the data")
+    if "eligibility" in small and "eligibility" in large:
+        es, el = small["eligibility"], large["eligibility"]
+        n_s, n_l = es["enterprises"], el["enterprises"]
+        lines.append(f"eligibility: {n_l / n_s:.2f}x the enterprises; in process "
+                     f"{es['inprocess_s']:.0f} -> {el['inprocess_s']:.0f} s = "
+                     f"{el['inprocess_s'] / es['inprocess_s']:.2f}x; on Spark {es['spark_s']:.0f}"
+                     f" -> {el['spark_s']:.0f} s = {el['spark_s'] / es['spark_s']:.2f}x; writing "
+                     f"the enterprises {es['write_s']:.0f} -> {el['write_s']:.0f} s")
+        per = (el["spark_s"] - es["spark_s"]) / (n_l - n_s)
+        fixed = max(es["spark_s"] - per * n_s, 0.0)
+        lines.append(f"eligibility on {nodes} x {cores} cores: the assessment about "
+                     f"{fixed + per * n_l * 2 / (nodes * cores):.0f} s (fixed {fixed:.0f} s, "
+                     f"{per * 1e3:.3f} ms per enterprise on 2 cores), after the single-process "
+                     f"load from the registry ({el['write_s']:.0f} s here), which does not "
+                     f"spread")
     return lines
 
 
