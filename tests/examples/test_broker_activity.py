@@ -265,7 +265,8 @@ def test_activity_is_the_one_a_plainly_built_engine_gives(
 
 def test_the_lexical_engine_over_the_city_stays_small(sqlite_template: Path,
                                                       tmp_path: Path) -> None:
-    """Building the broker step's BM25 engine peaks under 120 bytes per token occurrence.
+    """Building the broker step's BM25 engine peaks under 145 bytes per token occurrence
+    (about 87 in a warm process, 129 in a fresh one; without interning about 158).
 
     What it needs per occurrence: a pointer in the index's token tuple and one in the
     tokeniser's cache (8 bytes each) and bm25s' score and row index (8 bytes per distinct
@@ -284,7 +285,7 @@ def test_the_lexical_engine_over_the_city_stays_small(sqlite_template: Path,
     finally:
         tracemalloc.stop()
     assert len(matcher.listings) == len(texts) > 500
-    assert peak < 120 * occurrences, f"{peak / occurrences:.0f} bytes per token"
+    assert peak < 145 * occurrences, f"{peak / occurrences:.0f} bytes per token"
     with Session(engine) as session:  # the lexical mode embeds nothing and caches no vector
         assert session.scalar(select(func.count()).select_from(m.ListingVector)) == 0
     engine.dispose()
