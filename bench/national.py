@@ -44,7 +44,7 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from indicators import HAND_SQL, KEY, PERIODS, load_frames, pandas_catalogue
+from indicators import KEY, PERIODS, city_engine, hand_sql, load_frames, pandas_catalogue
 from observatory.db import make_engine
 from observatory.indicators.engine import Runner, compute_with
 from observatory.indicators.entities import RECORD_SETS
@@ -95,8 +95,7 @@ def run_duckdb(url: str, out: Path) -> dict[str, Any]:
     after_engine = peak_mb()
     districts = [d for d in duck.regions.descendants(CITY) if d != CITY]
     closure = duck.regions.closure([CITY, *districts])
-    values = ", ".join(f"('{a}', '{d}')" for a, d in closure.itertuples(index=False))
-    hand = [timed(lambda: duck.con.con.execute(HAND_SQL.format(closure=values)).df())
+    hand = [timed(lambda: hand_sql(duck, closure))
             for _ in range(3)]
     key = [timed(lambda: compute_with(duck, KEY, PERIODS, CITY, by=("region",)))
            for _ in range(3)]
@@ -127,12 +126,12 @@ def run_postgres(url: str, out: Path) -> dict[str, Any]:
     warm_s, _ = timed(lambda: whole_catalogue(runner))
     result.to_parquet(out / "postgres.parquet")
     runner.close()
-    server = _postgres_peak_mb(engine)
+    server = _database_size(engine)
     return {"engine_first_s": first_s, "engine_s": min(first_s, warm_s),
             "figures": len(result), "peak_mb": peak_mb(), "server_note": server}
 
 
-def _postgres_peak_mb(engine: Engine) -> str:
+def _database_size(engine: Engine) -> str:
     with engine.connect() as conn:
         size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
     return f"database {size / 2**20:,.0f} MB"
@@ -157,7 +156,7 @@ def run_spark(url: str, lake: Path, out: Path) -> dict[str, Any]:
     result.to_parquet(out / "spark.parquet")
     partitions = {t: session.table(t).rdd.getNumPartitions()
                   for t in ("technology_contracts", "designations", "organisations")}
-    queries = len({k for k in _group_keys()})
+    queries = len(set(_group_keys()))
     runner.close()
     return {"session_s": start_s, "engine_first_s": first_s, "engine_s": min(first_s, warm_s),
             "figures": len(result), "partitions": partitions, "queries": queries,
@@ -451,12 +450,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     print(f"machine: {os.cpu_count()} cores, {memory:.0f} GiB; load average "
           f"{os.getloadavg()[0]:.1f} at the start", flush=True)
     if not args.database_url:
-        from observatory.examples.generator import generate_city
-        from observatory.registry.setup import init_database
-
-        engine = make_engine(f"sqlite:///{tmp / 'city.db'}")
-        init_database(engine)
-        generate_city(engine, seed=42, scale=args.scale)
+        engine = city_engine(None, args.scale, tmp)
         args.database_url = engine.url.render_as_string(hide_password=False)
     args.work = str(tmp)
     args.lake = args.lake or str(tmp / "lake")

@@ -6,10 +6,11 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Column, Connection, Engine, Table, select
 from typer.testing import CliRunner
 
 from observatory.cli import app
@@ -31,6 +32,15 @@ def _normal(value: object) -> object:
     return value
 
 
+def _database_rows(conn: Connection, name: str
+                   ) -> tuple[Table, list[Column[Any]], list[tuple[object, ...]]]:
+    """A registry table, its primary key and its rows in key order, normalised."""
+    table = m.Base.metadata.tables[name]
+    order = list(table.primary_key.columns)
+    rows = [tuple(_normal(v) for v in r) for r in conn.execute(select(table).order_by(*order))]
+    return table, order, rows
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_every_table_round_trips(engine: Engine, tmp_path: Path) -> None:
@@ -41,10 +51,7 @@ def test_every_table_round_trips(engine: Engine, tmp_path: Path) -> None:
     con = duckdb.connect()
     with engine.connect() as conn:
         for name in registry_tables():
-            table = m.Base.metadata.tables[name]
-            order = list(table.primary_key.columns)
-            rows = [tuple(_normal(v) for v in r)
-                    for r in conn.execute(select(table).order_by(*order))]
+            table, order, rows = _database_rows(conn, name)
             back = read_back(written[name].path).to_pylist()
             columns = [c.name for c in table.columns]
             back.sort(key=lambda r: tuple(r[c.name] for c in order))
@@ -87,10 +94,7 @@ def test_spark_reads_every_table_back(sqlite_engine: Engine, spark: object,
     written = {w.table: w for w in export_parquet(sqlite_engine, tmp_path / "lake")}
     with sqlite_engine.connect() as conn:
         for name in registry_tables():
-            table = m.Base.metadata.tables[name]
-            order = list(table.primary_key.columns)
-            rows = [tuple(_normal(v) for v in r)
-                    for r in conn.execute(select(table).order_by(*order))]
+            table, order, rows = _database_rows(conn, name)
             frame = spark.read.parquet(str(written[name].path))  # type: ignore[attr-defined]
             columns = [c.name for c in table.columns]
             back = [r.asDict() for r in frame.select(*columns).collect()]
