@@ -13,7 +13,7 @@ from observatory.cli import app
 from observatory.indicators import compute
 from observatory.indicators.engine import IndicatorError, Runner, records
 from observatory.indicators.entities import BREAKDOWNS
-from observatory.indicators.spark import LakeError
+from observatory.indicators.spark import LakeError, SparkLake
 from observatory.registry.parquet import export_parquet
 from observatory.spark import MASTER_ENV, SparkUnavailable, check_available, master_url
 
@@ -123,3 +123,38 @@ def test_the_records_behind_a_figure_are_the_same_on_every_backend(city: Engine,
         got = records(city, "society_rd_intensity", CITY, 2024, backend=backend)
         assert list(got.columns) == list(native.columns), backend
         pd.testing.assert_frame_equal(got.astype(str), native.astype(str), obj=backend)
+
+
+def test_context_views_are_broadcast_not_cartesian(city: Engine, spark: object,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The region closure and period ends are local relations the planner can broadcast:
+    no group query plans a Cartesian product or a sort-merge join with them (an RDD of
+    Python rows did, and cost about a second on the small city)."""
+    from pyspark.sql import SparkSession
+
+    assert isinstance(spark, SparkSession)
+    plans: list[str] = []
+    run = SparkLake.query
+
+    def planned(lake: SparkLake, sql: str) -> pd.DataFrame:
+        plans.append(spark.sql(sql)._jdf.queryExecution().executedPlan().toString())
+        return run(lake, sql)
+
+    monkeypatch.setattr(SparkLake, "query", planned)
+    got = compute(city, ["hte_count", "tech_contract_amount", "platforms_provincial_plus"],
+                  [2023, 2024], CITY, by=("region",), backend="spark")
+    assert len(got) > 10 and len(plans) >= 3
+    for plan in plans:
+        assert "LocalTableScan" in plan
+        assert "CartesianProduct" not in plan and "SortMergeJoin" not in plan, plan
+
+
+@pytest.mark.parametrize("value", ["370200", "O'Brien", "back\\slash", "引号'和\\"])
+def test_sql_string_literals_round_trip(spark: object, value: str) -> None:
+    from pyspark.sql import SparkSession
+
+    from observatory.indicators.spark import sql_string
+
+    assert isinstance(spark, SparkSession)
+    row = spark.sql(f"SELECT {sql_string(value)} AS v").first()
+    assert row is not None and row[0] == value

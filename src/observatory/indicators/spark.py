@@ -30,6 +30,15 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
+def sql_string(value: str) -> str:
+    """A Spark SQL string literal (quotes and backslashes escaped).
+
+    >>> sql_string("O'Brien")
+    "'O\\\\'Brien'"
+    """
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 class LakeError(ValueError):
     """A table the request needs is missing from the lake, or lacks a column."""
 
@@ -94,12 +103,20 @@ class SparkLake:
 
     def context(self, closure: str, pairs: Sequence[tuple[str, str]], period_ends: str,
                 ends: Sequence[tuple[int, dt.date]]) -> None:
-        """The region closure and the period ends as small views."""
+        """The region closure and the period ends as small views.
+
+        They are written as SQL ``VALUES`` (a local relation the planner knows the size of,
+        so every join with them is a broadcast) rather than ``createDataFrame`` of Python
+        rows, which is an RDD fed by Python workers: each query then planned a sort-merge
+        join and a Cartesian product with them, about a second of the small city's."""
         session = self.session
-        session.createDataFrame(list(pairs), "ancestor string, descendant string"
-                                ).createOrReplaceTempView(closure)
-        session.createDataFrame([(int(p), e) for p, e in ends], "period long, period_end date"
-                                ).createOrReplaceTempView(period_ends)
+        regions = ", ".join(f"({sql_string(a)}, {sql_string(d)})" for a, d in pairs)
+        session.sql(f"CREATE OR REPLACE TEMPORARY VIEW {closure} AS SELECT * FROM VALUES "
+                    f"{regions} AS pairs(ancestor, descendant)")
+        years = ", ".join(f"(CAST({int(p)} AS BIGINT), DATE '{e.isoformat()}')"
+                          for p, e in ends)
+        session.sql(f"CREATE OR REPLACE TEMPORARY VIEW {period_ends} AS SELECT * FROM VALUES "
+                    f"{years} AS ends(period, period_end)")
         self._views.update((closure, period_ends))
 
     def query(self, sql: str) -> pd.DataFrame:
