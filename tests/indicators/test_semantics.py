@@ -141,9 +141,10 @@ def test_roll_up_to_province_and_nation(small: Engine, backend: str | None) -> N
     assert _value(f, "tech_contract_amount", NATION) == 1250
 
 
-def test_breakdowns(small: Engine) -> None:
+@pytest.mark.parametrize("backend", [None, "duckdb"])
+def test_breakdowns(small: Engine, backend: str | None) -> None:
     f = compute(small, ["tech_contract_amount", "hte_count", "society_rd_expenditure"], [2024],
-                CITY, by=("contract_type", "industry"))
+                CITY, by=("contract_type", "industry"), backend=backend)
     assert _value(f, "tech_contract_amount", CITY, contract_type="development") == 1000
     assert _value(f, "tech_contract_amount", CITY, contract_type="service") == 200
     # Contracts have no industry: the column is empty for them.
@@ -152,6 +153,37 @@ def test_breakdowns(small: Engine) -> None:
     assert _value(f, "society_rd_expenditure", CITY, industry="C") == 300
     assert _value(f, "society_rd_expenditure", CITY, industry="M") == 100
     assert _value(f, "society_rd_expenditure", CITY, industry="P") == 100
+
+
+def test_sums_add_up_over_regions_only_where_amounts_are_exact() -> None:
+    """Decimal backends count a sum per record region and add the few totals up the region
+    closure; SQLite, whose amounts are floating point, joins every record to its ancestors."""
+    from observatory.indicators.catalogue import load_catalogue
+    from observatory.indicators.engine import _rolls_up
+
+    cat = load_catalogue()
+    sums = [cat["tech_contract_amount"], cat["society_rd_expenditure"]]
+    assert all(not _rolls_up([ind]) for ind in sums)
+    assert all(_rolls_up([ind], exact_sums=True) for ind in sums)
+
+
+@pytest.mark.parametrize("backend", [None, "duckdb"])
+def test_rolled_up_sums_keep_their_cents(engine: Engine, backend: str | None) -> None:
+    """0.10 + 0.20 yuan from two districts is 0.30 at the city on a decimal backend, exactly
+    (a float roll-up would give 0.30000000000000004, an integer one 0)."""
+    with Session(engine) as s, s.begin():
+        s.add_all([_org(1, LAOSHAN), _org(2, SHINAN)])
+        s.flush()
+        for i, (org, region, cents) in enumerate([(1, LAOSHAN, "0.10"), (2, SHINAN, "0.20")]):
+            contract = _contract(i + 1, org, org, region, region, 0, D(2024, 5, 1))
+            contract.total_amount_yuan = contract.technology_amount_yuan = Decimal(cents)
+            s.add(contract)
+    f = compute(engine, ["tech_contract_amount"], [2024], CITY, by=("region",), backend=backend)
+    assert _value(f, "tech_contract_amount", LAOSHAN) == 0.1
+    if backend == "duckdb":
+        assert _value(f, "tech_contract_amount", CITY) == 0.3
+    else:
+        assert _value(f, "tech_contract_amount", CITY) == pytest.approx(0.3, rel=1e-15)
 
 
 def test_drill_down_lists_the_records(small: Engine) -> None:

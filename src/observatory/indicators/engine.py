@@ -412,14 +412,28 @@ def group_key(ind: CountDef) -> tuple[str, str, str, str]:
             _distinct(ind) or "")
 
 
-def _rolls_up(inds: Sequence[CountDef]) -> bool:
+#: Backends whose amounts are exact decimals: per-region sums add up to the same figure.
+EXACT_SUM_BACKENDS = ("postgres", "duckdb", "spark")
+
+
+def _exact(ind: CountDef, rel: ir.Table) -> bool:
+    """Whether a sum's measure is an integer or decimal column (floats are not summed
+    region by region: the last digits would depend on the order)."""
+    dtype = rel.schema()[ind.measure] if isinstance(ind, SumDef) else None
+    return dtype is None or dtype.is_integer() or dtype.is_decimal()
+
+
+def _rolls_up(inds: Sequence[CountDef], exact_sums: bool = False) -> bool:
     """Whether the group can be counted per record region first and then added up over the
-    region closure: counts only (integers add up exactly; a sum of floating-point amounts
-    would change in its last digits), and a distinct field must fix the region."""
+    region closure: counts (integers add up exactly) and, where ``exact_sums`` (the backend
+    holds amounts as decimals: not SQLite, whose amounts are floating point), sums of
+    integer or decimal measures; a distinct field must fix the region."""
     first = inds[0]
     rs = RECORD_SETS[first.records]
     if any(isinstance(ind, SumDef) for ind in inds):
-        return False
+        rel = relation(rs.name)
+        if not exact_sums or not all(_exact(ind, rel) for ind in inds):
+            return False
     distinct = _distinct(first)
     return distinct is None or ((first.region_field or rs.region) == rs.region
                                 and distinct in rs.region_fixed_by)
@@ -427,7 +441,7 @@ def _rolls_up(inds: Sequence[CountDef]) -> bool:
 
 def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Sequence[int],
                   closure: ir.Table, by: Sequence[str] = (), years: ir.Table | None = None,
-                  window: Window = FULL_YEAR) -> ir.Table:
+                  window: Window = FULL_YEAR, exact_sums: bool = False) -> ir.Table:
     """Counts and sums over the same records as one query: one scan, one aggregate per
     indicator restricted by its own filter (``value_<i>``, ``n_records_<i>``).
 
@@ -436,9 +450,9 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
     matching records, then each indicator counts the groups where it matched. One grouping
     replaces a COUNT(DISTINCT) per indicator, and gives the same integers.
 
-    Counts that add up over regions (see :func:`_rolls_up`) are counted per record region
-    and only those few rows are joined to the region closure and added up, instead of every
-    record once per ancestor."""
+    Counts that add up over regions (see :func:`_rolls_up`; sums too where ``exact_sums``)
+    are counted per record region and only those few rows are joined to the region closure
+    and added up, instead of every record once per ancestor."""
     first = inds[0]
     rs = RECORD_SETS[first.records]
     dims = {d: rs.dims[d] for d in by if d in rs.dims}
@@ -449,7 +463,7 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
         rel = rel.filter(ibis.or_(*conds))
     rel = _period_bounds(first.time, rel, periods, window)
     region_field = first.region_field or rs.region
-    rolls_up = _rolls_up(inds)
+    rolls_up = _rolls_up(inds, exact_sums)
     if not rolls_up:
         rel = rel.join(closure, rel[region_field] == closure.descendant)
     if years is not None:
@@ -487,7 +501,8 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
     if not rolls_up:
         return counted
     up = counted.join(closure, counted.region == closure.descendant)
-    totals = {c: up[c].sum().cast("int64") for c in aggs}
+    sums = {f"value_{i}" for i, ind in enumerate(inds) if isinstance(ind, SumDef)}
+    totals = {c: up[c].sum() if c in sums else up[c].sum().cast("int64") for c in aggs}
     return up.group_by(region=up.ancestor, **{k: up[k] for k in keys if k != "region"}
                        ).aggregate(**totals)
 
@@ -521,7 +536,8 @@ def group_sql(backend: str, inds: Sequence[CountDef], catalogue: Catalogue,
             return sql
     closure = ibis.table(CLOSURE_SCHEMA, name=CLOSURE)
     years = ibis.table(PERIODS_SCHEMA, name=PERIOD_ENDS)
-    expr = compile_group(inds, catalogue, periods, closure, by, years, window)
+    expr = compile_group(inds, catalogue, periods, closure, by, years, window,
+                         exact_sums=backend in EXACT_SUM_BACKENDS)
     sql = str(ibis.to_sql(expr, dialect=DIALECTS[backend]))
     with _SQL_LOCK:
         _SQL_CACHE[key] = sql
