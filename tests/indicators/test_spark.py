@@ -158,3 +158,20 @@ def test_sql_string_literals_round_trip(spark: object, value: str) -> None:
     assert isinstance(spark, SparkSession)
     row = spark.sql(f"SELECT {sql_string(value)} AS v").first()
     assert row is not None and row[0] == value
+
+
+def test_an_empty_context_is_an_empty_view(spark: object) -> None:
+    from pyspark.sql import SparkSession
+
+    assert isinstance(spark, SparkSession)
+    from observatory.db import make_engine
+
+    lake = SparkLake(make_engine("sqlite://"))
+    try:
+        lake.context("ctx_closure", [], "ctx_ends", [])
+        assert spark.sql("SELECT * FROM ctx_closure").count() == 0
+        assert spark.sql("SELECT * FROM ctx_ends").schema.simpleString() == \
+            "struct<period:bigint,period_end:date>"
+    finally:
+        lake.close()
+    assert not spark.catalog.tableExists("ctx_closure")

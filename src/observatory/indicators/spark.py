@@ -107,17 +107,21 @@ class SparkLake:
 
         They are written as SQL ``VALUES`` (a local relation the planner knows the size of,
         so every join with them is a broadcast) rather than ``createDataFrame`` of Python
-        rows, which is an RDD fed by Python workers: each query then planned a sort-merge
-        join and a Cartesian product with them, about a second of the small city's."""
-        session = self.session
-        regions = ", ".join(f"({sql_string(a)}, {sql_string(d)})" for a, d in pairs)
-        session.sql(f"CREATE OR REPLACE TEMPORARY VIEW {closure} AS SELECT * FROM VALUES "
-                    f"{regions} AS pairs(ancestor, descendant)")
-        years = ", ".join(f"(CAST({int(p)} AS BIGINT), DATE '{e.isoformat()}')"
-                          for p, e in ends)
-        session.sql(f"CREATE OR REPLACE TEMPORARY VIEW {period_ends} AS SELECT * FROM VALUES "
-                    f"{years} AS ends(period, period_end)")
-        self._views.update((closure, period_ends))
+        rows, an RDD fed by Python workers, with which the queries planned sort-merge joins
+        and Cartesian products (3.6 of 13.8 s for the catalogue at scale 2)."""
+        regions = [f"({sql_string(a)}, {sql_string(d)})" for a, d in pairs]
+        years = [f"(CAST({int(p)} AS BIGINT), DATE '{e.isoformat()}')" for p, e in ends]
+        self._values_view(closure, regions, "pairs(ancestor, descendant)",
+                          "CAST(NULL AS STRING), CAST(NULL AS STRING)")
+        self._values_view(period_ends, years, "ends(period, period_end)",
+                          "CAST(NULL AS BIGINT), CAST(NULL AS DATE)")
+
+    def _values_view(self, name: str, rows: Sequence[str], alias: str, empty: str) -> None:
+        """A view of literal rows (no rows: one typed row filtered out)."""
+        body = (f"SELECT * FROM VALUES {', '.join(rows)} AS {alias}" if rows else
+                f"SELECT * FROM VALUES ({empty}) AS {alias} WHERE FALSE")
+        self.session.sql(f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {body}")
+        self._views.add(name)
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run Spark SQL; decimals arrive as Python Decimals (exact), through Arrow."""
