@@ -167,6 +167,17 @@ def test_sums_add_up_over_regions_only_where_amounts_are_exact() -> None:
     assert all(_rolls_up([ind], exact_sums=True) for ind in sums)
 
 
+def test_explained_sql_of_a_sum_is_the_sql_each_backend_runs() -> None:
+    """On SQLite every record joins the closure before one grouping; on the decimal backends
+    the records are grouped by their own region first, then the totals go up the closure."""
+    from observatory.indicators.engine import compiled_sql
+
+    on_sqlite = compiled_sql("tech_contract_amount", [2024], "sqlite")
+    assert on_sqlite.count("GROUP BY") == 1
+    for backend in ("duckdb", "postgres"):
+        assert compiled_sql("tech_contract_amount", [2024], backend).count("GROUP BY") == 2
+
+
 @pytest.mark.parametrize("backend", [None, "duckdb"])
 def test_rolled_up_sums_keep_their_cents(engine: Engine, backend: str | None) -> None:
     """0.10 + 0.20 yuan from two districts is 0.30 at the city on a decimal backend, exactly

@@ -129,7 +129,7 @@ def test_context_views_are_broadcast_not_cartesian(city: Engine, spark: object,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The region closure and period ends are local relations the planner can broadcast:
     no group query plans a Cartesian product or a sort-merge join with them (an RDD of
-    Python rows did, and cost about a second on the small city)."""
+    Python rows did: 3.6 of 13.8 s for the catalogue at scale 2)."""
     from pyspark.sql import SparkSession
 
     assert isinstance(spark, SparkSession)
@@ -163,9 +163,9 @@ def test_sql_string_literals_round_trip(spark: object, value: str) -> None:
 def test_an_empty_context_is_an_empty_view(spark: object) -> None:
     from pyspark.sql import SparkSession
 
-    assert isinstance(spark, SparkSession)
     from observatory.db import make_engine
 
+    assert isinstance(spark, SparkSession)
     lake = SparkLake(make_engine("sqlite://"))
     try:
         lake.context("ctx_closure", [], "ctx_ends", [])

@@ -508,9 +508,10 @@ def compile_group(inds: Sequence[CountDef], catalogue: Catalogue, periods: Seque
 
 
 def compile_indicator(ind: CountDef, catalogue: Catalogue, periods: Sequence[int],
-                      closure: ir.Table, by: Sequence[str] = ()) -> ir.Table:
+                      closure: ir.Table, by: Sequence[str] = (), exact_sums: bool = False
+                      ) -> ir.Table:
     """A count or sum as one expression: region, period, breakdowns, value, n_records."""
-    expr = compile_group([ind], catalogue, periods, closure, by)
+    expr = compile_group([ind], catalogue, periods, closure, by, exact_sums=exact_sums)
     return expr.rename(value="value_0", n_records="n_records_0")
 
 
@@ -955,7 +956,8 @@ def compiled_sql(code: str, periods: Sequence[int], backend: str = "sqlite",
     if not isinstance(ind, CountDef):
         raise IndicatorError(f"{code} is {ind.kind}: it does not compile to SQL on its own")
     closure = ibis.table({"ancestor": "string", "descendant": "string"}, name="region_closure")
-    expr = compile_indicator(ind, cat, list(periods), closure)
+    expr = compile_indicator(ind, cat, list(periods), closure,
+                             exact_sums=backend in EXACT_SUM_BACKENDS)
     return ibis.to_sql(expr, dialect=DIALECTS[backend])
 
 
