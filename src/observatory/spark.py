@@ -15,10 +15,15 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from observatory.registry.parquet import LakeError, table_path
+
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from collections.abc import Sequence
+
+    from pyspark.sql import DataFrame, SparkSession
 
 MASTER_ENV = "OBSERVATORY_SPARK_MASTER"
 DRIVER_MEMORY_ENV = "OBSERVATORY_SPARK_DRIVER_MEMORY"
@@ -78,3 +83,22 @@ def spark_session(master: str | None = None, app_name: str = "observatory") -> S
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def read_lake_table(session: SparkSession, lake: Path, name: str, columns: Sequence[str]
+                    ) -> DataFrame:
+    """One table of a Parquet lake (``export --format parquet``) as a DataFrame of the listed
+    columns, or a :class:`~observatory.registry.parquet.LakeError` saying, in English and
+    Chinese, which folder, table or columns are missing and how to write them."""
+    if not lake.is_dir():
+        raise LakeError(f"no Parquet lake at {lake} / Parquet 数据湖目录不存在：{lake}")
+    path = table_path(lake, name)
+    if path is None:
+        raise LakeError(f"table {name} is not in the lake {lake}: write it with `observatory "
+                        f"export --format parquet --out {lake}` / 数据湖 {lake} 中缺少表 {name}")
+    frame = session.read.parquet(str(path))
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise LakeError(f"table {name} in {lake} lacks the columns {', '.join(absent)} / "
+                        f"数据湖中的表 {name} 缺少字段 {', '.join(absent)}")
+    return frame.select(*columns)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from observatory.cli import app
@@ -23,6 +24,7 @@ from observatory.eligibility.inputs import (
     load_enterprises,
     registry_pipeline,
 )
+from observatory.eligibility.lake import lake_designations, lake_enterprises
 from observatory.eligibility.model import Enterprise
 from observatory.eligibility.packs import get_pack
 from observatory.eligibility.pipeline import PipelineResult, assess_many, run_pipeline
@@ -36,6 +38,7 @@ from observatory.eligibility.spark import (
     write_enterprises_parquet,
 )
 from observatory.examples.generator import generate_city
+from observatory.registry.parquet import export_parquet
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -196,3 +199,99 @@ def test_the_registry_pipeline_streams_to_the_in_process_result(city_url: str,
         _assert_same(registry_pipeline(engine, pack, AS_OF), want)
     finally:
         engine.dispose()
+
+
+# ----- the enterprises built on Spark from a Parquet lake ---------------------------------------
+
+@pytest.fixture(scope="module")
+def lake(city_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("spark_lake") / "lake"
+    engine = make_engine(city_url)
+    try:
+        export_parquet(engine, folder)
+    finally:
+        engine.dispose()
+    return folder
+
+
+@pytest.mark.parametrize("partitions", [None, 3])
+def test_lake_enterprises_equal_the_registry_load(spark: SparkSession, lake: Path,
+                                                  enterprises: list[Enterprise],
+                                                  partitions: int | None) -> None:
+    """Built on the workers from the lake, every enterprise equals the registry's model, in
+    the same order, however the organisations are spread over partitions."""
+    frame = lake_enterprises(spark, lake, AS_OF, partitions)
+    assert frame_enterprises(frame) == enterprises
+    ordinals = [r["ordinal"] for r in frame.orderBy("ordinal").select("ordinal").collect()]
+    assert ordinals == sorted(set(ordinals))  # organisation ids: one each, input order
+    # not vacuous: R&D summed over funding sources, designations, facts, IP stocks
+    assert any(len(e.designations) > 1 for e in enterprises)
+    assert any(e.facts for e in enterprises) and any(e.ip for e in enterprises)
+
+
+def test_lake_enterprises_take_the_newest_fact_before_the_date(
+        spark: SparkSession, city_url: str, tmp_path: Path) -> None:
+    """Observations inserted out of date order: both paths keep the newest on or before the
+    date and ignore a later one (a walk in id order would keep the wrong one)."""
+    path = tmp_path / "city.db"
+    shutil.copy(city_url.removeprefix("sqlite:///"), path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            oid = conn.execute(text("SELECT MIN(id) FROM organisations o WHERE kind = "
+                                    "'enterprise' AND EXISTS (SELECT 1 FROM "
+                                    "organisation_years y WHERE y.organisation_id = o.id)")
+                               ).scalar_one()
+            for day, share in (("2024-06-30", 0.25), ("2020-01-01", 0.1),
+                               ("2025-07-01", 0.9)):
+                conn.execute(text(
+                    "INSERT INTO organisation_facts (organisation_id, fact_code, observed_on, "
+                    "value_number, source_id) VALUES (:o, 'probe_share', :d, :v, 1)"),
+                    {"o": oid, "d": day, "v": share})
+        want = load_enterprises(engine, AS_OF)
+        export_parquet(engine, tmp_path / "lake")
+    finally:
+        engine.dispose()
+    got = frame_enterprises(lake_enterprises(spark, tmp_path / "lake", AS_OF))
+    assert got == want
+    assert [e.facts["probe_share"] for e in got if "probe_share" in e.facts] == [0.25]
+
+
+@pytest.mark.parametrize("code", ["hte", "little_giant"])
+def test_lake_designations_equal_the_registry(spark: SparkSession, city_url: str, lake: Path,
+                                              code: str) -> None:
+    want = _designations(city_url, code)
+    assert len(want) > 0
+    pd.testing.assert_frame_equal(lake_designations(spark, lake, code), want, check_exact=True)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_cli_spark_from_the_lake_prints_the_same(spark: SparkSession, city_url: str,
+                                                 lake: Path, fmt: str) -> None:
+    default = _pipeline(city_url, "--format", fmt, "--lang", "en")
+    assert default.strip()
+    assert _pipeline(city_url, "--format", fmt, "--lang", "en", "--backend", "spark",
+                     "--lake", str(lake)) == default
+
+
+def test_cli_lake_errors_are_bilingual(spark: SparkSession, city_url: str, lake: Path,
+                                       tmp_path: Path) -> None:
+    """A lake without spark, a missing folder, a missing table: exit 2, both languages, the
+    folder or table named, no traceback."""
+    partial = tmp_path / "partial"
+    shutil.copytree(lake, partial)
+    (partial / "organisation_facts.parquet").unlink()
+    cases = [([], "--backend spark", "--backend spark"),
+             (["--backend", "spark"], "no Parquet lake", "数据湖目录不存在")]
+    for extra, en, zh in cases:
+        res = runner.invoke(app, ["eligibility", "pipeline", "--pack", "hte", "--as-of",
+                                  AS_OF.isoformat(), "--database-url", city_url,
+                                  "--lake", str(tmp_path / "none"), *extra])
+        assert res.exit_code == 2, res.output
+        assert en in res.stderr and zh in res.stderr and "Traceback" not in res.output
+    res = runner.invoke(app, ["eligibility", "pipeline", "--pack", "hte", "--as-of",
+                              AS_OF.isoformat(), "--database-url", city_url, "--backend",
+                              "spark", "--lake", str(partial)])
+    assert res.exit_code == 2, res.output
+    assert "organisation_facts" in res.stderr and "缺少表" in res.stderr
+    assert "Traceback" not in res.output

@@ -240,6 +240,9 @@ def pipeline_cmd(
     backend: Backend = typer.Option(
         Backend.inprocess, "--backend", help="inprocess, or spark: the same pipeline as a Spark "
         "batch (local[2], or OBSERVATORY_SPARK_MASTER); not with --by-district."),
+    lake: Path | None = typer.Option(
+        None, "--lake", help="spark: build the enterprises on the workers from a Parquet "
+        "folder `export --format parquet` wrote, instead of loading them from the database."),
     lang: LangOption = typer.Option(LangOption.zh, "--lang"),
     format: ExportFormat = typer.Option(
         ExportFormat.table, "--format", help="table, csv (near-threshold rows; one row per firm "
@@ -262,12 +265,15 @@ def pipeline_cmd(
     if by_district and backend is Backend.spark:
         fail("--backend spark runs the pipeline without --by-district",
              "--backend spark 不支持 --by-district（按区列表）")
+    if lake is not None and backend is not Backend.spark:
+        fail("--lake is read by --backend spark only", "--lake 只能与 --backend spark 一起使用")
     try:
         if by_district:
             _by_district(rule_pack, when, district, kind, top, renewals_within, _lang(lang),
                          format, out, database_url)
             return
         res = pipeline_result(_engine(database_url), rule_pack, when, backend=backend.value,
+                              lake=lake,
                               top=top, within_days=renewals_within, max_failed=max_failed,
                               max_shortfall=max_shortfall, include_holders=include_holders)
     except SQLAlchemyError as exc:

@@ -11,7 +11,7 @@ registry").
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -85,6 +85,41 @@ def _num(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
+# The row-to-model steps below are shared by the registry queries here and the Parquet lake
+# batch (:mod:`observatory.eligibility.lake`), so both build equal enterprises from equal rows.
+
+def year_record(year: int, values: Sequence[Any]) -> dict[str, Any]:
+    """A fiscal year's figures from the :data:`YEAR_COLUMNS` values, in that order (None left
+    out: the field is then missing, not zero)."""
+    rec: dict[str, Any] = {"year": year}
+    rec.update({f: _num(v) for f, v in zip(YEAR_COLUMNS.values(), values, strict=True)
+                if v is not None})
+    return rec
+
+
+def ip_record(values: Sequence[Any]) -> dict[str, int]:
+    """The year-end IP stock from the :data:`IP_COLUMNS` values, in that order."""
+    return {f: int(v) for f, v in zip(IP_COLUMNS.values(), values, strict=True)
+            if v is not None}
+
+
+def held_record(type_code: str, valid_from: date | None, valid_to: date | None
+                ) -> dict[str, Any]:
+    """A granted designation as the evaluator reads it (the pack code for a registry type)."""
+    return {"code": DESIGNATION_PACKS.get(type_code, type_code), "valid_from": valid_from,
+            "valid_to": valid_to}
+
+
+def enterprise_model(uscc: str, name: str, founded: date | None, years: dict[int, dict[str, Any]],
+                     ip: dict[str, int], facts: dict[str, Any], held: list[dict[str, Any]]
+                     ) -> Enterprise:
+    """The :class:`Enterprise` of one organisation from its assembled parts."""
+    return Enterprise.model_validate({
+        "id": uscc, "name": name, "founded": founded,
+        "years": [years[y] for y in sorted(years)], "ip": ip, "facts": facts,
+        "designations": held})
+
+
 def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None = None,
                      with_years_only: bool = True, id_range: tuple[int, int] | None = None
                      ) -> list[Enterprise]:
@@ -127,17 +162,13 @@ def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None 
         n_year = len(YEAR_COLUMNS)
         for oid, year, *values in s.execute(q):
             if oid in orgs:
-                rec = {"year": year}
-                rec.update({f: _num(v) for f, v in zip(YEAR_COLUMNS.values(), values[:n_year],
-                                                       strict=True) if v is not None})
-                years[oid][year] = rec
+                years[oid][year] = year_record(year, values[:n_year])
                 if year == as_of.year - 1:  # the fiscal year's year-end stock, nothing older
-                    ip[oid] = {f: int(v) for f, v in zip(IP_COLUMNS.values(), values[n_year:],
-                                                         strict=True) if v is not None}
+                    ip[oid] = ip_record(values[n_year:])
         facts: dict[int, dict[str, Any]] = defaultdict(dict)
         q = scoped(select(of.organisation_id, of.fact_code, of.value_bool, of.value_number,
                           of.value_text).where(of.observed_on <= as_of)
-                   .order_by(of.organisation_id, of.fact_code, of.observed_on),
+                   .order_by(of.organisation_id, of.fact_code, of.observed_on, of.id),
                    of.organisation_id)
         for oid, code, flag, number, text in s.execute(q):
             if oid in orgs:  # in date order: the newest observation wins
@@ -151,16 +182,13 @@ def load_enterprises(db: Session | Engine, as_of: date, usccs: list[str] | None 
         held: dict[int, list[dict[str, Any]]] = defaultdict(list)
         started = d.valid_from.is_(None) | (d.valid_from <= as_of)
         q = scoped(select(d.organisation_id, d.type_code, d.valid_from, d.valid_to)
-                   .where(d.status == "granted", started), d.organisation_id)
+                   .where(d.status == "granted", started).order_by(d.id), d.organisation_id)
         for oid, type_code, start, end in s.execute(q):
             if oid in orgs:
-                held[oid].append({"code": DESIGNATION_PACKS.get(type_code, type_code),
-                                  "valid_from": start, "valid_to": end})
-    return [Enterprise.model_validate({
-        "id": uscc, "name": name, "founded": founded,
-        "years": [years[oid][y] for y in sorted(years[oid])], "ip": ip.get(oid, {}),
-        "facts": facts.get(oid, {}), "designations": held[oid]})
-        for oid, (uscc, name, founded) in orgs.items()]
+                held[oid].append(held_record(type_code, start, end))
+    return [enterprise_model(uscc, name, founded, years[oid], ip.get(oid, {}),
+                             facts.get(oid, {}), held[oid])
+            for oid, (uscc, name, founded) in orgs.items()]
 
 
 #: Organisations per batch of :func:`iter_enterprises` (about 70 MB of models at a time).
@@ -203,13 +231,14 @@ def load_enterprise(db: Session | Engine, uscc: str, as_of: date) -> Enterprise:
 
 
 def load_designations(db: Session | Engine, pack_code: str) -> pd.DataFrame:
-    """Granted designations of the type a pack certifies (the input of ``renewals``)."""
+    """Granted designations of the type a pack certifies (the input of ``renewals``), in
+    designation id order."""
     d, o = m.Designation, m.Organisation
     with session_for(db) as s:
         rows = s.execute(select(o.uscc, o.name_zh, d.certificate_no, d.valid_from, d.valid_to)
                          .join(o, o.id == d.organisation_id)
                          .where(d.type_code == designation_type(pack_code),
-                                d.status == "granted")).all()
+                                d.status == "granted").order_by(d.id)).all()
     df = pd.DataFrame(rows, columns=["org_id", "name", "certificate_no", "valid_from",
                                      "valid_to"])
     df.insert(2, "code", pack_code)
@@ -226,5 +255,6 @@ def registry_pipeline(db: Session | Engine, pack: Pack, as_of: date, **options: 
 
 
 __all__ = ["DESIGNATION_PACKS", "IP_COLUMNS", "YEAR_COLUMNS",
-           "RegistryInputError", "designation_type", "iter_enterprises", "load_designations",
-           "load_enterprise", "load_enterprises", "registry_pipeline"]
+           "RegistryInputError", "designation_type", "enterprise_model", "held_record",
+           "ip_record", "iter_enterprises", "load_designations", "load_enterprise",
+           "load_enterprises", "registry_pipeline", "year_record"]

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from observatory.registry.parquet import export_parquet
-from observatory.spark import spark_session
+from observatory.registry.parquet import LakeError, export_parquet, table_path
+from observatory.spark import read_lake_table, spark_session
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -37,18 +37,6 @@ def sql_string(value: str) -> str:
     "'O\\\\'Brien'"
     """
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-class LakeError(ValueError):
-    """A table the request needs is missing from the lake, or lacks a column."""
-
-
-def table_path(folder: Path, name: str) -> Path | None:
-    """Where the exporter put a table: ``<name>.parquet`` or, partitioned, ``<name>/``."""
-    for candidate in (folder / f"{name}.parquet", folder / name):
-        if candidate.exists():
-            return candidate
-    return None
 
 
 class SparkLake:
@@ -87,18 +75,7 @@ class SparkLake:
         """Make each table (only the listed columns) a view named after it."""
         folder = self._source(list(tables))
         for name, columns in tables.items():
-            path = table_path(folder, name)
-            if path is None:
-                raise LakeError(
-                    f"table {name} is not in the lake {folder}: write it with `observatory "
-                    f"export --format parquet --out {folder}` / 数据湖 {folder} 中缺少表 {name}")
-            frame = self.session.read.parquet(str(path))
-            absent = [c for c in columns if c not in frame.columns]
-            if absent:
-                raise LakeError(f"table {name} in {folder} lacks the columns "
-                                f"{', '.join(absent)} / 数据湖中的表 {name} 缺少字段 "
-                                f"{', '.join(absent)}")
-            frame.select(*columns).createOrReplaceTempView(name)
+            read_lake_table(self.session, folder, name, columns).createOrReplaceTempView(name)
             self._views.add(name)
 
     def context(self, closure: str, pairs: Sequence[tuple[str, str]], period_ends: str,

@@ -159,6 +159,19 @@ def export_parquet(engine: Engine, folder: Path, tables: Iterable[str] | None = 
     return written
 
 
+class LakeError(ValueError):
+    """A table a request needs is missing from a lake, or lacks a column."""
+
+
+def table_path(folder: Path, name: str) -> Path | None:
+    """Where :func:`export_parquet` put a table: ``<name>.parquet`` or, partitioned,
+    ``<name>/`` (None: not in this lake)."""
+    for candidate in (folder / f"{name}.parquet", folder / name):
+        if candidate.exists():
+            return candidate
+    return None
+
+
 def read_back(path: Path) -> pa.Table:
     """A table as written (a file, or a partitioned folder with its ``year`` column)."""
     if path.is_dir():

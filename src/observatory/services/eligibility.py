@@ -208,24 +208,31 @@ PIPELINE_BACKENDS = ("inprocess", "spark")
 
 
 def pipeline_result(engine: Engine, pack: Pack, as_of: dt.date, *, backend: str = "inprocess",
-                    **options: Any) -> PipelineResult:
+                    lake: Path | None = None, **options: Any) -> PipelineResult:
     """The pipeline over every registry enterprise with yearly figures (``run_pipeline``'s
     options): in this process, or with ``backend="spark"`` as a Spark batch on the session of
-    :func:`observatory.spark.spark_session` (``OBSERVATORY_SPARK_MASTER`` picks a cluster).
-    Both give the same result. Invalid for an unknown backend; a ServiceError saying what to
-    install when PySpark or Java is missing, or why the Spark job failed."""
+    :func:`observatory.spark.spark_session` (``OBSERVATORY_SPARK_MASTER`` picks a cluster);
+    with ``lake`` (spark only), the enterprises are built on the workers from a Parquet lake
+    that ``export --format parquet`` wrote, without reading the database. All give the same
+    result. Invalid for an unknown backend or a lake without spark; a ServiceError saying
+    what to install when PySpark or Java is missing, what the lake lacks, or why the Spark
+    job failed."""
     if backend not in PIPELINE_BACKENDS:
         raise Invalid(f"backend {backend!r}: use one of {', '.join(PIPELINE_BACKENDS)}",
                       f"运行方式 {backend!r}：只能取 {'、'.join(PIPELINE_BACKENDS)}")
+    if lake is not None and backend != "spark":
+        raise Invalid("a Parquet lake is read by the spark backend only: add --backend spark",
+                      "只有 spark 运行方式读取 Parquet 数据湖：请加 --backend spark")
     if backend == "inprocess":
         return registry_pipeline(engine, pack, as_of, **options)
-    return _spark_pipeline(engine, pack, as_of, **options)
+    return _spark_pipeline(engine, pack, as_of, lake, **options)
 
 
-def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, **options: Any
-                    ) -> PipelineResult:
-    """The registry's enterprises streamed a batch at a time into Parquet files, then
-    assessed on Spark's workers from there (the driver never holds them all)."""
+def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, lake: Path | None,
+                    **options: Any) -> PipelineResult:
+    """Without a lake, the registry's enterprises streamed a batch at a time into Parquet
+    files, then assessed on Spark's workers from there (the driver never holds them all);
+    with one, built and assessed on the workers from the lake."""
     from observatory.spark import SparkUnavailable, spark_session
 
     try:
@@ -236,19 +243,28 @@ def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, **options: Any
     from py4j.protocol import Py4JError
     from pyspark.errors import PySparkException
 
+    from observatory.eligibility.lake import lake_designations, lake_enterprises
     from observatory.eligibility.spark import (
         read_enterprises_parquet,
         run_pipeline_spark,
         write_enterprise_files,
     )
+    from observatory.registry.parquet import LakeError
 
     with Session(engine) as session, tempfile.TemporaryDirectory(
             prefix="observatory-enterprises-") as folder:
-        write_enterprise_files(iter_enterprises(session, as_of), Path(folder))
-        designations = load_designations(session, pack.code)
         try:
-            run = run_pipeline_spark(pack, read_enterprises_parquet(spark, folder),
-                                     designations, as_of, **options)
+            if lake is None:
+                write_enterprise_files(iter_enterprises(session, as_of), Path(folder))
+                designations = load_designations(session, pack.code)
+                enterprises = read_enterprises_parquet(spark, folder)
+            else:
+                enterprises = lake_enterprises(spark, lake, as_of)
+                designations = lake_designations(spark, lake, pack.code)
+            run = run_pipeline_spark(pack, enterprises, designations, as_of, **options)
+        except LakeError as exc:
+            en, _, zh = str(exc).partition(" / ")
+            raise ServiceError(en, zh) from None
         except (PySparkException, Py4JError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise ServiceError(f"the Spark job failed: {first}",
