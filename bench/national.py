@@ -51,6 +51,9 @@ from observatory.indicators.entities import RECORD_SETS
 
 CITY = "370200"
 ENGINES = ("duckdb", "postgres", "spark", "eligibility")
+#: How the eligibility child runs the pipeline besides in process: on Spark from the registry
+#: (the enterprises loaded by this process, written to Parquet), on Spark from the lake.
+ELIGIBILITY_ROUTES = ("registry", "lake")
 COUNTED = ("organisations", "designations", "technology_contracts", "rd_expenditures",
            "platforms", "achievements", "projects", "talent_recruitments",
            "broker_qualifications", "fund_investments")
@@ -172,13 +175,17 @@ def _group_keys() -> list[tuple[str, ...]]:
     return [group_key(cat[c]) for c in cat if isinstance(cat[c], CountDef)]
 
 
-def run_eligibility(url: str, out: Path) -> dict[str, Any]:
+def run_eligibility(url: str, out: Path, lake: Path | None = None,
+                    routes: tuple[str, ...] = ELIGIBILITY_ROUTES) -> dict[str, Any]:
     """The high-tech enterprise pipeline over every enterprise, as the CLI runs it: in process
-    (enterprises streamed from the registry and assessed as they load), then on Spark (the same
-    stream written to Parquet files, assessed in ``mapInPandas``); results compared."""
+    (enterprises streamed from the registry and assessed as they load); on Spark from the
+    registry (the same stream written to Parquet files, assessed in ``mapInPandas``); on
+    Spark from the lake (the enterprises built on the workers); results compared with the
+    in-process one."""
     from sqlalchemy.orm import Session
 
     from observatory.eligibility.inputs import iter_enterprises, load_designations
+    from observatory.eligibility.lake import lake_pipeline
     from observatory.eligibility.packs import get_pack
     from observatory.eligibility.pipeline import run_pipeline
     from observatory.eligibility.spark import (
@@ -195,22 +202,30 @@ def run_eligibility(url: str, out: Path) -> dict[str, Any]:
         local_s, local = timed(lambda: run_pipeline(
             pack, iter_enterprises(session, ELIGIBILITY_AS_OF), designations,
             ELIGIBILITY_AS_OF))
-    after_local = peak_mb()
-    files = out / "enterprises"
-    with Session(engine) as session:
-        write_s, written = timed(lambda: write_enterprise_files(
-            iter_enterprises(session, ELIGIBILITY_AS_OF), files))
+    result: dict[str, Any] = {"assessed": local.assessed, "inprocess_s": local_s,
+                              "holders_excluded": local.holders_excluded,
+                              "peak_inprocess_mb": peak_mb()}
     start_s, spark = timed(spark_session)
-    frame = read_enterprises_parquet(spark, files)
-    spark_s, run = timed(lambda: run_pipeline_spark(pack, frame, designations,
-                                                    ELIGIBILITY_AS_OF))
-    same = same_pipeline(local, run.result)
-    return {"enterprises": written, "assessed": local.assessed,
-            "holders_excluded": local.holders_excluded, "inprocess_s": local_s,
-            "write_s": write_s, "spark_session_s": start_s, "spark_s": spark_s,
-            "partitions": frame.rdd.getNumPartitions(), "equal": same,
-            "peak_inprocess_mb": after_local, "peak_driver_mb": peak_mb(),
-            "jvm_peak_mb": spark_jvm_peak_mb()}
+    result["spark_session_s"] = start_s
+    if "registry" in routes:
+        files = out / "enterprises"
+        with Session(engine) as session:
+            write_s, written = timed(lambda: write_enterprise_files(
+                iter_enterprises(session, ELIGIBILITY_AS_OF), files))
+        frame = read_enterprises_parquet(spark, files)
+        spark_s, run = timed(lambda: run_pipeline_spark(pack, frame, designations,
+                                                        ELIGIBILITY_AS_OF))
+        result.update({"enterprises": written, "write_s": write_s, "spark_s": spark_s,
+                       "partitions": frame.rdd.getNumPartitions(),
+                       "equal": same_pipeline(local, run.result)})
+        run.release()
+    if "lake" in routes and lake is not None:
+        lake_s, run = timed(lambda: lake_pipeline(spark, lake, pack, ELIGIBILITY_AS_OF))
+        result.update({"lake_s": lake_s, "lake_equal": same_pipeline(local, run.result),
+                       "lake_enterprises": run.assessments.count()})
+        run.release()
+    result.update({"peak_driver_mb": peak_mb(), "jvm_peak_mb": spark_jvm_peak_mb()})
+    return result
 
 
 ELIGIBILITY_AS_OF = dt.date(2025, 6, 30)
@@ -294,6 +309,9 @@ def child(name: str, args: argparse.Namespace) -> None:
         result = run_postgres(args.postgres_url, out)
     elif name == "spark":
         result = run_spark(args.database_url, Path(args.lake), out)
+    elif name == "eligibility":
+        result = run_eligibility(args.database_url, out, Path(args.lake),
+                                 tuple(args.eligibility_routes.split(",")))
     else:
         result = CHILDREN[name](args.database_url, out)
     (out / f"{name}.json").write_text(json.dumps(result, default=str))
@@ -301,7 +319,8 @@ def child(name: str, args: argparse.Namespace) -> None:
 
 def spawn(name: str, args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", name, "--work", args.work,
-               "--database-url", args.database_url, "--lake", args.lake]
+               "--database-url", args.database_url, "--lake", args.lake,
+               "--eligibility-routes", args.eligibility_routes]
     if args.postgres_url:
         command += ["--postgres-url", args.postgres_url]
     print(f"-- {name} (load average {os.getloadavg()[0]:.1f})", flush=True)
@@ -360,14 +379,21 @@ def report(result: dict[str, Any]) -> None:
               f"DuckDB: {e.get('check')}")
     if "eligibility" in result:
         e = result["eligibility"]
-        print(f"eligibility (hte, as of {ELIGIBILITY_AS_OF}): {e['enterprises']:,} enterprises "
-              f"({e['assessed']:,} assessed, {e['holders_excluded']:,} holders left out); in "
-              f"process, streamed load + assessment: {e['inprocess_s']:.1f} s, peak "
-              f"{e['peak_inprocess_mb']:,.0f} MB; on Spark local[2]: {e['spark_s']:.1f} s "
-              f"(in process / Spark = {e['inprocess_s'] / e['spark_s']:.2f}x) after "
-              f"{e['write_s']:.1f} s writing the enterprises to Parquet ({e['partitions']} "
-              f"partitions; driver {e['peak_driver_mb']:,.0f} MB, JVM "
-              f"{e['jvm_peak_mb']:,.0f} MB); same result: {e['equal']}")
+        print(f"eligibility (hte, as of {ELIGIBILITY_AS_OF}): {e['assessed']:,} assessed "
+              f"({e['holders_excluded']:,} holders left out); in process, streamed load + "
+              f"assessment: {e['inprocess_s']:.1f} s, peak {e['peak_inprocess_mb']:,.0f} MB")
+        if "spark_s" in e:
+            total = e["write_s"] + e["spark_s"]
+            print(f"  on Spark local[2] from the registry: {e['write_s']:.1f} s writing "
+                  f"{e['enterprises']:,} enterprises to Parquet + {e['spark_s']:.1f} s "
+                  f"assessing ({e['partitions']} partitions) = {total:.1f} s (in process / "
+                  f"this = {e['inprocess_s'] / total:.2f}x); same result: {e['equal']}")
+        if "lake_s" in e:
+            print(f"  on Spark local[2] from the lake (enterprises built on the workers): "
+                  f"{e['lake_s']:.1f} s for {e['lake_enterprises']:,} enterprises (in process "
+                  f"/ this = {e['inprocess_s'] / e['lake_s']:.2f}x); same result: "
+                  f"{e['lake_equal']}")
+        print(f"  driver {e['peak_driver_mb']:,.0f} MB, JVM {e['jvm_peak_mb']:,.0f} MB")
 
 
 def projection(small: dict[str, Any], large: dict[str, Any], nodes: int = 10,
@@ -404,19 +430,19 @@ def projection(small: dict[str, Any], large: dict[str, Any], nodes: int = 10,
                      f"for ten times the data")
     if "eligibility" in small and "eligibility" in large:
         es, el = small["eligibility"], large["eligibility"]
-        n_s, n_l = es["enterprises"], el["enterprises"]
+        n_s, n_l = es["assessed"] + es["holders_excluded"], el["assessed"] + el["holders_excluded"]
         lines.append(f"eligibility: {n_l / n_s:.2f}x the enterprises; in process "
                      f"{es['inprocess_s']:.0f} -> {el['inprocess_s']:.0f} s = "
-                     f"{el['inprocess_s'] / es['inprocess_s']:.2f}x; on Spark {es['spark_s']:.0f}"
-                     f" -> {el['spark_s']:.0f} s = {el['spark_s'] / es['spark_s']:.2f}x; writing "
-                     f"the enterprises {es['write_s']:.0f} -> {el['write_s']:.0f} s")
-        per = (el["spark_s"] - es["spark_s"]) / (n_l - n_s)
-        fixed = max(es["spark_s"] - per * n_s, 0.0)
-        lines.append(f"eligibility on {nodes} x {cores} cores: the assessment about "
-                     f"{fixed + per * n_l * 2 / (nodes * cores):.0f} s (fixed {fixed:.0f} s, "
-                     f"{per * 1e3:.3f} ms per enterprise on 2 cores), after the single-process "
-                     f"load from the registry ({el['write_s']:.0f} s here), which does not "
-                     f"spread")
+                     f"{el['inprocess_s'] / es['inprocess_s']:.2f}x")
+        key = "lake_s" if "lake_s" in es and "lake_s" in el else "spark_s"
+        if key in es and key in el:
+            route = "from the lake" if key == "lake_s" else "from the registry (assessment)"
+            per = (el[key] - es[key]) / (n_l - n_s)
+            fixed = max(es[key] - per * n_s, 0.0)
+            lines.append(f"eligibility on Spark {route}: {es[key]:.0f} -> {el[key]:.0f} s; on "
+                         f"{nodes} x {cores} cores about "
+                         f"{fixed + per * n_l * 2 / (nodes * cores):.0f} s (fixed {fixed:.0f} s, "
+                         f"{per * 1e3:.3f} ms per enterprise on 2 cores)")
     return lines
 
 
@@ -429,6 +455,8 @@ def main() -> None:
     parser.add_argument("--load-postgres", default="",
                         help="an admin URL: copy the lake into a new database there first")
     parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--eligibility-routes", default=",".join(ELIGIBILITY_ROUTES),
+                        help="registry, lake or both: the Spark runs besides the in-process one")
     parser.add_argument("--results", default="")
     parser.add_argument("--linearity", nargs=2, default=None)
     parser.add_argument("--child", default="")

@@ -24,7 +24,7 @@ from observatory.eligibility.inputs import (
     load_enterprises,
     registry_pipeline,
 )
-from observatory.eligibility.lake import lake_designations, lake_enterprises
+from observatory.eligibility.lake import lake_designations, lake_enterprises, lake_pipeline
 from observatory.eligibility.model import Enterprise
 from observatory.eligibility.packs import get_pack
 from observatory.eligibility.pipeline import PipelineResult, assess_many, run_pipeline
@@ -295,3 +295,25 @@ def test_cli_lake_errors_are_bilingual(spark: SparkSession, city_url: str, lake:
     assert res.exit_code == 2, res.output
     assert "organisation_facts" in res.stderr and "缺少表" in res.stderr
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(("code", "options", "spark_designations"), CASES,
+                         ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(CASES)])
+def test_lake_pipeline_equals_in_process(spark: SparkSession, city_url: str, lake: Path,
+                                         enterprises: list[Enterprise], code: str,
+                                         options: dict[str, Any],
+                                         spark_designations: bool) -> None:
+    """Built and assessed on the workers from the lake: the in-process result on the registry
+    the lake came from, and every assessment row."""
+    del spark_designations  # the lake route reads its own
+    pack = get_pack(code)
+    want = run_pipeline(pack, enterprises, _designations(city_url, code), AS_OF, **options)
+    run = lake_pipeline(spark, lake, pack, AS_OF, partitions=3, **options)
+    try:
+        _assert_same(run.result, want)
+        summary, _ = assess_many(pack, enterprises, AS_OF)
+        pd.testing.assert_frame_equal(assessment_rows(run.assessments), summary,
+                                      check_exact=True)
+    finally:
+        run.release()
+    assert len(want.near) and len(want.renewals)

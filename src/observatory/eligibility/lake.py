@@ -19,6 +19,10 @@ with no step on the driver:
 The ordinal is the organisation id: the registry path lists enterprises in id order, so ties
 break the same way. Rows of organisations that are not enterprises as of the date are dropped
 as their partition is walked.
+
+:func:`lake_pipeline` runs the whole pipeline this way, assessing each enterprise on the worker
+that builds it (:func:`lake_assessed`): no model is written to JSON and read back but the few
+near-threshold candidates', which the driver ranks as the in-process run does.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 
+from observatory.eligibility.evaluator import Evaluator
 from observatory.eligibility.inputs import (
     IP_COLUMNS,
     YEAR_COLUMNS,
@@ -39,18 +45,37 @@ from observatory.eligibility.inputs import (
     ip_record,
     year_record,
 )
-from observatory.eligibility.spark import ENTERPRISE_SCHEMA
+from observatory.eligibility.model import Enterprise
+from observatory.eligibility.packs import Pack
+from observatory.eligibility.spark import (
+    ASSESSED_COLUMNS,
+    ASSESSED_SCHEMA,
+    ENTERPRISE_SCHEMA,
+    SparkPipeline,
+    assessed_rows,
+    summarise_assessed,
+)
 from observatory.registry.models import fact_value
 from observatory.spark import read_lake_table
 
 if TYPE_CHECKING:
-    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 #: The part each tagged row comes from, in the order an organisation's rows are walked.
 ORGANISATION, YEAR, FACT, RD, HELD = range(5)
 #: Enterprises per Arrow batch a worker returns.
 OUT_BATCH = 2_000
+#: The Arrow schemas of ENTERPRISE_SCHEMA and ASSESSED_SCHEMA (what the workers return).
+ENTERPRISE_ARROW = pa.schema([("ordinal", pa.int64()), ("enterprise_id", pa.string()),
+                              ("enterprise", pa.string())])
+_LIST = pa.list_(pa.string())
+ASSESSED_ARROW = pa.schema([
+    ("enterprise_id", pa.string()), ("name", pa.string()), ("pack", pa.string()),
+    ("status", pa.string()), ("n_failed", pa.int64()), ("shortfall", pa.float64()),
+    ("score_min", pa.float64()), ("score_max", pa.float64()), ("failing", _LIST),
+    ("missing", _LIST), ("ordinal", pa.int64()), ("holder", pa.bool_()),
+    ("missing_names", _LIST), ("candidate", pa.bool_()), ("near_failed", pa.int64()),
+    ("near_shortfall", pa.float64()), ("near_ids", _LIST), ("enterprise", pa.string())])
 
 
 def _parts(spark: SparkSession, lake: Path, as_of: date) -> list[DataFrame]:
@@ -102,6 +127,17 @@ def _parts(spark: SparkSession, lake: Path, as_of: date) -> list[DataFrame]:
     ]
 
 
+class _Row:
+    """Row ``index`` of a batch's columns, read by name (``row["year"]``)."""
+
+    def __init__(self, columns: dict[str, list[Any]]) -> None:
+        self.columns = columns
+        self.index = 0
+
+    def __getitem__(self, name: str) -> Any:
+        return self.columns[name][self.index]
+
+
 class _Builder:
     """One organisation's rows, walked in order, and the enterprise they make."""
 
@@ -118,7 +154,7 @@ class _Builder:
         self.facts: dict[str, Any] = {}
         self.held: list[dict[str, Any]] = []
 
-    def add(self, part: int, row: dict[str, Any]) -> None:
+    def add(self, part: int, row: _Row) -> None:
         if part == ORGANISATION:
             self.org = (row["uscc"], row["name_zh"], row["founded_on"])
         elif part == YEAR:
@@ -136,49 +172,83 @@ class _Builder:
         else:
             self.held.append(held_record(row["type_code"], row["valid_from"], row["valid_to"]))
 
-    def finish(self) -> tuple[int, str | None, str] | None:
-        """(ordinal, id, JSON) of the organisation walked, if it is an enterprise."""
+    def finish(self) -> tuple[int, Enterprise] | None:
+        """(ordinal, model) of the organisation walked, if it is an enterprise."""
         if self.org is None or self.key is None:
             return None
         uscc, name, founded = self.org
-        ent = enterprise_model(uscc, name, founded, self.years, self.ip, self.facts,
-                               self.held)
-        return self.key, ent.id, ent.model_dump_json()
+        return self.key, enterprise_model(uscc, name, founded, self.years, self.ip,
+                                          self.facts, self.held)
+
+
+def walk(batches: Iterator[pa.RecordBatch], as_of: date
+         ) -> Iterator[list[tuple[int, Enterprise]]]:
+    """The enterprises finished in each sorted, tagged batch of a partition (the last one
+    after its final batch), as (ordinal, model)."""
+    builder = _Builder(as_of.year - 1)
+    for batch in batches:
+        # column by column: a dict per row of the wide union costs more than the models
+        columns = {name: batch.column(name).to_pylist() for name in batch.schema.names}
+        row = _Row(columns)
+        done = []
+        for i, (key, part) in enumerate(zip(columns["organisation_id"], columns["part"],
+                                            strict=True)):
+            if key != builder.key:
+                finished = builder.finish()
+                if finished is not None:
+                    done.append(finished)
+                builder.reset(key)
+            row.index = i
+            builder.add(part, row)
+        yield done
+    finished = builder.finish()
+    yield [finished] if finished is not None else []
 
 
 def _assembler(as_of: date) -> Any:
-    """The ``mapInArrow`` function: enterprises from one partition's sorted, tagged rows."""
+    """The ``mapInArrow`` function: enterprises (as JSON) from one partition's rows."""
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        import pyarrow as pa
-
-        schema = pa.schema([("ordinal", pa.int64()), ("enterprise_id", pa.string()),
-                            ("enterprise", pa.string())])
-        builder = _Builder(as_of.year - 1)
         done: list[tuple[int, str | None, str]] = []
-
-        def emit() -> pa.RecordBatch:
-            columns = [pa.array([d[i] for d in done], type=t)
-                       for i, t in enumerate(schema.types)]
-            done.clear()
-            return pa.RecordBatch.from_arrays(columns, schema=schema)
-
-        for batch in batches:
-            for row in batch.to_pylist():
-                key = row["organisation_id"]
-                if key != builder.key:
-                    finished = builder.finish()
-                    if finished is not None:
-                        done.append(finished)
-                    builder.reset(key)
-                builder.add(row["part"], row)
+        for finished in walk(batches, as_of):
+            done.extend((key, ent.id, ent.model_dump_json()) for key, ent in finished)
             if len(done) >= OUT_BATCH:
-                yield emit()
-        finished = builder.finish()
-        if finished is not None:
-            done.append(finished)
+                yield _batch(done, ENTERPRISE_ARROW)
+                done = []
         if done:
-            yield emit()
+            yield _batch(done, ENTERPRISE_ARROW)
     return run
+
+
+def _assessing(pack: Pack, as_of: date, max_failed: int, max_shortfall: float) -> Any:
+    """The ``mapInArrow`` function that assesses each enterprise as it is built: no JSON in
+    between, only a near-threshold candidate's (as :func:`assess_frame` gives)."""
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        ev = Evaluator(pack)
+        for finished in walk(batches, as_of):
+            if finished:
+                rows = assessed_rows(ev, pack, as_of, max_failed, max_shortfall,
+                                     ((key, ent, None) for key, ent in finished))
+                yield pa.RecordBatch.from_pandas(pd.DataFrame(rows, columns=ASSESSED_COLUMNS),
+                                                 schema=ASSESSED_ARROW, preserve_index=False)
+    return run
+
+
+def _batch(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([pa.array([r[i] for r in rows], type=t)
+                                       for i, t in enumerate(schema.types)], schema=schema)
+
+
+def _walked(spark: SparkSession, lake: Path, as_of: date, partitions: int | None
+            ) -> DataFrame:
+    """Every row of the five tables, tagged, partitioned by organisation and sorted."""
+    parts = _parts(spark, lake, as_of)
+    tagged = parts[0]
+    for part in parts[1:]:
+        tagged = tagged.unionByName(part, allowMissingColumns=True)
+    spread = (tagged.repartition(partitions, "organisation_id") if partitions
+              else tagged.repartition("organisation_id"))
+    return spread.sortWithinPartitions("organisation_id", "part", "k_text", "k_date",
+                                       "k_number")
 
 
 def lake_enterprises(spark: SparkSession, lake: Path, as_of: date,
@@ -186,15 +256,29 @@ def lake_enterprises(spark: SparkSession, lake: Path, as_of: date,
     """Every enterprise with yearly figures as of ``as_of``, built on the workers from the
     lake (lazy): a frame of :data:`ENTERPRISE_SCHEMA` whose ordinal is the organisation id.
     ``partitions``: how many groups of organisations (default: Spark's shuffle setting)."""
-    parts = _parts(spark, lake, as_of)
-    tagged = parts[0]
-    for part in parts[1:]:
-        tagged = tagged.unionByName(part, allowMissingColumns=True)
-    spread = (tagged.repartition(partitions, "organisation_id") if partitions
-              else tagged.repartition("organisation_id"))
-    walked = spread.sortWithinPartitions("organisation_id", "part", "k_text", "k_date",
-                                         "k_number")
-    return walked.mapInArrow(_assembler(as_of), ENTERPRISE_SCHEMA)
+    return _walked(spark, lake, as_of, partitions).mapInArrow(_assembler(as_of),
+                                                              ENTERPRISE_SCHEMA)
+
+
+def lake_assessed(spark: SparkSession, lake: Path, pack: Pack, as_of: date,
+                  max_failed: int = 2, max_shortfall: float = 0.25,
+                  partitions: int | None = None) -> DataFrame:
+    """:func:`~observatory.eligibility.spark.assess_frame` of :func:`lake_enterprises`, each
+    enterprise assessed on the worker that builds it (lazy)."""
+    return _walked(spark, lake, as_of, partitions).mapInArrow(
+        _assessing(pack, as_of, max_failed, max_shortfall), ASSESSED_SCHEMA)
+
+
+def lake_pipeline(spark: SparkSession, lake: Path, pack: Pack, as_of: date, top: int = 100,
+                  within_days: int = 90, max_failed: int = 2, max_shortfall: float = 0.25,
+                  include_holders: bool = False, partitions: int | None = None
+                  ) -> SparkPipeline:
+    """:func:`~observatory.eligibility.pipeline.run_pipeline` over every enterprise of the
+    lake, on Spark end to end; equal to the in-process run on the registry the lake was
+    written from."""
+    assessed = lake_assessed(spark, lake, pack, as_of, max_failed, max_shortfall, partitions)
+    return summarise_assessed(pack, assessed, lake_designations(spark, lake, pack.code), as_of,
+                              top, within_days, max_failed, max_shortfall, include_holders)
 
 
 def lake_designations(spark: SparkSession, lake: Path, pack_code: str) -> pd.DataFrame:
@@ -216,4 +300,4 @@ def lake_designations(spark: SparkSession, lake: Path, pack_code: str) -> pd.Dat
     return frame
 
 
-__all__ = ["lake_designations", "lake_enterprises"]
+__all__ = ["lake_assessed", "lake_designations", "lake_enterprises", "lake_pipeline", "walk"]

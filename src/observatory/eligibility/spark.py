@@ -140,24 +140,36 @@ def frame_enterprises(frame: DataFrame) -> list[Enterprise]:
     return [Enterprise.model_validate_json(r["enterprise"]) for r in rows]
 
 
+def assessed_rows(ev: Evaluator, pack: Pack, as_of: date, max_failed: int,
+                  max_shortfall: float, items: Iterable[tuple[int, Enterprise, str | None]]
+                  ) -> list[dict[str, Any]]:
+    """:data:`ASSESSED_SCHEMA` rows of (ordinal, enterprise, its JSON or None) items: the
+    gap-free assessment, whether it holds the pack, and, for a near-threshold candidate only,
+    its JSON (made here when not given)."""
+    rows = []
+    for ordinal, ent, payload in items:
+        a = ev.assess(ent, as_of, gaps=False)
+        near = screen(a, max_failed, max_shortfall)
+        rows.append({**summary_row(a), "ordinal": int(ordinal),
+                     "holder": is_holder(ent, pack, as_of),
+                     "missing_names": missing_names(a), "candidate": near is not None,
+                     "near_failed": near[0] if near else 0,
+                     "near_shortfall": float(near[1]) if near else 0.0,
+                     "near_ids": near[2] if near else [],
+                     "enterprise": (payload or ent.model_dump_json()) if near else None})
+    return rows
+
+
 def _assessor(pack: Pack, as_of: date, max_failed: int, max_shortfall: float
               ) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
     """The ``mapInPandas`` function: one evaluator per partition, gap-free assessments."""
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         ev = Evaluator(pack)
         for batch in batches:
-            rows = []
-            for ordinal, payload in zip(batch["ordinal"], batch["enterprise"], strict=True):
-                ent = Enterprise.model_validate_json(payload)
-                a = ev.assess(ent, as_of, gaps=False)
-                near = screen(a, max_failed, max_shortfall)
-                rows.append({**summary_row(a), "ordinal": int(ordinal),
-                             "holder": is_holder(ent, pack, as_of),
-                             "missing_names": missing_names(a), "candidate": near is not None,
-                             "near_failed": near[0] if near else 0,
-                             "near_shortfall": float(near[1]) if near else 0.0,
-                             "near_ids": near[2] if near else [],
-                             "enterprise": payload if near else None})
+            items = ((ordinal, Enterprise.model_validate_json(payload), payload)
+                     for ordinal, payload in zip(batch["ordinal"], batch["enterprise"],
+                                                 strict=True))
+            rows = assessed_rows(ev, pack, as_of, max_failed, max_shortfall, items)
             yield pd.DataFrame(rows, columns=ASSESSED_COLUMNS)
     return run
 
@@ -184,9 +196,20 @@ def run_pipeline_spark(pack: Pack, enterprises: DataFrame, designations: pd.Data
     """:func:`~observatory.eligibility.pipeline.run_pipeline` on Spark (same arguments, the
     enterprises as a frame of :data:`ENTERPRISE_SCHEMA`, the designations as a pandas or Spark
     DataFrame); the result equals the in-process one."""
+    assessed = assess_frame(pack, enterprises, as_of, max_failed, max_shortfall)
+    return summarise_assessed(pack, assessed, designations, as_of, top, within_days,
+                              max_failed, max_shortfall, include_holders)
+
+
+def summarise_assessed(pack: Pack, assessed: DataFrame, designations: pd.DataFrame | Any,
+                       as_of: date, top: int = 100, within_days: int = 90, max_failed: int = 2,
+                       max_shortfall: float = 0.25, include_holders: bool = False
+                       ) -> SparkPipeline:
+    """The pipeline's result from a frame of :data:`ASSESSED_SCHEMA` rows (cached here):
+    counts on Spark, the few candidates ranked and their gaps solved on the driver."""
     from pyspark.sql import functions as F
 
-    assessed = assess_frame(pack, enterprises, as_of, max_failed, max_shortfall).cache()
+    assessed = assessed.cache()
     pool = assessed if include_holders else assessed.where(~F.col("holder"))
     groups = assessed.groupBy("holder", "status").agg(
         F.count("*").alias("n"), F.min("ordinal").alias("first")).collect()
@@ -215,6 +238,6 @@ def run_pipeline_spark(pack: Pack, enterprises: DataFrame, designations: pd.Data
 
 
 __all__ = ["ASSESSED_SCHEMA", "ENTERPRISE_SCHEMA", "SparkPipeline", "assess_frame",
-           "assessment_rows", "enterprises_frame", "frame_enterprises",
-           "read_enterprises_parquet", "run_pipeline_spark", "write_enterprise_files",
-           "write_enterprises_parquet"]
+           "assessed_rows", "assessment_rows", "enterprises_frame", "frame_enterprises",
+           "read_enterprises_parquet", "run_pipeline_spark", "summarise_assessed",
+           "write_enterprise_files", "write_enterprises_parquet"]

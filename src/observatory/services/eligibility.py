@@ -243,7 +243,7 @@ def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, lake: Path | Non
     from py4j.protocol import Py4JError
     from pyspark.errors import PySparkException
 
-    from observatory.eligibility.lake import lake_designations, lake_enterprises
+    from observatory.eligibility.lake import lake_pipeline
     from observatory.eligibility.spark import (
         read_enterprises_parquet,
         run_pipeline_spark,
@@ -256,12 +256,11 @@ def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, lake: Path | Non
         try:
             if lake is None:
                 write_enterprise_files(iter_enterprises(session, as_of), Path(folder))
-                designations = load_designations(session, pack.code)
-                enterprises = read_enterprises_parquet(spark, folder)
+                run = run_pipeline_spark(pack, read_enterprises_parquet(spark, folder),
+                                         load_designations(session, pack.code), as_of,
+                                         **options)
             else:
-                enterprises = lake_enterprises(spark, lake, as_of)
-                designations = lake_designations(spark, lake, pack.code)
-            run = run_pipeline_spark(pack, enterprises, designations, as_of, **options)
+                run = lake_pipeline(spark, lake, pack, as_of, **options)
         except LakeError as exc:
             en, _, zh = str(exc).partition(" / ")
             raise ServiceError(en, zh) from None
