@@ -175,3 +175,40 @@ def test_an_empty_context_is_an_empty_view(spark: object) -> None:
     finally:
         lake.close()
     assert not spark.catalog.tableExists("ctx_closure")
+
+
+def test_sums_by_region_broadcast_the_organisations(city: Engine, spark: object,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """R&D spending (added up by region) joins the organisations' broadcast view even where
+    the planner would not broadcast them by size; the designation counts (de-duplicated per
+    organisation) keep the sort-merge join. Both give DuckDB's figures."""
+    import re
+
+    from pyspark.sql import SparkSession
+
+    assert isinstance(spark, SparkSession)
+    plans: list[str] = []
+    run = SparkLake.query
+
+    def planned(lake: SparkLake, sql: str) -> pd.DataFrame:
+        plans.append(spark.sql(sql)._jdf.queryExecution().executedPlan().toString())
+        return run(lake, sql)
+
+    monkeypatch.setattr(SparkLake, "query", planned)
+    codes = ["society_rd_expenditure", "hte_count"]
+    before = spark.conf.get("spark.sql.autoBroadcastJoinThreshold")
+    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")  # nothing by size
+    try:
+        got = compute(city, codes, [2023, 2024], CITY, by=("region",), backend="spark")
+    finally:
+        spark.conf.set("spark.sql.autoBroadcastJoinThreshold", before)
+    duck = compute(city, codes, [2023, 2024], CITY, by=("region",), backend="duckdb")
+    assert len(duck) > 10
+    _assert_same(_keyed(got), _keyed(duck))
+    join = r"{} \[organisation_id#\d+L?\], \[id#\d+L?\]"
+    rd = [p for p in plans if "rd_expenditures" in p]
+    held = [p for p in plans if "designations" in p]
+    assert len(rd) == 1 and len(held) == 1
+    assert re.search(join.format("BroadcastHashJoin"), rd[0]), rd[0]
+    assert not re.search(join.format("SortMergeJoin"), rd[0])
+    assert re.search(join.format("SortMergeJoin"), held[0]), held[0]

@@ -127,54 +127,50 @@ def _parts(spark: SparkSession, lake: Path, as_of: date) -> list[DataFrame]:
     ]
 
 
-class _Row:
-    """Row ``index`` of a batch's columns, read by name (``row["year"]``)."""
-
-    def __init__(self, columns: dict[str, list[Any]]) -> None:
-        self.columns = columns
-        self.index = 0
-
-    def __getitem__(self, name: str) -> Any:
-        return self.columns[name][self.index]
+#: The columns each part's rows carry besides the organisation id, in the order read.
+PART_COLUMNS: dict[int, list[str]] = {
+    ORGANISATION: ["uscc", "name_zh", "founded_on"],
+    YEAR: ["year", *YEAR_COLUMNS, *IP_COLUMNS],
+    FACT: ["fact_code", "value_bool", "value_number", "value_text"],
+    RD: ["year", "rd_amount"],
+    HELD: ["type_code", "valid_from", "valid_to"],
+}
+_N_YEAR = len(YEAR_COLUMNS)
 
 
 class _Builder:
-    """One organisation's rows, walked in order, and the enterprise they make."""
+    """One organisation's rows, added part by part in order, and the enterprise they make."""
 
-    def __init__(self, fiscal_year: int) -> None:
-        self.fiscal_year = fiscal_year
-        self.key: int | None = None
-        self.reset(None)
-
-    def reset(self, key: int | None) -> None:
+    def __init__(self, key: int, fiscal_year: int) -> None:
         self.key = key
-        self.org: tuple[str, str, date | None] | None = None
+        self.fiscal_year = fiscal_year
+        self.org: tuple[Any, ...] | None = None
         self.years: dict[int, dict[str, Any]] = {}
         self.ip: dict[str, int] = {}
         self.facts: dict[str, Any] = {}
         self.held: list[dict[str, Any]] = []
 
-    def add(self, part: int, row: _Row) -> None:
+    def add(self, part: int, values: tuple[Any, ...]) -> None:
+        """One row's values (:data:`PART_COLUMNS` of its part)."""
         if part == ORGANISATION:
-            self.org = (row["uscc"], row["name_zh"], row["founded_on"])
+            self.org = values
         elif part == YEAR:
-            year = row["year"]
-            self.years[year] = year_record(year, [row[c] for c in YEAR_COLUMNS])
+            year = values[0]
+            self.years[year] = year_record(year, values[1:1 + _N_YEAR])
             if year == self.fiscal_year:  # the fiscal year's year-end stock, nothing older
-                self.ip = ip_record([row[c] for c in IP_COLUMNS])
+                self.ip = ip_record(values[1 + _N_YEAR:])
         elif part == FACT:  # in date order: the newest observation wins
-            self.facts[row["fact_code"]] = fact_value(row["value_bool"], row["value_number"],
-                                                      row["value_text"])
+            self.facts[values[0]] = fact_value(*values[1:])
         elif part == RD:
-            if row["rd_amount"] is not None:
-                self.years.setdefault(row["year"], {"year": row["year"]})["rd_expense"] = \
-                    float(row["rd_amount"])
+            year, amount = values
+            if amount is not None:
+                self.years.setdefault(year, {"year": year})["rd_expense"] = float(amount)
         else:
-            self.held.append(held_record(row["type_code"], row["valid_from"], row["valid_to"]))
+            self.held.append(held_record(*values))
 
     def finish(self) -> tuple[int, Enterprise] | None:
-        """(ordinal, model) of the organisation walked, if it is an enterprise."""
-        if self.org is None or self.key is None:
+        """(ordinal, model) of the organisation, if it is an enterprise."""
+        if self.org is None:
             return None
         uscc, name, founded = self.org
         return self.key, enterprise_model(uscc, name, founded, self.years, self.ip,
@@ -184,25 +180,43 @@ class _Builder:
 def walk(batches: Iterator[pa.RecordBatch], as_of: date
          ) -> Iterator[list[tuple[int, Enterprise]]]:
     """The enterprises finished in each sorted, tagged batch of a partition (the last one
-    after its final batch), as (ordinal, model)."""
-    builder = _Builder(as_of.year - 1)
+    after its final batch), as (ordinal, model).
+
+    Each part's rows are taken out of the batch and converted on their own: converting the
+    wide union row by row cost more than building the models (every row carries every part's
+    columns, mostly empty). Parts are added in their order, so an organisation's yearly
+    figures are in place before its R&D sums, as in the registry loader; the last
+    organisation of a batch may go on in the next one."""
+    import pyarrow.compute as pc
+
+    fiscal_year = as_of.year - 1
+    carry: _Builder | None = None
     for batch in batches:
-        # column by column: a dict per row of the wide union costs more than the models
-        columns = {name: batch.column(name).to_pylist() for name in batch.schema.names}
-        row = _Row(columns)
-        done = []
-        for i, (key, part) in enumerate(zip(columns["organisation_id"], columns["part"],
-                                            strict=True)):
-            if key != builder.key:
-                finished = builder.finish()
-                if finished is not None:
-                    done.append(finished)
-                builder.reset(key)
-            row.index = i
-            builder.add(part, row)
+        keys = batch.column("organisation_id").to_pylist()
+        done: list[tuple[int, Enterprise]] = []
+        builders: dict[int, _Builder] = {}
+        if carry is not None:
+            if keys and keys[0] == carry.key:
+                builders[carry.key] = carry
+            elif (finished := carry.finish()) is not None:
+                done.append(finished)
+            carry = None
+        for key in dict.fromkeys(keys):
+            if key not in builders:
+                builders[key] = _Builder(key, fiscal_year)
+        tags = batch.column("part")
+        for part, names in PART_COLUMNS.items():
+            rows = batch.filter(pc.equal(tags, part))
+            columns = [rows.column(n).to_pylist() for n in ("organisation_id", *names)]
+            for values in zip(*columns, strict=True):
+                builders[values[0]].add(part, values[1:])
+        walked = list(builders.values())  # in key order: the batch is sorted
+        if walked:
+            carry = walked.pop()
+        done.extend(f for f in (b.finish() for b in walked) if f is not None)
         yield done
-    finished = builder.finish()
-    yield [finished] if finished is not None else []
+    last = carry.finish() if carry is not None else None
+    yield [last] if last is not None else []
 
 
 def _assembler(as_of: date) -> Any:
