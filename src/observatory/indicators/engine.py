@@ -52,7 +52,7 @@ from observatory.indicators.entities import (
     table,
 )
 from observatory.indicators.periods import FULL_YEAR, Window
-from observatory.indicators.spark import SparkLake, broadcast_view
+from observatory.indicators.spark import SparkLake
 
 BACKENDS = ("sqlite", "postgres", "duckdb", "spark")
 SPARK_CONCURRENT_QUERIES = 4
@@ -520,27 +520,6 @@ _SQL_CACHE_SIZE = 512
 _SQL_LOCK = threading.Lock()
 
 
-def broadcasts_organisations(inds: Sequence[CountDef]) -> bool:
-    """Spark: whether the group joins the organisations as a broadcast table.
-
-    A group that adds its records up by region (sums and plain counts: R&D spending, fund
-    investments) only needs each organisation's region and kind from the join; sending those
-    few columns to every task costs less than shuffling and sorting every record by
-    organisation (R&D at scale 54: 6.5 s -> 3.5 s). A group that de-duplicates by
-    organisation (designation counts) keeps the sort-merge join: its records are then already
-    partitioned by organisation for the de-duplication, and broadcasting made it slower
-    (5.5 s -> 13.5 s)."""
-    first = inds[0]
-    rs = RECORD_SETS[first.records]
-    return (_distinct(first) is None and rs.name != "organisations"
-            and "organisations" in rs.tables)
-
-
-def broadcast_sql(sql: str) -> str:
-    """The group's SQL reading the broadcast view of the organisations (Spark)."""
-    return sql.replace("`organisations`", f"`{broadcast_view('organisations')}`")
-
-
 def group_sql(backend: str, inds: Sequence[CountDef], catalogue: Catalogue,
               periods: Sequence[int], by: Sequence[str], window: Window = FULL_YEAR) -> str:
     """The SQL of one group, compiled once per process (least recently used of 512 dropped).
@@ -561,8 +540,6 @@ def group_sql(backend: str, inds: Sequence[CountDef], catalogue: Catalogue,
     expr = compile_group(inds, catalogue, periods, closure, by, years, window,
                          exact_sums=backend in EXACT_SUM_BACKENDS)
     sql = str(ibis.to_sql(expr, dialect=DIALECTS[backend]))
-    if backend == "spark" and broadcasts_organisations(inds):
-        sql = broadcast_sql(sql)
     with _SQL_LOCK:
         _SQL_CACHE[key] = sql
         while len(_SQL_CACHE) > _SQL_CACHE_SIZE:
@@ -981,8 +958,7 @@ def compiled_sql(code: str, periods: Sequence[int], backend: str = "sqlite",
     closure = ibis.table({"ancestor": "string", "descendant": "string"}, name="region_closure")
     expr = compile_indicator(ind, cat, list(periods), closure,
                              exact_sums=backend in EXACT_SUM_BACKENDS)
-    sql = str(ibis.to_sql(expr, dialect=DIALECTS[backend]))
-    return broadcast_sql(sql) if backend == "spark" and broadcasts_organisations([ind]) else sql
+    return ibis.to_sql(expr, dialect=DIALECTS[backend])
 
 
 def explain(code: str, periods: Sequence[int], backend: str = "sqlite",

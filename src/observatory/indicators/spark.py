@@ -30,20 +30,6 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-#: Tables also registered as a view that every join broadcasts (``<name>__broadcast``): what a
-#: group whose records are added up by region only joins (see ``engine.broadcast_sql``).
-BROADCAST_TABLES = ("organisations",)
-
-
-def broadcast_view(name: str) -> str:
-    """The name of the broadcast view of a table.
-
-    >>> broadcast_view("organisations")
-    'organisations__broadcast'
-    """
-    return f"{name}__broadcast"
-
-
 def sql_string(value: str) -> str:
     """A Spark SQL string literal (quotes and backslashes escaped).
 
@@ -89,12 +75,8 @@ class SparkLake:
         """Make each table (only the listed columns) a view named after it."""
         folder = self._source(list(tables))
         for name, columns in tables.items():
-            frame = read_lake_table(self.session, folder, name, columns)
-            frame.createOrReplaceTempView(name)
+            read_lake_table(self.session, folder, name, columns).createOrReplaceTempView(name)
             self._views.add(name)
-            if name in BROADCAST_TABLES:  # the hint stays in the view's plan
-                frame.hint("broadcast").createOrReplaceTempView(broadcast_view(name))
-                self._views.add(broadcast_view(name))
 
     def context(self, closure: str, pairs: Sequence[tuple[str, str]], period_ends: str,
                 ends: Sequence[tuple[int, dt.date]]) -> None:
