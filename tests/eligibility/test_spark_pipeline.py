@@ -317,3 +317,25 @@ def test_lake_pipeline_equals_in_process(spark: SparkSession, city_url: str, lak
     finally:
         run.release()
     assert len(want.near) and len(want.renewals)
+
+
+def test_walking_batches_cut_anywhere_gives_the_same_enterprises(spark: SparkSession,
+                                                                 lake: Path) -> None:
+    """A partition's rows arrive in batches that may cut an organisation's rows anywhere (and
+    may be empty): the walk carries it over and builds the same enterprises as from one
+    batch."""
+    import pyarrow as pa
+
+    from observatory.eligibility.lake import _walked, walk
+
+    table = _walked(spark, lake, AS_OF, 1).toArrow()
+    assert table.num_rows > 1000
+    whole = [e for done in walk(iter(table.combine_chunks().to_batches()), AS_OF)
+             for e in done]
+    pieces = table.to_batches(max_chunksize=7)
+    empty = pa.RecordBatch.from_pylist([], schema=table.schema)
+    cut = [e for done in walk(iter([pieces[0], empty, *pieces[1:], empty]), AS_OF)
+           for e in done]
+    assert len(whole) > 500
+    assert cut == whole
+    assert [k for k, _ in whole] == sorted(k for k, _ in whole)

@@ -87,8 +87,8 @@ def _parts(spark: SparkSession, lake: Path, as_of: date) -> list[DataFrame]:
     years = read_lake_table(spark, lake, "organisation_years",
                             ["organisation_id", "year", *figures]).where(
         F.col("year") < as_of.year)
-    orgs = read_lake_table(spark, lake, "organisations", ["id", "uscc", "name_zh", "founded_on",
-                                                     "kind"]).where(
+    orgs = read_lake_table(spark, lake, "organisations",
+                           ["id", "uscc", "name_zh", "founded_on", "kind"]).where(
         F.col("founded_on").isNotNull() & (F.col("founded_on") <= F.lit(as_of))
         & (F.col("kind") == "enterprise"))
     # only enterprises with at least one fiscal year of figures (the others can only be
@@ -97,8 +97,8 @@ def _parts(spark: SparkSession, lake: Path, as_of: date) -> list[DataFrame]:
     facts = read_lake_table(spark, lake, "organisation_facts", [
         "id", "organisation_id", "fact_code", "value_bool", "value_number", "value_text",
         "observed_on"]).where(F.col("observed_on") <= F.lit(as_of))
-    spent = read_lake_table(spark, lake, "rd_expenditures", ["organisation_id", "year",
-                                                        "amount_yuan"]).where(
+    spent = read_lake_table(spark, lake, "rd_expenditures",
+                            ["organisation_id", "year", "amount_yuan"]).where(
         F.col("year") < as_of.year).groupBy("organisation_id", "year").agg(
         F.sum("amount_yuan").alias("rd_amount"))
     held = read_lake_table(spark, lake, "designations", [
@@ -193,10 +193,12 @@ def walk(batches: Iterator[pa.RecordBatch], as_of: date
     carry: _Builder | None = None
     for batch in batches:
         keys = batch.column("organisation_id").to_pylist()
+        if not keys:  # an empty batch ends no organisation
+            continue
         done: list[tuple[int, Enterprise]] = []
         builders: dict[int, _Builder] = {}
         if carry is not None:
-            if keys and keys[0] == carry.key:
+            if keys[0] == carry.key:
                 builders[carry.key] = carry
             elif (finished := carry.finish()) is not None:
                 done.append(finished)
