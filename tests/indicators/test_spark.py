@@ -13,8 +13,8 @@ from observatory.cli import app
 from observatory.indicators import compute
 from observatory.indicators.engine import IndicatorError, Runner, records
 from observatory.indicators.entities import BREAKDOWNS
-from observatory.indicators.spark import LakeError, SparkLake
-from observatory.registry.parquet import export_parquet
+from observatory.indicators.spark import SparkLake
+from observatory.registry.parquet import LakeError, export_parquet
 from observatory.spark import MASTER_ENV, SparkUnavailable, check_available, master_url
 
 CITY = "370200"

@@ -31,10 +31,10 @@ from observatory.indicators.catalogue import CatalogueError, load_catalogue
 from observatory.indicators.engine import IndicatorError, compute, explain, records
 from observatory.indicators.export import to_csv_with_metadata, to_sdmx_csv
 from observatory.indicators.periods import PeriodError, Window, parse_period
-from observatory.indicators.spark import LakeError
 from observatory.indicators.stats import import_province_stats
 from observatory.registry.cells import neutralise
 from observatory.registry.errors import ImportFailed
+from observatory.registry.parquet import LakeError
 from observatory.spark import SparkUnavailable
 
 app = typer.Typer(help="Indicator catalogue: list, compute, explain, drill down.",

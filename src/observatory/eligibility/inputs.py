@@ -239,6 +239,11 @@ def load_designations(db: Session | Engine, pack_code: str) -> pd.DataFrame:
                          .join(o, o.id == d.organisation_id)
                          .where(d.type_code == designation_type(pack_code),
                                 d.status == "granted").order_by(d.id)).all()
+    return designations_frame([tuple(r) for r in rows], pack_code)
+
+
+def designations_frame(rows: list[tuple[Any, ...]], pack_code: str) -> pd.DataFrame:
+    """The renewals' input from (USCC, name, certificate no., valid from, valid to) rows."""
     df = pd.DataFrame(rows, columns=["org_id", "name", "certificate_no", "valid_from",
                                      "valid_to"])
     df.insert(2, "code", pack_code)
@@ -255,6 +260,6 @@ def registry_pipeline(db: Session | Engine, pack: Pack, as_of: date, **options: 
 
 
 __all__ = ["DESIGNATION_PACKS", "IP_COLUMNS", "YEAR_COLUMNS",
-           "RegistryInputError", "designation_type", "enterprise_model", "held_record",
-           "ip_record", "iter_enterprises", "load_designations", "load_enterprise",
-           "load_enterprises", "registry_pipeline", "year_record"]
+           "RegistryInputError", "designation_type", "designations_frame", "enterprise_model",
+           "held_record", "ip_record", "iter_enterprises", "load_designations",
+           "load_enterprise", "load_enterprises", "registry_pipeline", "year_record"]

@@ -40,6 +40,7 @@ from observatory.eligibility.inputs import (
     IP_COLUMNS,
     YEAR_COLUMNS,
     designation_type,
+    designations_frame,
     enterprise_model,
     held_record,
     ip_record,
@@ -48,8 +49,10 @@ from observatory.eligibility.inputs import (
 from observatory.eligibility.model import Enterprise
 from observatory.eligibility.packs import Pack
 from observatory.eligibility.spark import (
+    ASSESSED_ARROW,
     ASSESSED_COLUMNS,
     ASSESSED_SCHEMA,
+    ENTERPRISE_ARROW,
     ENTERPRISE_SCHEMA,
     SparkPipeline,
     assessed_rows,
@@ -65,17 +68,6 @@ if TYPE_CHECKING:
 ORGANISATION, YEAR, FACT, RD, HELD = range(5)
 #: Enterprises per Arrow batch a worker returns.
 OUT_BATCH = 2_000
-#: The Arrow schemas of ENTERPRISE_SCHEMA and ASSESSED_SCHEMA (what the workers return).
-ENTERPRISE_ARROW = pa.schema([("ordinal", pa.int64()), ("enterprise_id", pa.string()),
-                              ("enterprise", pa.string())])
-_LIST = pa.list_(pa.string())
-ASSESSED_ARROW = pa.schema([
-    ("enterprise_id", pa.string()), ("name", pa.string()), ("pack", pa.string()),
-    ("status", pa.string()), ("n_failed", pa.int64()), ("shortfall", pa.float64()),
-    ("score_min", pa.float64()), ("score_max", pa.float64()), ("failing", _LIST),
-    ("missing", _LIST), ("ordinal", pa.int64()), ("holder", pa.bool_()),
-    ("missing_names", _LIST), ("candidate", pa.bool_()), ("near_failed", pa.int64()),
-    ("near_shortfall", pa.float64()), ("near_ids", _LIST), ("enterprise", pa.string())])
 
 
 def _parts(spark: SparkSession, lake: Path, as_of: date) -> list[DataFrame]:
@@ -310,10 +302,7 @@ def lake_designations(spark: SparkSession, lake: Path, pack_code: str) -> pd.Dat
     rows = held.join(orgs.withColumnRenamed("id", "org"), held["organisation_id"] == F.col(
         "org")).orderBy(held["id"]).select("uscc", "name_zh", "certificate_no", "valid_from",
                                            "valid_to").collect()
-    frame = pd.DataFrame([tuple(r) for r in rows],
-                         columns=["org_id", "name", "certificate_no", "valid_from", "valid_to"])
-    frame.insert(2, "code", pack_code)
-    return frame
+    return designations_frame([tuple(r) for r in rows], pack_code)
 
 
 __all__ = ["lake_assessed", "lake_designations", "lake_enterprises", "lake_pipeline", "walk"]

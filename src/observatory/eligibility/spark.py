@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 
 from observatory.eligibility.evaluator import Evaluator
 from observatory.eligibility.model import Enterprise
@@ -63,6 +64,17 @@ ASSESSED_SCHEMA = (
     "candidate BOOLEAN, near_failed LONG, near_shortfall DOUBLE, near_ids ARRAY<STRING>, "
     "enterprise STRING")
 ASSESSED_COLUMNS = [c.split(" ")[0] for c in ASSESSED_SCHEMA.split(", ")]
+#: The same two schemas in Arrow: what the driver writes and the workers return.
+ENTERPRISE_ARROW = pa.schema([("ordinal", pa.int64()), ("enterprise_id", pa.string()),
+                              ("enterprise", pa.string())])
+_TEXTS = pa.list_(pa.string())
+ASSESSED_ARROW = pa.schema([
+    ("enterprise_id", pa.string()), ("name", pa.string()), ("pack", pa.string()),
+    ("status", pa.string()), ("n_failed", pa.int64()), ("shortfall", pa.float64()),
+    ("score_min", pa.float64()), ("score_max", pa.float64()), ("failing", _TEXTS),
+    ("missing", _TEXTS), ("ordinal", pa.int64()), ("holder", pa.bool_()),
+    ("missing_names", _TEXTS), ("candidate", pa.bool_()), ("near_failed", pa.int64()),
+    ("near_shortfall", pa.float64()), ("near_ids", _TEXTS), ("enterprise", pa.string())])
 
 
 @dataclass
@@ -96,11 +108,9 @@ def write_enterprise_files(enterprises: Iterable[Enterprise], folder: Path,
     Parquet files of :data:`ENTERPRISE_SCHEMA`, ``batch`` rows a file, written by this process
     without Spark: the driver holds one batch, not a nation's enterprises, and Spark reads the
     folder in parallel (:func:`read_enterprises_parquet`). Returns how many were written."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([("ordinal", pa.int64()), ("enterprise_id", pa.string()),
-                        ("enterprise", pa.string())])
+    schema = ENTERPRISE_ARROW
     folder.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[int, str | None, str]] = []
     written = files = 0
@@ -237,7 +247,8 @@ def summarise_assessed(pack: Pack, assessed: DataFrame, designations: pd.DataFra
     return SparkPipeline(result, assessed.select(*ASSESS_COLUMNS, "ordinal", "holder"), assessed)
 
 
-__all__ = ["ASSESSED_SCHEMA", "ENTERPRISE_SCHEMA", "SparkPipeline", "assess_frame",
-           "assessed_rows", "assessment_rows", "enterprises_frame", "frame_enterprises",
-           "read_enterprises_parquet", "run_pipeline_spark", "summarise_assessed",
-           "write_enterprise_files", "write_enterprises_parquet"]
+__all__ = ["ASSESSED_ARROW", "ASSESSED_SCHEMA", "ENTERPRISE_ARROW", "ENTERPRISE_SCHEMA",
+           "SparkPipeline", "assess_frame", "assessed_rows", "assessment_rows",
+           "enterprises_frame", "frame_enterprises", "read_enterprises_parquet",
+           "run_pipeline_spark", "summarise_assessed", "write_enterprise_files",
+           "write_enterprises_parquet"]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from observatory.registry.parquet import LakeError, export_parquet, table_path
+from observatory.registry.parquet import export_parquet, table_path
 from observatory.spark import read_lake_table, spark_session
 
 if TYPE_CHECKING:
@@ -58,11 +58,9 @@ class SparkLake:
         return self._session
 
     def _source(self, names: Sequence[str]) -> Path:
-        """The lake folder; without one, a temporary export of the tables not yet in it."""
+        """The lake folder (``read_lake_table`` says if it is missing); without one, a
+        temporary export of the tables not yet in it."""
         if self.folder is not None:
-            if not self.folder.is_dir():
-                raise LakeError(f"no Parquet lake at {self.folder} / "
-                                f"Parquet 数据湖目录不存在：{self.folder}")
             return self.folder
         if self._temporary is None:
             self._temporary = Path(tempfile.mkdtemp(prefix="observatory-lake-"))
