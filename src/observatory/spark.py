@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from observatory.registry.parquet import LakeError, table_path
+from observatory.registry.parquet import LakeError, table_columns, table_path
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -89,16 +89,16 @@ def read_lake_table(session: SparkSession, lake: Path, name: str, columns: Seque
                     ) -> DataFrame:
     """One table of a Parquet lake (``export --format parquet``) as a DataFrame of the listed
     columns, or a :class:`~observatory.registry.parquet.LakeError` saying, in English and
-    Chinese, which folder, table or columns are missing and how to write them."""
+    Chinese, which folder, table or columns are missing, or which file is not Parquet."""
     if not lake.is_dir():
         raise LakeError(f"no Parquet lake at {lake} / Parquet 数据湖目录不存在：{lake}")
     path = table_path(lake, name)
     if path is None:
         raise LakeError(f"table {name} is not in the lake {lake}: write it with `observatory "
                         f"export --format parquet --out {lake}` / 数据湖 {lake} 中缺少表 {name}")
-    frame = session.read.parquet(str(path))
-    absent = [c for c in columns if c not in frame.columns]
+    present = table_columns(path)
+    absent = [c for c in columns if c not in present]
     if absent:
         raise LakeError(f"table {name} in {lake} lacks the columns {', '.join(absent)} / "
                         f"数据湖中的表 {name} 缺少字段 {', '.join(absent)}")
-    return frame.select(*columns)
+    return session.read.parquet(str(path)).select(*columns)

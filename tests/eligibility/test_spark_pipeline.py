@@ -296,6 +296,34 @@ def test_cli_lake_errors_are_bilingual(spark: SparkSession, city_url: str, lake:
     assert "Traceback" not in res.output
 
 
+def test_cli_lake_with_a_bad_file_names_it(spark: SparkSession, city_url: str, lake: Path,
+                                          tmp_path: Path) -> None:
+    """A lake table lacking a column, a table file that is not Parquet, a bad file inside a
+    partitioned table: exit 2, both languages, the table and column or the file named."""
+    import pyarrow.parquet as pq
+
+    bad = tmp_path / "bad"
+    shutil.copytree(lake, bad)
+    orgs = pq.read_table(bad / "organisations.parquet")
+    pq.write_table(orgs.drop(["founded_on"]), bad / "organisations.parquet")
+    (bad / "organisation_facts.parquet").write_text("not parquet")
+    inside = sorted((bad / "designations").rglob("*.parquet"))[-1]
+    inside.write_bytes(b"PAR1")
+    expected = [("organisations", "founded_on", "缺少字段"),
+                ("organisation_facts", "not a readable Parquet table", "不是可读的 Parquet 表"),
+                (str(inside), "not a readable Parquet table", "不是可读的 Parquet 表")]
+    for mend, (named, en, zh) in zip([None, "organisations", "organisation_facts"], expected,
+                                     strict=True):
+        if mend is not None:  # put the previous fault right, so the next one is reached
+            shutil.copy(lake / f"{mend}.parquet", bad / f"{mend}.parquet")
+        res = runner.invoke(app, ["eligibility", "pipeline", "--pack", "hte", "--as-of",
+                                  AS_OF.isoformat(), "--database-url", city_url,
+                                  "--backend", "spark", "--lake", str(bad)])
+        assert res.exit_code == 2, res.output
+        assert named in res.stderr and en in res.stderr and zh in res.stderr, res.stderr
+        assert "Traceback" not in res.output
+
+
 @pytest.mark.parametrize(("code", "options", "spark_designations"), CASES,
                          ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(CASES)])
 def test_lake_pipeline_equals_in_process(spark: SparkSession, city_url: str, lake: Path,

@@ -172,6 +172,26 @@ def table_path(folder: Path, name: str) -> Path | None:
     return None
 
 
+def table_columns(path: Path) -> list[str]:
+    """The columns of a table as :func:`export_parquet` wrote it (a partitioned folder adds
+    its ``year``), read from the Parquet footer only; a :class:`LakeError` in both languages
+    when the file is not Parquet, so that a reader says which file, not deep inside an
+    engine. Every file of a folder has its footer read (small), so a bad one is named."""
+    current = path
+    try:
+        if not path.is_dir():
+            return list(pq.read_schema(path).names)
+        dataset = ds.dataset(path, format="parquet", partitioning="hive")
+        for fragment in dataset.get_fragments():
+            current = Path(fragment.path)
+            fragment.physical_schema  # noqa: B018 - reads the footer, raises if not Parquet
+        return list(dataset.schema.names)
+    except (pa.ArrowException, OSError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise LakeError(f"{current} is not a readable Parquet table ({reason}) / {current} "
+                        f"不是可读的 Parquet 表（{reason}）") from None
+
+
 def read_back(path: Path) -> pa.Table:
     """A table as written (a file, or a partitioned folder with its ``year`` column)."""
     if path.is_dir():
