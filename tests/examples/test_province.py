@@ -3,7 +3,6 @@ calibrated to the NBS figures for 2019-2023 (what `indicators reconcile` shows).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,22 +11,27 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from observatory.cli import app
-from observatory.db import make_engine
 from observatory.examples.generator import calibration_targets
-from observatory.examples.province import CALIBRATED_YEARS, PROVINCE, TWINS, generate_province
+from observatory.examples.province import (
+    CALIBRATED_YEARS,
+    PROVINCE,
+    TWINS,
+    add_province,
+)
 from observatory.indicators import compute
 from observatory.registry import models as m
 from observatory.services.reconcile import reconcile
+from tests.conftest import copy_example_city
 
 CITY = "370200"
 
 
 @pytest.fixture(scope="module")
-def province(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    path = tmp_path_factory.mktemp("province") / "province.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    generate_province(engine, seed=42)
+def province(example_city_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The province around a copy of the session's example city (seed 42, scale 1): what
+    ``generate_province(engine, seed=42)`` writes, without generating the city again."""
+    engine = copy_example_city(example_city_path, tmp_path_factory.mktemp("province"))
+    add_province(engine, seed=42)
     return engine
 
 

@@ -172,7 +172,9 @@ class ProvinceBuilder:
         self.orgs: list[tuple[int, str]] = []  # (id, district) of the other cities' firms
 
     def add(self, table: str, values: dict[str, Any]) -> int:
-        rows = self.tables.setdefault(table, Rows(table, table_columns(table)))
+        rows = self.tables.get(table)
+        if rows is None:  # the column list once per table, not once per row
+            rows = self.tables[table] = Rows(table, table_columns(table))
         values = {"id": self.next[table], "source_id": self.source_id, **values}
         self.next[table] += 1
         # Decimals as text: SQLite's driver takes no Decimal, and both backends parse it exactly
@@ -349,10 +351,23 @@ def generate_province(engine: Engine, seed: int = 42, scale: float = 1.0,
                       ) -> GenerationReport:
     """Shandong with its 16 cities into an empty, migrated registry: Qingdao as the example
     city, the other cities calibrated to the NBS provincial figures (module docstring)."""
-    from observatory.indicators.stats import import_province_stats
-
     started = time.perf_counter()
     city = generate_city(engine, seed=seed, scale=scale, progress=progress, actor=actor)
+    counts = add_province(engine, seed=seed, scale=scale, progress=progress, actor=actor)
+    rows = {k: city.rows.get(k, 0) + counts.get(k, 0) for k in {*city.rows, *counts}}
+    return GenerationReport(seed, scale, rows, time.perf_counter() - started)
+
+
+def add_province(engine: Engine, seed: int = 42, scale: float = 1.0,
+                 progress: ProgressFn | None = None, actor: str = "generator"
+                 ) -> dict[str, int]:
+    """The province around a home city already generated with the same seed and scale: its
+    regions, the NBS figures, the other cities' records; rows written per table.
+
+    Apart from :func:`generate_province` so that a registry holding the example city already
+    (a copy of one generated before) needs only this part."""
+    from observatory.indicators.stats import import_province_stats
+
     regions = shandong_regions()
     _insert_regions(engine, regions, actor)
     with resources.as_file(nbs_path()) as path:
@@ -368,9 +383,8 @@ def generate_province(engine: Engine, seed: int = 42, scale: float = 1.0,
     builder.contracts(targets)
     builder.certificates(targets.hte)
     counts = _write(engine, builder, seed, scale, actor, progress)
-    rows = {k: city.rows.get(k, 0) + counts.get(k, 0) for k in {*city.rows, *counts}}
-    rows["regions"] = len(regions)
-    return GenerationReport(seed, scale, rows, time.perf_counter() - started)
+    counts["regions"] = len(regions)
+    return counts
 
 
 def province_settings() -> dict[str, Any]:
