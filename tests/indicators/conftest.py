@@ -1,32 +1,26 @@
-"""The example city, generated once per session into a file that tests only read."""
+"""The example city for the indicator tests: the session's one generated copy (tests/conftest.py),
+which these tests only read."""
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from observatory.db import make_engine
-from observatory.examples.generator import generate_city
 
 
 @pytest.fixture(scope="session")
-def city_path(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example city at scale 1, seed 42 (about 12 s on SQLite, once per session)."""
-    path = tmp_path_factory.mktemp("city") / "city.db"
-    shutil.copy(sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    generate_city(engine, seed=42)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+def city_path(example_city_path: Path) -> Path:
+    """The example city at scale 1, seed 42: the file every other suite reads too (generating
+    it a second time cost a full generation per run)."""
+    return example_city_path
 
 
 @pytest.fixture(scope="session")
-def city(city_path: Path) -> Engine:
+def city(city_path: Path) -> Iterator[Engine]:
     """Read-only engine on the example city (tests must not write to it)."""
     engine = make_engine(f"sqlite:///{city_path}")
     yield engine
