@@ -22,8 +22,9 @@ from observatory.eligibility.inputs import (
     load_enterprises,
     registry_pipeline,
 )
+from observatory.eligibility.model import Enterprise
 from observatory.eligibility.packs import get_pack
-from observatory.eligibility.pipeline import near_threshold
+from observatory.eligibility.pipeline import PipelineResult, near_threshold
 from observatory.registry import models as m
 from observatory.registry.codes import make_uscc
 from tests.conftest import copy_example_city
@@ -234,10 +235,26 @@ def city(example_city_path: Path, tmp_path_factory: pytest.TempPathFactory) -> E
     engine.dispose()
 
 
+EXAMPLE_AS_OF = date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def city_enterprises(city: Engine) -> list[Enterprise]:
+    """Every enterprise of the example city as of mid-2025 (loaded once for the module)."""
+    return load_enterprises(city, EXAMPLE_AS_OF)
+
+
+@pytest.fixture(scope="module")
+def city_hte_run(city: Engine) -> PipelineResult:
+    """The HTE pipeline over the example city as of mid-2025 (run once for the module)."""
+    return registry_pipeline(city, get_pack("hte"), EXAMPLE_AS_OF)
+
+
 @pytest.mark.slow
-def test_example_city_pipeline(city: Engine) -> None:
-    as_of = date(2025, 6, 30)
-    ents = load_enterprises(city, as_of)
+def test_example_city_pipeline(city: Engine, city_enterprises: list[Enterprise],
+                               city_hte_run: PipelineResult) -> None:
+    as_of = EXAMPLE_AS_OF
+    ents = city_enterprises
     valid = (f"d.valid_from <= '{as_of}' AND (d.valid_to IS NULL OR d.valid_to >= '{as_of}') "
              "AND d.status = 'granted' AND d.type_code = 'high_tech_enterprise'")
     with city.connect() as conn:
@@ -252,7 +269,7 @@ def test_example_city_pipeline(city: Engine) -> None:
             f"'high_tech_enterprise' AND d.valid_to >= '{as_of}' AND d.valid_to <= "
             f"'{as_of + timedelta(days=90)}'")).scalar()
     assert len(ents) == with_years > 20_000
-    res = registry_pipeline(city, get_pack("hte"), as_of)
+    res = city_hte_run
     assert res.assessed + res.holders_excluded == len(ents)
     assert res.holders_excluded == holders
     assert len(res.renewals) == expiring > 0
@@ -265,11 +282,12 @@ def test_example_city_pipeline(city: Engine) -> None:
 
 
 @pytest.mark.slow
-def test_example_city_firms_are_judged_on_every_hte_condition(city: Engine) -> None:
+def test_example_city_firms_are_judged_on_every_hte_condition(
+        city: Engine, city_enterprises: list[Enterprise], city_hte_run: PipelineResult) -> None:
     """A surveyed firm lacks only the expert grades: every HTE condition but the score is
     decided from the registry, through Python and through the CLI alike."""
-    as_of = date(2025, 6, 30)
-    surveyed = [e for e in load_enterprises(city, as_of) if e.facts]
+    as_of = EXAMPLE_AS_OF
+    surveyed = [e for e in city_enterprises if e.facts]
     assert len(surveyed) > 4000
     ev = Evaluator(get_pack("hte"))
     outcomes: dict[str, set[str]] = {}
@@ -285,7 +303,7 @@ def test_example_city_firms_are_judged_on_every_hte_condition(city: Engine) -> N
     for cid in ("field", "rd_ratio", "high_tech_revenue_share"):
         assert {"passed", "failed"} <= outcomes[cid], cid
     assert "failed" in outcomes["innovation_score"]  # too low even with the best grades
-    res = registry_pipeline(city, get_pack("hte"), as_of)
+    res = city_hte_run
     assert {"rd_ratio", "high_tech_revenue_share"} <= set(res.by_criterion["criterion"])
     firm = surveyed[0]
     url = city.url.render_as_string(hide_password=False)
