@@ -39,6 +39,7 @@ from observatory.eligibility.spark import (
 )
 from observatory.examples.generator import generate_city
 from observatory.registry.parquet import export_parquet
+from tests.indicators.test_spark import spoil_pages
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -298,29 +299,45 @@ def test_cli_lake_errors_are_bilingual(spark: SparkSession, city_url: str, lake:
 
 def test_cli_lake_with_a_bad_file_names_it(spark: SparkSession, city_url: str, lake: Path,
                                           tmp_path: Path) -> None:
-    """A lake table lacking a column, a table file that is not Parquet, a bad file inside a
-    partitioned table: exit 2, both languages, the table and column or the file named."""
+    """Each fault in a copy of the lake: a table lacking a column, a table file that is not
+    Parquet, a bad file inside a partitioned table, an amount stored as floats, one file of
+    a partitioned table with its ids as text. Exit 2, both languages, what is wrong named."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    bad = tmp_path / "bad"
-    shutil.copytree(lake, bad)
-    orgs = pq.read_table(bad / "organisations.parquet")
-    pq.write_table(orgs.drop(["founded_on"]), bad / "organisations.parquet")
-    (bad / "organisation_facts.parquet").write_text("not parquet")
-    inside = sorted((bad / "designations").rglob("*.parquet"))[-1]
-    inside.write_bytes(b"PAR1")
-    expected = [("organisations", "founded_on", "缺少字段"),
-                ("organisation_facts", "not a readable Parquet table", "不是可读的 Parquet 表"),
-                (str(inside), "not a readable Parquet table", "不是可读的 Parquet 表")]
-    for mend, (named, en, zh) in zip([None, "organisations", "organisation_facts"], expected,
-                                     strict=True):
-        if mend is not None:  # put the previous fault right, so the next one is reached
-            shutil.copy(lake / f"{mend}.parquet", bad / f"{mend}.parquet")
+    def rewrite(path: Path, change: Any) -> None:
+        pq.write_table(change(pq.ParquetFile(path).read()), path)
+
+    def recast(column: str, kind: pa.DataType) -> Any:
+        return lambda t: t.set_column(t.schema.get_field_index(column), column,
+                                      t.column(column).cast(kind))
+
+    inside = sorted((lake / "designations").rglob("*.parquet"))[-1].relative_to(lake)
+    faults = [
+        ("organisations.parquet", lambda p: rewrite(p, lambda t: t.drop(["founded_on"])),
+         ["organisations", "founded_on", "缺少字段"]),
+        ("organisation_facts.parquet", lambda p: p.write_text("not parquet"),
+         ["organisation_facts", "not a readable Parquet table", "不是可读的 Parquet 表"]),
+        (inside, lambda p: p.write_bytes(b"PAR1"),
+         [str(inside), "not a readable Parquet table", "不是可读的 Parquet 表"]),
+        ("rd_expenditures.parquet",
+         lambda p: rewrite(p, recast("amount_yuan", pa.float64())),
+         ["amount_yuan", "holds double, where the registry holds decimal", "定点小数"]),
+        (inside, lambda p: rewrite(p, recast("organisation_id", pa.string())),
+         [str(inside), "organisation_id", "holds string", "整数"]),
+        ("organisations.parquet", spoil_pages,  # only Spark finds this one bad
+         ["could not read", "organisations.parquet", "无法读取数据湖文件"]),
+    ]
+    for number, (file, fault, named) in enumerate(faults):
+        bad = tmp_path / f"bad{number}"
+        shutil.copytree(lake, bad)
+        fault(bad / file)
         res = runner.invoke(app, ["eligibility", "pipeline", "--pack", "hte", "--as-of",
                                   AS_OF.isoformat(), "--database-url", city_url,
                                   "--backend", "spark", "--lake", str(bad)])
         assert res.exit_code == 2, res.output
-        assert named in res.stderr and en in res.stderr and zh in res.stderr, res.stderr
+        assert all(part.replace(str(inside), str(bad / inside)) in res.stderr
+                   for part in named), res.stderr
         assert "Traceback" not in res.output
 
 

@@ -97,6 +97,34 @@ def test_cli_on_spark_prints_what_duckdb_prints(city: Engine, spark: object) -> 
     assert "Parquet" in missing.output and "数据湖目录不存在" in missing.output
 
 
+def spoil_pages(path: Path) -> None:
+    """Overwrite a Parquet file's first page headers and keep its footer: the file passes
+    for Parquet until its data is read, so only the engine can find it is bad."""
+    raw = bytearray(path.read_bytes())
+    footer = int.from_bytes(raw[-8:-4], "little") + 8
+    end = min(200, len(raw) - footer)
+    raw[4:end] = b"\xff" * (end - 4)
+    path.write_bytes(bytes(raw))
+
+
+def test_cli_names_a_lake_file_spark_cannot_read(city: Engine, spark: object,
+                                                 tmp_path: Path) -> None:
+    """A file whose footer reads but whose pages do not fails inside Spark: exit 2 naming
+    the file and Spark's cause in both languages, no Java stack, no traceback."""
+    lake = tmp_path / "lake"
+    export_parquet(city, lake, ["regions", "organisations", "designations"])
+    args = ["indicators", "compute", "-i", "tech_enterprise_count", "--period", "2024",
+            "--database-url", city.url.render_as_string(hide_password=False),
+            "--backend", "spark", "--lake", str(lake)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    spoil_pages(lake / "organisations.parquet")
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    named = f"could not read {lake / 'organisations.parquet'}: "
+    assert named in res.stderr and "无法读取数据湖文件" in res.stderr, res.stderr
+    assert "Traceback" not in res.output and "\tat org.apache" not in res.output
+
+
 def test_the_master_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(MASTER_ENV, raising=False)
     assert master_url() == "local[2]"

@@ -102,3 +102,46 @@ def test_spark_reads_every_table_back(sqlite_engine: Engine, spark: object,
             got = [tuple(_normal(bytes(v) if isinstance(v, bytearray) else v
                                  for v in (r[c] for c in columns))) for r in back]
             assert got == rows, name
+
+
+def test_lake_types_are_checked_file_by_file(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """An id written as int32 by another tool reads as the registry's integer; an amount
+    stored as floats, or ids as text in one file of a partitioned table, are named with the
+    file, the column and both types, in both languages."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from observatory.registry.parquet import LakeError, check_lake_table
+
+    generate_city(sqlite_engine, seed=3, scale=0.02)
+    lake = tmp_path / "lake"
+    export_parquet(sqlite_engine, lake, ["rd_expenditures", "designations"])
+    rd = lake / "rd_expenditures.parquet"
+    columns = ["organisation_id", "year", "amount_yuan"]
+    check_lake_table(rd, "rd_expenditures", columns)
+    table = pq.read_table(rd)
+
+    def recast(name: str, kind: pa.DataType) -> pa.Table:
+        at = table.schema.get_field_index(name)
+        return table.set_column(at, name, table.column(name).cast(kind))
+
+    pq.write_table(recast("organisation_id", pa.int32()), rd)
+    check_lake_table(rd, "rd_expenditures", columns)
+    pq.write_table(recast("amount_yuan", pa.float64()), rd)
+    with pytest.raises(LakeError) as raised:
+        check_lake_table(rd, "rd_expenditures", columns)
+    assert all(part in str(raised.value) for part in (
+        str(rd), "amount_yuan", "holds double", "registry holds decimal", "定点小数"))
+    with pytest.raises(LakeError, match="lacks the columns uscc.*缺少字段"):
+        check_lake_table(rd, "rd_expenditures", [*columns, "uscc"])
+
+    files = sorted((lake / "designations").rglob("*.parquet"))
+    assert len(files) > 1
+    part = pq.ParquetFile(files[1]).read()
+    at = part.schema.get_field_index("organisation_id")
+    pq.write_table(part.set_column(at, "organisation_id",
+                                   part.column("organisation_id").cast(pa.string())), files[1])
+    with pytest.raises(LakeError) as raised:
+        check_lake_table(lake / "designations", "designations", ["organisation_id", "year"])
+    assert str(files[1]) in str(raised.value) and "整数" in str(raised.value)
+    check_lake_table(lake / "designations", "designations", ["valid_from", "year"])

@@ -35,7 +35,7 @@ from observatory.indicators.stats import import_province_stats
 from observatory.registry.cells import neutralise
 from observatory.registry.errors import ImportFailed
 from observatory.registry.parquet import LakeError
-from observatory.spark import SparkUnavailable
+from observatory.spark import SparkJobFailed, SparkUnavailable
 
 app = typer.Typer(help="Indicator catalogue: list, compute, explain, drill down.",
                   no_args_is_help=True)
@@ -168,7 +168,7 @@ def compute_cmd(
                         window=window, lake=lake)
     except (IndicatorError, KeyError, CatalogueError) as exc:
         _refuse(exc)
-    except (LakeError, SparkUnavailable) as exc:
+    except (LakeError, SparkUnavailable, SparkJobFailed) as exc:
         _bad_input(exc)
     frame = _labelled(frame, window, check)
     as_of = f"; data as of / 数据截至 {check.as_of.isoformat()}" if check.as_of else ""

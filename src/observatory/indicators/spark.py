@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from observatory.registry.parquet import export_parquet, table_path
-from observatory.spark import read_lake_table, spark_session
+from observatory.spark import job_failure, read_lake_table, spark_session
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -99,8 +100,17 @@ class SparkLake:
         self._views.add(name)
 
     def query(self, sql: str) -> pd.DataFrame:
-        """Run Spark SQL; decimals arrive as Python Decimals (exact), through Arrow."""
-        result: Any = self.session.sql(sql).toPandas()
+        """Run Spark SQL; decimals arrive as Python Decimals (exact), through Arrow. A failed
+        job is a :class:`~observatory.spark.SparkJobFailed` naming the file it could not read."""
+        from py4j.protocol import Py4JError
+        from pyspark.errors import PySparkException
+
+        try:
+            with warnings.catch_warnings():  # a failure's Java stack, said again as a warning
+                warnings.filterwarnings("ignore", "toPandas attempted Arrow", UserWarning)
+                result: Any = self.session.sql(sql).toPandas()
+        except (PySparkException, Py4JError) as exc:
+            raise job_failure(exc) from None
         return result
 
     def close(self) -> None:

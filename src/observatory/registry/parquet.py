@@ -172,24 +172,78 @@ def table_path(folder: Path, name: str) -> Path | None:
     return None
 
 
-def table_columns(path: Path) -> list[str]:
-    """The columns of a table as :func:`export_parquet` wrote it (a partitioned folder adds
-    its ``year``), read from the Parquet footer only; a :class:`LakeError` in both languages
-    when the file is not Parquet, so that a reader says which file, not deep inside an
-    engine. Every file of a folder has its footer read (small), so a bad one is named."""
+def table_files(path: Path) -> list[tuple[Path, pa.Schema]]:
+    """Each file of a table as :func:`export_parquet` wrote it, with the schema its Parquet
+    footer records (a partitioned folder: every file, without the ``year`` of its folder).
+    Only footers are read (small); a file that is not Parquet is a :class:`LakeError` in both
+    languages naming it, so that a reader says which file, not deep inside an engine."""
     current = path
     try:
         if not path.is_dir():
-            return list(pq.read_schema(path).names)
+            return [(path, pq.read_schema(path))]
         dataset = ds.dataset(path, format="parquet", partitioning="hive")
+        found = []
         for fragment in dataset.get_fragments():
             current = Path(fragment.path)
-            fragment.physical_schema  # noqa: B018 - reads the footer, raises if not Parquet
-        return list(dataset.schema.names)
+            found.append((current, fragment.physical_schema))
+        return found
     except (pa.ArrowException, OSError) as exc:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise LakeError(f"{current} is not a readable Parquet table ({reason}) / {current} "
                         f"不是可读的 Parquet 表（{reason}）") from None
+
+
+def type_family(kind: pa.DataType) -> str:
+    """What a reader can count on of a Parquet type: integer widths or string sizes differ
+    between writers, an amount stored as a float or text is another thing.
+
+    >>> type_family(pa.int32()), type_family(pa.decimal128(20, 2)), type_family(pa.utf8())
+    ('integer', 'decimal', 'text')
+    """
+    checks = ((pa.types.is_boolean, "boolean"), (pa.types.is_integer, "integer"),
+              (pa.types.is_decimal, "decimal"), (pa.types.is_floating, "float"),
+              (pa.types.is_timestamp, "timestamp"), (pa.types.is_date, "date"),
+              (pa.types.is_string, "text"), (pa.types.is_large_string, "text"),
+              (pa.types.is_binary, "binary"), (pa.types.is_large_binary, "binary"))
+    return next((family for test, family in checks if test(kind)), str(kind))
+
+
+def check_lake_table(path: Path, name: str, columns: list[str]) -> None:
+    """Every file of a lake table holds the listed columns with the registry's kind of type,
+    or a :class:`LakeError` in both languages naming the file, the column, what it holds and
+    what the registry holds (a column an engine would fail on, or sum as floats)."""
+    files = table_files(path)
+    present = {n for _, schema in files for n in schema.names} | (
+        {"year"} if path.is_dir() else set())
+    absent = [c for c in columns if c not in present]
+    if absent:
+        raise LakeError(f"table {name} in {path.parent} lacks the columns {', '.join(absent)} / "
+                        f"数据湖中的表 {name} 缺少字段 {', '.join(absent)}")
+    registry = m.Base.metadata.tables.get(name)
+    expected = {} if registry is None else {
+        c.name: type_family(arrow_type(c)) for c in registry.columns}
+    for file, schema in files:
+        absent = [c for c in columns if c not in schema.names and c != "year"]
+        if absent:
+            raise LakeError(f"table {name}: {file} lacks the columns {', '.join(absent)} / "
+                            f"表 {name} 的文件 {file} 缺少字段 {', '.join(absent)}")
+        for column in columns:
+            want = expected.get(column)
+            if want is None or column not in schema.names:
+                continue
+            found = schema.field(column).type
+            if type_family(found) != want:
+                raise LakeError(
+                    f"table {name}: column {column} in {file} holds {found}, where the "
+                    f"registry holds {want} / 表 {name} 的文件 {file} 中字段 {column} 的类型为 "
+                    f"{found}，登记库中为 {type_family_zh(want)}")
+
+
+def type_family_zh(family: str) -> str:
+    """A type family's name in Chinese (an unknown one as it is)."""
+    return {"boolean": "布尔值", "integer": "整数", "decimal": "定点小数", "float": "浮点数",
+            "timestamp": "时间戳", "date": "日期", "text": "文本", "binary": "二进制"
+            }.get(family, family)
 
 
 def read_back(path: Path) -> pa.Table:

@@ -233,7 +233,7 @@ def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, lake: Path | Non
     """Without a lake, the registry's enterprises streamed a batch at a time into Parquet
     files, then assessed on Spark's workers from there (the driver never holds them all);
     with one, built and assessed on the workers from the lake."""
-    from observatory.spark import SparkUnavailable, spark_session
+    from observatory.spark import SparkUnavailable, job_failure, spark_session
 
     try:
         spark = spark_session()
@@ -265,9 +265,8 @@ def _spark_pipeline(engine: Engine, pack: Pack, as_of: dt.date, lake: Path | Non
             en, _, zh = str(exc).partition(" / ")
             raise ServiceError(en, zh) from None
         except (PySparkException, Py4JError) as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise ServiceError(f"the Spark job failed: {first}",
-                               f"Spark 批处理失败：{first}") from None
+            failure = job_failure(exc)
+            raise ServiceError(failure.en, failure.zh) from None
         run.release()  # before the files it was read from go
     return run.result
 
