@@ -1081,6 +1081,10 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+#: SQLite page cache while bulk rows are written (KiB): 256 MB, freed when the write ends.
+BULK_CACHE_KIB = 262_144
+
+
 def bulk_write(connection: Any, rows: Rows, progress: ProgressFn | None = None) -> None:
     """Write rows with executemany (SQLite) or COPY (PostgreSQL) on a raw DBAPI connection."""
     dialect = connection.dialect.name
@@ -1099,12 +1103,21 @@ def bulk_write(connection: Any, rows: Rows, progress: ProgressFn | None = None) 
     placeholders = ", ".join("?" for _ in rows.columns)
     sql = f"INSERT INTO {rows.table} ({columns}) VALUES ({placeholders})"
     cursor = raw.cursor()
-    for start in range(0, total, batch):
-        chunk = [tuple(_sqlite_value(v) for v in row) for row in rows.rows[start:start + batch]]
-        cursor.executemany(sql, chunk)
-        if progress is not None:
-            progress(rows.table, min(start + batch, total), total)
-    cursor.close()
+    # A larger page cache while the rows go in: each row also goes into every index of the
+    # table in key order, not in row order, and with SQLite's default 2 MB those index pages
+    # were read again and again (add_province, 821,580 rows: 77 and 87 s -> 51 and 62 s).
+    before = cursor.execute("PRAGMA cache_size").fetchone()[0]
+    cursor.execute(f"PRAGMA cache_size={-BULK_CACHE_KIB}")
+    try:
+        for start in range(0, total, batch):
+            chunk = [tuple(_sqlite_value(v) for v in row)
+                     for row in rows.rows[start:start + batch]]
+            cursor.executemany(sql, chunk)
+            if progress is not None:
+                progress(rows.table, min(start + batch, total), total)
+    finally:
+        cursor.execute(f"PRAGMA cache_size={int(before)}")
+        cursor.close()
 
 
 def _reset_sequences(connection: Any, tables: Sequence[str]) -> None:
