@@ -133,12 +133,19 @@ def test_the_master_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     assert master_url("local[4]") == "local[4]"
 
 
-def test_without_java_spark_is_refused_in_both_languages(monkeypatch: pytest.MonkeyPatch,
+def test_without_java_spark_is_refused_in_both_languages(city: Engine,
+                                                          monkeypatch: pytest.MonkeyPatch,
                                                           tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("JAVA_HOME", raising=False)
     with pytest.raises(SparkUnavailable, match="Java 17.*未找到 Java"):
         check_available()
+    url = city.url.render_as_string(hide_password=False)
+    for command in (["compute", "-i", "hte_count"], ["records", "hte_count"]):
+        res = CliRunner().invoke(app, ["indicators", *command, "--period", "2024",
+                                       "--database-url", url, "--backend", "spark"])
+        assert res.exit_code == 2, (command, res.output)
+        assert "Java 17" in res.stderr and "未找到 Java" in res.stderr, res.stderr
 
 
 def test_the_records_behind_a_figure_are_the_same_on_every_backend(city: Engine,

@@ -221,6 +221,8 @@ def records_cmd(
         frame = records(_engine(database_url), code, region, years[0], backend, window=window)
     except (IndicatorError, KeyError) as exc:
         _refuse(exc)
+    except (SparkUnavailable, SparkJobFailed) as exc:
+        _bad_input(exc)
     if fmt is OutputFormat.csv:
         write_text(frame.map(neutralise).to_csv(index=False), output)
         return
