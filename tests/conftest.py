@@ -174,6 +174,16 @@ def copy_example_city(example_city_path: Path, folder: Path) -> Engine:
     return make_engine(f"sqlite:///{path}")
 
 
+def spoil_pages(path: Path) -> None:
+    """Overwrite a Parquet file's first page headers and keep its footer: the file passes
+    for Parquet until its data is read, so only the engine can find it is bad."""
+    raw = bytearray(path.read_bytes())
+    footer = int.from_bytes(raw[-8:-4], "little") + 8
+    end = min(200, len(raw) - footer)
+    raw[4:end] = b"\xff" * (end - 4)
+    path.write_bytes(bytes(raw))
+
+
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
     """One local Spark session for the whole run (start-up costs about 5 s); PySpark comes

@@ -59,7 +59,7 @@ _CAUSE = re.compile(r"^Caused by: [\w.$]+: (.+)$", re.MULTILINE)
 
 def job_failure(exc: BaseException) -> SparkJobFailed:
     """What a failed Spark job says to a person: the file Spark could not read and the
-    deepest cause it gives, else the error's first line (never a Java stack).
+    cause it gives for that file, else the error's first line (never a Java stack).
 
     >>> job_failure(RuntimeError("An error occurred\\nCaused by: x.SparkException: "
     ...     "Encountered error while reading file file:///lake/a.parquet. SQLSTATE: KD001\\n"

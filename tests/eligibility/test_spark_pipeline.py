@@ -39,7 +39,7 @@ from observatory.eligibility.spark import (
 )
 from observatory.examples.generator import generate_city
 from observatory.registry.parquet import export_parquet
-from tests.indicators.test_spark import spoil_pages
+from tests.conftest import spoil_pages
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

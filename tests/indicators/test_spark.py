@@ -16,6 +16,7 @@ from observatory.indicators.entities import BREAKDOWNS
 from observatory.indicators.spark import SparkLake
 from observatory.registry.parquet import LakeError, export_parquet
 from observatory.spark import MASTER_ENV, SparkUnavailable, check_available, master_url
+from tests.conftest import spoil_pages
 
 CITY = "370200"
 YEARS = range(2019, 2026)
@@ -95,16 +96,6 @@ def test_cli_on_spark_prints_what_duckdb_prints(city: Engine, spark: object) -> 
     missing = runner.invoke(app, [*args, "--backend", "spark", "--lake", "/nonexistent/lake"])
     assert missing.exit_code == 2
     assert "Parquet" in missing.output and "数据湖目录不存在" in missing.output
-
-
-def spoil_pages(path: Path) -> None:
-    """Overwrite a Parquet file's first page headers and keep its footer: the file passes
-    for Parquet until its data is read, so only the engine can find it is bad."""
-    raw = bytearray(path.read_bytes())
-    footer = int.from_bytes(raw[-8:-4], "little") + 8
-    end = min(200, len(raw) - footer)
-    raw[4:end] = b"\xff" * (end - 4)
-    path.write_bytes(bytes(raw))
 
 
 def test_cli_names_a_lake_file_spark_cannot_read(city: Engine, spark: object,
