@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 import uuid
@@ -96,8 +97,9 @@ def sqlite_raw(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         for name in names:
             columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')]
             typed = ", ".join(f'"{c}", typeof("{c}")' for c in columns)
-            out[name] = sorted(conn.execute(f'SELECT {typed} FROM "{name}"').fetchall(),
-                               key=repr)
+            order = ", ".join(str(i) for i in range(1, 2 * len(columns) + 1))
+            # sorted by every value and its storage class, in SQLite: 1 and 1.0 stay apart
+            out[name] = conn.execute(f'SELECT {typed} FROM "{name}" ORDER BY {order}').fetchall()
     return out
 
 
@@ -215,6 +217,50 @@ def test_damaged_or_foreign_files_are_refused_and_nothing_written(
             if name == "older.zip":
                 assert code_revision() in refused.value.en
             assert sa.inspect(target).get_table_names() == [], name
+    finally:
+        target.dispose()
+
+
+def _resealed(good: Path, dst: Path, member: str, lines: list[bytes]) -> None:
+    """A copy of ``good`` whose ``member`` holds ``lines``, with a manifest that matches them
+    (as another tool writing a bad backup would make it): only the restore can find the fault."""
+    with zipfile.ZipFile(good) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    body = b"".join(line + b"\n" for line in lines)
+    for entry in manifest["tables"]:
+        if entry["file"] == member:
+            entry.update(sha256=hashlib.sha256(body).hexdigest(), rows=len(lines))
+    _rewrite(good, dst, {member: body, "manifest.json": json.dumps(manifest).encode()})
+
+
+def test_a_row_the_restore_cannot_read_is_named_and_nothing_written(
+        engine: Engine, empty_url: str, tmp_path: Path) -> None:
+    populate(engine)
+    good = tmp_path / "good.zip"
+    backup_database(engine, good)
+    with zipfile.ZipFile(good) as archive:
+        entry = next(e for e in json.loads(archive.read("manifest.json"))["tables"]
+                     if e["name"] == "achievements")
+        row = json.loads(archive.read(entry["file"]).splitlines()[0])
+    price = [name for name, _ in entry["columns"]].index("asking_price_yuan")
+    bad_price = [*row[:price], "12,5", *row[price + 1:]]
+    faults = {"short": [json.dumps(row).encode(), json.dumps(row[:-1]).encode()],
+              "price": [json.dumps(bad_price).encode()],
+              "object": [json.dumps({"id": 1}).encode()],
+              "not_json": [b"{"]}
+    target = make_engine(empty_url)
+    try:
+        for fault, lines in faults.items():
+            spoiled = tmp_path / f"{fault}.zip"
+            _resealed(good, spoiled, entry["file"], lines)
+            with pytest.raises(BackupError) as refused:
+                restore_database(target, spoiled)
+            number = len(lines)
+            assert f"table achievements, row {number}" in refused.value.en, fault
+            assert f"表 achievements 第 {number} 行" in refused.value.zh, fault
+            assert "nothing written" in refused.value.en, fault
+            held = {name: rows for name, rows in table_rows(target).items() if rows}
+            assert list(held) == ["alembic_version"], fault
     finally:
         target.dispose()
 
