@@ -3,6 +3,7 @@ calibrated to the NBS figures for 2019-2023 (what `indicators reconcile` shows).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,29 @@ def test_sixteen_cities_and_qingdao_still_the_seed_city(province: Engine) -> Non
     assert {r.indicator for r in seed if r.status == "match"} >= set(calibration_targets())
     rd = by_city[by_city.indicator == "society_rd_expenditure"].set_index("region")["value"]
     assert rd[CITY] / rd[PROVINCE] < 0.4  # a plausible share, not most of the province
+
+
+@pytest.mark.slow
+def test_the_other_cities_contracts_are_well_formed(province: Engine) -> None:
+    """Each contract the province adds: a known type, a technology part of 55-100 % of its
+    total (rounded down to the cent), signed up to 60 days before it is registered."""
+    from observatory.market.contracts import CONTRACT_TYPES
+
+    with province.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT contract_type, CAST(ROUND(total_amount_yuan * 100) AS INTEGER), "
+            "CAST(ROUND(technology_amount_yuan * 100) AS INTEGER), signed_on, registered_on, "
+            "registration_no FROM technology_contracts "
+            "WHERE source_ref = 'province-contract'").fetchall()
+    assert len(rows) > 100_000
+    assert {r[0] for r in rows} == set(CONTRACT_TYPES)
+    assert all(total * 55 // 100 <= tech <= total for _, total, tech, *_ in rows)
+    assert sum(tech < total for _, total, tech, *_ in rows) > len(rows) // 2
+    gaps = {(dt.date.fromisoformat(reg) - dt.date.fromisoformat(signed)).days
+            for _, _, _, signed, reg, _ in rows}
+    assert min(gaps) == 0 and max(gaps) == 59
+    assert all(no.startswith(f"37{reg[:4]}SD") for *_, reg, no in rows)
+    assert len({r[5] for r in rows}) == len(rows)
 
 
 def test_unknown_province_is_refused(tmp_path: Path) -> None:

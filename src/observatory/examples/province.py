@@ -15,8 +15,9 @@ Calibration holds at scale 1; another scale scales the firm counts and keeps the
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -160,6 +161,15 @@ def split_exactly(total: int, weights: np.ndarray) -> np.ndarray:
     return parts
 
 
+def yuan(cents: int) -> str:
+    """An amount in cents as exact decimal text (SQLite's driver takes no Decimal).
+
+    >>> yuan(123456), yuan(7)
+    ('1234.56', '0.07')
+    """
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
 class ProvinceBuilder:
     """The fifteen other cities' records, as row tuples in ``registry.schema`` column order."""
 
@@ -181,6 +191,21 @@ class ProvinceBuilder:
         rows.rows.append(tuple(str(v) if isinstance(v, Decimal) else v
                                for v in (values.get(c) for c in rows.columns)))
         return int(values["id"])
+
+    def add_many(self, table: str, columns: dict[str, Sequence[Any]]) -> None:
+        """Many rows at once, given column by column (columns not given are NULL): the
+        contracts are hundreds of thousands of rows, and a dictionary per row cost most of
+        the province's generation time."""
+        rows = self.tables.get(table)
+        if rows is None:
+            rows = self.tables[table] = Rows(table, table_columns(table))
+        count = len(next(iter(columns.values())))
+        first = self.next[table]
+        self.next[table] += count
+        given = {"id": range(first, first + count),
+                 "source_id": itertools.repeat(self.source_id, count), **columns}
+        rows.rows.extend(zip(*(given.get(c, itertools.repeat(None, count))
+                               for c in rows.columns), strict=True))
 
     def organisations(self, regions: list[dict[str, Any]], needed: int) -> None:
         """Firms in each city's districts, in proportion to the cities' weights."""
@@ -248,33 +273,40 @@ class ProvinceBuilder:
             for count, cents, seller, buyer in groups:
                 self._contract_group(year, count, cents, seller, buyer)
 
-    def _party(self, where: str) -> tuple[int, str]:
+    def _parties(self, where: str, count: int) -> tuple[list[int], list[str]]:
+        """Ids and regions of ``count`` firms drawn at random from one side's pool."""
         pool = self.orgs if where == "in" else self.external
-        return pool[int(self.rng.integers(len(pool)))]
+        picked = self.rng.integers(len(pool), size=count)
+        return [pool[i][0] for i in picked], [pool[i][1] for i in picked]
 
     def _contract_group(self, year: int, count: int, cents: int, seller: str, buyer: str
                         ) -> None:
+        """``count`` contracts of one year adding up to ``cents``; the technology part is
+        55-100 % of each total (whole percent), rounded down to the cent."""
         from observatory.market.contracts import CONTRACT_TYPES
 
         if count <= 0:
             return
         amounts = split_exactly(cents, self.rng.lognormal(0, 1.3, size=count))
         days = self.rng.integers(0, 365 if year % 4 else 366, size=count)
-        for amount, day in zip(amounts, days, strict=True):
-            (sid, sregion), (bid, bregion) = self._party(seller), self._party(buyer)
-            registered = dt.date(year, 1, 1) + dt.timedelta(days=int(day))
-            total = Decimal(int(amount)) / 100
-            tech = (total * Decimal(str(round(self.rng.uniform(0.55, 1.0), 2)))).quantize(
-                Decimal("0.01"), rounding="ROUND_DOWN")
-            seq = self.next["technology_contracts"]
-            self.add("technology_contracts", {
-                "registration_no": f"37{year}SD{seq:08d}",
-                "contract_type": CONTRACT_TYPES[int(self.rng.integers(len(CONTRACT_TYPES)))],
-                "seller_organisation_id": sid, "buyer_organisation_id": bid,
-                "seller_region_code": sregion, "buyer_region_code": bregion,
-                "total_amount_yuan": total, "technology_amount_yuan": tech,
-                "signed_on": registered - dt.timedelta(days=int(self.rng.integers(0, 60))),
-                "registered_on": registered, "source_ref": "province-contract"})
+        sellers, seller_regions = self._parties(seller, count)
+        buyers, buyer_regions = self._parties(buyer, count)
+        percent = np.round(self.rng.uniform(0.55, 1.0, size=count) * 100).astype(np.int64)
+        technology = amounts * percent // 100
+        kinds = self.rng.integers(len(CONTRACT_TYPES), size=count)
+        registered = np.datetime64(f"{year}-01-01") + days
+        signed = registered - self.rng.integers(0, 60, size=count)
+        first = self.next["technology_contracts"]
+        self.add_many("technology_contracts", {
+            "registration_no": [f"37{year}SD{seq:08d}" for seq in range(first, first + count)],
+            "contract_type": [CONTRACT_TYPES[k] for k in kinds],
+            "seller_organisation_id": sellers, "buyer_organisation_id": buyers,
+            "seller_region_code": seller_regions, "buyer_region_code": buyer_regions,
+            "total_amount_yuan": [yuan(c) for c in amounts.tolist()],
+            "technology_amount_yuan": [yuan(c) for c in technology.tolist()],
+            "signed_on": signed.astype(str).tolist(),
+            "registered_on": registered.astype(str).tolist(),
+            "source_ref": ["province-contract"] * count})
 
     def certificates(self, grants: dict[int, int]) -> None:
         """High-tech certificates granted each year (three years' validity; a firm is granted
