@@ -189,11 +189,17 @@ def _rewrite(src: Path, dst: Path, change: dict[str, bytes]) -> None:
             new.writestr(info.filename, change.get(info.filename, old.read(info.filename)))
 
 
-def test_damaged_or_foreign_files_are_refused_and_nothing_written(
-        engine: Engine, empty_url: str, tmp_path: Path) -> None:
+@pytest.fixture
+def good(engine: Engine, tmp_path: Path) -> Path:
+    """A backup of a populated database, for the tests that spoil copies of it."""
     populate(engine)
-    good = tmp_path / "good.zip"
-    backup_database(engine, good)
+    path = tmp_path / "good.zip"
+    backup_database(engine, path)
+    return path
+
+
+def test_damaged_or_foreign_files_are_refused_and_nothing_written(
+        good: Path, empty_url: str, tmp_path: Path) -> None:
     with zipfile.ZipFile(good) as archive:
         manifest = json.loads(archive.read("manifest.json"))
         users = archive.read("tables/web_users.jsonl")
@@ -234,10 +240,7 @@ def _resealed(good: Path, dst: Path, member: str, lines: list[bytes]) -> None:
 
 
 def test_a_row_the_restore_cannot_read_is_named_and_nothing_written(
-        engine: Engine, empty_url: str, tmp_path: Path) -> None:
-    populate(engine)
-    good = tmp_path / "good.zip"
-    backup_database(engine, good)
+        good: Path, empty_url: str, tmp_path: Path) -> None:
     with zipfile.ZipFile(good) as archive:
         entry = next(e for e in json.loads(archive.read("manifest.json"))["tables"]
                      if e["name"] == "achievements")
