@@ -181,10 +181,15 @@ class ProvinceBuilder:
         self.tables: dict[str, Rows] = {}
         self.orgs: list[tuple[int, str]] = []  # (id, district) of the other cities' firms
 
-    def add(self, table: str, values: dict[str, Any]) -> int:
+    def _rows(self, table: str) -> Rows:
+        """The rows of one table so far (its column list built once per table, not per row)."""
         rows = self.tables.get(table)
-        if rows is None:  # the column list once per table, not once per row
+        if rows is None:
             rows = self.tables[table] = Rows(table, table_columns(table))
+        return rows
+
+    def add(self, table: str, values: dict[str, Any]) -> int:
+        rows = self._rows(table)
         values = {"id": self.next[table], "source_id": self.source_id, **values}
         self.next[table] += 1
         # Decimals as text: SQLite's driver takes no Decimal, and both backends parse it exactly
@@ -196,9 +201,7 @@ class ProvinceBuilder:
         """Many rows at once, given column by column (columns not given are NULL): the
         contracts are hundreds of thousands of rows, and a dictionary per row cost most of
         the province's generation time."""
-        rows = self.tables.get(table)
-        if rows is None:
-            rows = self.tables[table] = Rows(table, table_columns(table))
+        rows = self._rows(table)
         count = len(next(iter(columns.values())))
         first = self.next[table]
         self.next[table] += count
